@@ -1,0 +1,60 @@
+# netcourt — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+NETCOURT := $(BIN)/netcourt
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := netcourt.core.settings
+
+.PHONY: run install install-test messages check test test-fast e2e bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed messages
+
+messages: $(VENV)/.installed
+	$(PY) -m netcourt.core.i18n compile
+
+run: install
+	$(NETCOURT) migrate
+	$(NETCOURT) demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(NETCOURT) serve --host $(HOST) --port $(PORT)
+
+install-test: $(VENV)/.installed-test messages
+	@if [ "$$(id -u)" = "0" ] && ! [ -x /usr/bin/chromium ]; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+	fi
+
+check: install-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	NETCOURT_DATA_DIR=$$(mktemp -d) $(PY) -m django makemigrations --check --dry-run
+
+test: check
+	$(BIN)/pytest
+
+test-fast: install-test
+	$(BIN)/pytest -m "not e2e"
+
+e2e: install-test
+	$(BIN)/pytest -m e2e
+
+bench: install-test
+	$(PY) bench/filing.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

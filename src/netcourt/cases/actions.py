@@ -1,0 +1,716 @@
+"""Every write to a case: one function per use case, one transaction each.
+
+All state changes go through :func:`fire`, which asks the procedure pack whether the step is
+allowed (state, role, inputs, limits), appends the event with its chained hash, updates the
+case projection, starts and stops deadlines and runs the pack-named effects of the event.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import translation
+
+from netcourt.cases import documents, notify, policy
+from netcourt.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseEvent,
+    CaseNumberCounter,
+    JudgeDraw,
+    Party,
+    Representative,
+)
+from netcourt.core import clock
+from netcourt.core.problems import Conflict, Problem
+from netcourt.courts.models import Court, CourtMembership, CourtRole
+from netcourt.ledger import record_hash, sha256_hex
+from netcourt.ledger.canonical import canonical_json
+from netcourt.procedure import (
+    Event,
+    Pack,
+    TransitionError,
+    assess_jurisdiction,
+    available_events,
+    compute_deadline,
+    format_case_number,
+    propose_track,
+    transition,
+)
+
+GENESIS_HASH = "0" * 64
+CREATED_EVENT = "created"
+TRANSITION_STATUS = {
+    "unknown_event": 422,
+    "wrong_state": 409,
+    "role_not_allowed": 403,
+    "input_missing": 422,
+    "input_invalid": 422,
+    "limit_reached": 409,
+}
+
+
+@dataclass
+class PartyData:
+    role: str
+    kind: str
+    name: str
+    address: str = ""
+    contact_email: str = ""
+    representative_name: str = ""
+
+
+@dataclass
+class FilingData:
+    """What the filer answers. ``None`` means "leave as it is" when amending."""
+
+    title: str | None = None
+    amount: Decimal | None = None
+    clear_amount: bool = False
+    claims: str | None = None
+    facts: str | None = None
+    platform: str | None = None
+    connection: str | None = None
+    factors: dict[str, str] | None = None
+    exclusions: list[str] | None = None
+    simple: bool | None = None
+    parties: list[PartyData] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _lang() -> str:
+    return translation.get_language() or "en"
+
+
+def _locked(case_id: UUID | str) -> Case:
+    return Case.objects.select_for_update().select_related("court").get(id=case_id)
+
+
+def _check_version(case: Case, version: int | None) -> None:
+    if version is None or version != case.version:
+        raise Conflict(
+            "stale_version",
+            translation.gettext(
+                "The case changed since you opened it (you had version %(yours)s, it is now "
+                "at version %(now)s). Reload it, check what changed and try again."
+            )
+            % {"yours": version, "now": case.version},
+            extra={"current_version": case.version},
+        )
+
+
+def _append_event(
+    case: Case,
+    *,
+    event_id: str,
+    actor: Any,
+    actor_role: str,
+    on_behalf_of: Party | None,
+    state_before: str,
+    state_after: str,
+    payload: dict[str, Any],
+) -> CaseEvent:
+    at = clock.now()
+    seq = (case.events.count() or 0) + 1
+    prev = case.last_event_hash or GENESIS_HASH
+    record = {
+        "case": str(case.id),
+        "seq": seq,
+        "event": event_id,
+        "actor_role": actor_role,
+        "state_before": state_before,
+        "state_after": state_after,
+        "payload_sha256": sha256_hex(canonical_json(payload)),
+        "pack_version": case.pack_version,
+        "at": at.isoformat(),
+        "prev": prev,
+    }
+    digest = record_hash(record)
+    event = CaseEvent.objects.create(
+        case=case,
+        seq=seq,
+        event=event_id,
+        actor=actor,
+        actor_role=actor_role,
+        on_behalf_of=on_behalf_of,
+        state_before=state_before,
+        state_after=state_after,
+        payload=payload,
+        pack_version=case.pack_version,
+        at=at,
+        prev_hash=prev,
+        hash=digest,
+    )
+    case.last_event_hash = digest
+    case.updated_at = at
+    return event
+
+
+def event_record(event: CaseEvent) -> dict[str, Any]:
+    """The record whose hash is ``event.hash``; anyone can recompute the chain from these."""
+    return {
+        "case": str(event.case_id),
+        "seq": event.seq,
+        "event": event.event,
+        "actor_role": event.actor_role,
+        "state_before": event.state_before,
+        "state_after": event.state_after,
+        "payload_sha256": sha256_hex(canonical_json(event.payload)),
+        "pack_version": event.pack_version,
+        "at": event.at.isoformat(),
+        "prev": event.prev_hash,
+    }
+
+
+def verify_chain(case: Case) -> bool:
+    prev = GENESIS_HASH
+    for event in case.events.order_by("seq"):
+        if event.prev_hash != prev or record_hash(event_record(event)) != event.hash:
+            return False
+        prev = event.hash
+    return prev == (case.last_event_hash or GENESIS_HASH)
+
+
+# --- creating and amending a filing -------------------------------------------------------
+
+
+def create_draft(
+    user: Any,
+    court: Court,
+    category: str,
+    *,
+    acting_as: str = "self",
+    licence_number: str = "",
+    firm: str = "",
+) -> Case:
+    pack = court.pack
+    if category not in court.pack_court.categories:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("This court does not hear that kind of dispute."),
+            field="category",
+            status=422,
+        )
+    if acting_as not in ("self", "lawyer", "agent"):
+        raise Problem("input_invalid", field="acting_as", status=422)
+    if acting_as == "lawyer" and not licence_number.strip():
+        raise Problem(
+            "input_missing",
+            translation.gettext("A lawyer filing for a client gives the licence number."),
+            field="licence_number",
+            status=422,
+        )
+    with transaction.atomic():
+        now = clock.now()
+        case = Case.objects.create(
+            court=court,
+            pack_name=pack.name,
+            pack_version=pack.version,
+            category=category,
+            case_type=pack.categories[category].case_type,
+            state=pack.initial_state,
+            created_by=user,
+            created_at=now,
+            updated_at=now,
+            filing={"acting_as": acting_as},
+        )
+        if acting_as == "self":
+            Party.objects.create(
+                case=case,
+                role="plaintiff",
+                kind="natural",
+                name=str(user),
+                contact_email=user.email,
+                user=user,
+            )
+        else:
+            principal = Party.objects.create(
+                case=case, role="plaintiff", kind="natural", name="", position=0
+            )
+            Representative.objects.create(
+                party=principal,
+                user=user,
+                kind=acting_as,
+                licence_number=licence_number.strip(),
+                firm=firm.strip(),
+            )
+        _append_event(
+            case,
+            event_id=CREATED_EVENT,
+            actor=user,
+            actor_role="plaintiff",
+            on_behalf_of=None,
+            state_before="",
+            state_after=case.state,
+            payload={"court": court.slug, "category": category, "acting_as": acting_as},
+        )
+        case.save()
+    return case
+
+
+def _apply_filing(case: Case, data: FilingData) -> list[str]:
+    changed: list[str] = []
+    filing = dict(case.filing)
+    for key in ("claims", "facts", "platform", "connection"):
+        value = getattr(data, key)
+        if value is not None:
+            filing[key] = value.strip()
+            changed.append(key)
+    if data.factors is not None:
+        known = case.court.pack.categories[case.category].connecting_factors
+        places = set(case.court.pack.places) | {"other"}
+        for factor, place in data.factors.items():
+            if factor not in known:
+                raise Problem("input_invalid", field=f"factors.{factor}", status=422)
+            if place and place not in places:
+                raise Problem("input_invalid", field=f"factors.{factor}", status=422)
+        filing["factors"] = {k: v for k, v in data.factors.items() if v}
+        changed.append("factors")
+    if data.exclusions is not None:
+        known_exclusions = {e.id for e in case.court.pack.small_claims_exclusions}
+        unknown = [e for e in data.exclusions if e not in known_exclusions]
+        if unknown:
+            raise Problem("input_invalid", field="exclusions", status=422)
+        filing["exclusions"] = sorted(set(data.exclusions))
+        changed.append("exclusions")
+    if data.simple is not None:
+        filing["simple"] = data.simple
+        changed.append("simple")
+    if data.title is not None:
+        case.title = data.title.strip()[:300]
+        changed.append("title")
+    if data.clear_amount:
+        case.amount = None
+        changed.append("amount")
+    elif data.amount is not None:
+        if data.amount <= 0 or data.amount >= Decimal("1e16"):
+            raise Problem(
+                "input_invalid",
+                translation.gettext("The amount must be more than zero and realistic."),
+                field="amount",
+                status=422,
+            )
+        case.amount = data.amount.quantize(Decimal("0.01"))
+        changed.append("amount")
+    if data.parties is not None:
+        _replace_parties(case, data.parties)
+        changed.append("parties")
+    case.filing = filing
+    return changed
+
+
+def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
+    roles = {r for r in ("plaintiff", "defendant", "third_party")}
+    kinds = {"natural", "legal", "other_org"}
+    for index, given in enumerate(parties):
+        if given.role not in roles:
+            raise Problem("input_invalid", field=f"parties[{index}].role", status=422)
+        if given.kind not in kinds:
+            raise Problem("input_invalid", field=f"parties[{index}].kind", status=422)
+        if not given.name.strip():
+            raise Problem(
+                "input_missing",
+                translation.gettext("Every party needs a name."),
+                field=f"parties[{index}].name",
+                status=422,
+            )
+    existing = {p.role: list(case.parties.filter(role=p.role)) for p in parties}
+    kept: set[int] = set()
+    for index, data in enumerate(parties):
+        pool = [p for p in existing.get(data.role, []) if p.pk not in kept]
+        party = pool[0] if pool else Party(case=case, role=data.role)
+        party.kind = data.kind
+        party.name = data.name.strip()[:200]
+        party.address = data.address.strip()[:300]
+        party.contact_email = data.contact_email.strip()[:254]
+        party.representative_name = data.representative_name.strip()[:200]
+        party.position = index
+        party.save()
+        kept.add(party.pk)
+    (
+        case.parties.exclude(pk__in=kept)
+        .filter(user__isnull=True, representatives__isnull=True)
+        .delete()
+    )
+
+
+def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: FilingData) -> Case:
+    """Change the filing while it is a draft or while corrections are requested."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        policy.get_case(user, case.id)
+        _check_version(case, version)
+        changed = _apply_filing(case, data)
+        _fire_locked(case, user, "amend_filing", {"changed": changed})
+        case.save()
+    return case
+
+
+# --- the generic step ---------------------------------------------------------------------
+
+
+def _transition_problem(error: TransitionError) -> Problem:
+    return Problem(
+        error.code,
+        error.message.get(_lang()),
+        field=error.field,
+        status=TRANSITION_STATUS.get(error.code, 422),
+    )
+
+
+def _choose_role(event: Event, roles: set[str]) -> str | None:
+    for role in event.roles:
+        if role in roles:
+            return role
+    return None
+
+
+def fire(
+    user: Any,
+    case_id: UUID | str,
+    event_id: str,
+    version: int | None,
+    inputs: Mapping[str, object] | None = None,
+) -> CaseEvent:
+    """Take one procedural step on a case, as ``user``, in one transaction."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        policy.get_case(user, case.id)
+        _check_version(case, version)
+        event = _fire_locked(case, user, event_id, inputs or {})
+        case.save()
+    return event
+
+
+def fire_as_system(
+    case: Case, event_id: str, inputs: Mapping[str, object], extra: Mapping[str, Any] | None = None
+) -> CaseEvent:
+    """A step the court system takes by itself (e.g. a judge draw); caller holds the lock."""
+    return _fire_locked(case, None, event_id, inputs, extra)
+
+
+def fire_effect_event(
+    case: Case, effect: str, inputs: Mapping[str, object], extra: Mapping[str, Any]
+) -> CaseEvent | None:
+    """Fire, as the system, the pack's event that carries ``effect`` and is open now."""
+    pack = case.court.pack
+    history = list(case.events.values_list("event", flat=True))
+    for event in available_events(
+        pack, case.state, [policy.SYSTEM_ROLE], history, track=case.track or None
+    ):
+        if effect in event.effects:
+            return fire_as_system(case, event.id, inputs, extra)
+    return None
+
+
+def _fire_locked(
+    case: Case,
+    user: Any,
+    event_id: str,
+    inputs: Mapping[str, object],
+    extra: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    pack = case.court.pack
+    if event_id not in pack.events:
+        raise Problem("unknown_event", field="event", status=422)
+    event = pack.events[event_id]
+    roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
+    role = _choose_role(event, roles)
+    if role is None:
+        raise Problem(
+            "role_not_allowed",
+            translation.gettext("Your role in this case does not allow this step."),
+            status=403,
+        )
+    history = list(case.events.values_list("event", flat=True))
+    if event.sets_track and case.track and not inputs.get(event.sets_track):
+        inputs = {**inputs, event.sets_track: case.track}
+    try:
+        step = transition(
+            pack, case.state, event_id, role, inputs, history, track=case.track or None
+        )
+    except TransitionError as error:
+        raise _transition_problem(error) from None
+    payload: dict[str, Any] = {"inputs": _jsonable(dict(step.inputs)), **(extra or {})}
+    for effect in event.effects:
+        before = EFFECTS[effect].before
+        if before is not None:
+            payload.update(before(case, pack, step.inputs))
+    on_behalf = None if user is None else policy.acting_party(user, case, role)
+    record = _append_event(
+        case,
+        event_id=event_id,
+        actor=user,
+        actor_role=role,
+        on_behalf_of=on_behalf,
+        state_before=step.state_before,
+        state_after=step.state_after,
+        payload=payload,
+    )
+    case.state = step.state_after
+    if step.track:
+        case.track = step.track
+    case.version += 1
+    today = clock.today()
+    for limit in step.stops:
+        case.deadlines.filter(time_limit=limit, stopped_by__isnull=True).update(stopped_by=record)
+    for limit in step.starts:
+        _start_deadline(case, pack, limit, record, step.anchors.get(limit, today))
+    for effect in event.effects:
+        after = EFFECTS[effect].after
+        if after is not None:
+            after(case, pack, record)
+    return record
+
+
+def _start_deadline(
+    case: Case, pack: Pack, limit: str, record: CaseEvent, start: date
+) -> CaseDeadline:
+    deadline = compute_deadline(pack, limit, start)
+    return CaseDeadline.objects.create(
+        case=case,
+        time_limit=limit,
+        label=deadline.label.model_dump(),
+        basis=deadline.basis.model_dump(mode="json"),
+        direction=deadline.direction,
+        start=deadline.start,
+        due=deadline.due,
+        started_by=record,
+    )
+
+
+# --- effects named by events in the pack --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effect:
+    before: Callable[[Case, Pack, Mapping[str, object]], dict[str, Any]] | None = None
+    after: Callable[[Case, Pack, CaseEvent], None] | None = None
+
+
+def filing_problems(case: Case) -> list[tuple[str, str]]:
+    """What is still missing from a filing, as (field, translated message) pairs."""
+    pack = case.court.pack
+    category = pack.categories[case.category]
+    problems: list[tuple[str, str]] = []
+    gettext = translation.gettext
+    parties = list(case.parties.all())
+    if not any(p.role == "plaintiff" and p.name for p in parties):
+        problems.append(("parties", gettext("Name at least one plaintiff.")))
+    if not any(p.role == "defendant" and p.name for p in parties):
+        problems.append(("parties", gettext("Name at least one defendant.")))
+    if category.property and case.amount is None:
+        problems.append(("amount", gettext("Give the amount you claim.")))
+    if not case.filing.get("claims"):
+        problems.append(("claims", gettext("Say what you ask the court to order.")))
+    if not case.filing.get("facts"):
+        problems.append(("facts", gettext("Describe the facts and reasons.")))
+    if not case.filing.get("factors"):
+        problems.append(
+            ("factors", gettext("Answer at least one question about where the dispute arose."))
+        )
+    return problems
+
+
+def assessment_for(case: Case) -> Any:
+    pack = case.court.pack
+    return assess_jurisdiction(
+        pack, case.court.pack_court_id, case.category, case.filing.get("factors", {}), case.amount
+    )
+
+
+def track_for(case: Case) -> Any:
+    pack = case.court.pack
+    return propose_track(
+        pack,
+        case.court.pack_court_id,
+        case.category,
+        case.amount,
+        case.filing.get("exclusions", []),
+        bool(case.filing.get("simple", False)),
+    )
+
+
+def _check_filing(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    missing = filing_problems(case)
+    if missing:
+        raise Problem(
+            "incomplete_filing",
+            " ".join(message for _, message in missing),
+            field=missing[0][0],
+            status=422,
+            extra={"missing": [{"field": f, "message": m} for f, m in missing]},
+        )
+    assessment = assessment_for(case)
+    if not assessment.competent:
+        reasons = [f.message.get(_lang()) for f in assessment.findings if not f.ok]
+        raise Problem(
+            "not_competent",
+            " ".join(reasons),
+            status=422,
+            extra={"alternatives": list(assessment.alternatives)},
+        )
+    proposal = track_for(case)
+    case.track = proposal.track
+    lang = _lang()
+    case.statement = documents.statement_of_claim(case, lang)
+    case.statement_language = lang
+    case.submitted_at = clock.now()
+    return {
+        "track": proposal.track,
+        "statement_sha256": sha256_hex(case.statement.encode("utf-8")),
+    }
+
+
+def _assign_number(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    year = clock.today().year
+    counter, _ = CaseNumberCounter.objects.select_for_update().get_or_create(
+        court=case.court, year=year, case_type=case.case_type
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    case.number_year = year
+    case.number_seq = counter.last
+    case.number = format_case_number(
+        pack, case.court.pack_court_id, case.case_type, year, counter.last
+    )
+    case.accepted_at = clock.now()
+    return {"number": case.number}
+
+
+def run_draw(eligible: Sequence[int], seed: str) -> int:
+    """The judge a draw picks: anyone can re-run it from the recorded list and seed."""
+    if not eligible:
+        raise ValueError("no eligible judge")
+    return list(eligible)[random.Random(seed).randrange(len(eligible))]  # noqa: S311
+
+
+def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
+    eligible = sorted(
+        CourtMembership.objects.filter(
+            court=case.court,
+            role=CourtRole.JUDGE,
+            active=True,
+            eligible_for_assignment=True,
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+    if not eligible:
+        raise Problem("no_eligible_judge", status=409)
+    seed = secrets.token_hex(16)
+    chosen = run_draw(eligible, seed)
+    draw = JudgeDraw.objects.create(
+        case=case, eligible=eligible, seed=seed, chosen_id=chosen, at=clock.now()
+    )
+    fire_effect_event(case, "set_judge", {"judge": str(chosen)}, {"draw": draw.pk})
+
+
+def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    raw = str(inputs.get("judge", ""))
+    judge = (
+        CourtMembership.objects.filter(
+            court=case.court,
+            role=CourtRole.JUDGE,
+            active=True,
+            user_id=raw if raw.isdigit() else -1,
+        )
+        .select_related("user")
+        .first()
+    )
+    if judge is None:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("Choose a judge of this court."),
+            field="judge",
+            status=422,
+        )
+    case.judge = judge.user
+    return {"judge_name": str(judge.user)}
+
+
+def _give_notice(case: Case, pack: Pack, record: CaseEvent) -> None:
+    fire_effect_event(case, "judge_notice", {}, {})
+
+
+def _judge_notice(case: Case, pack: Pack, record: CaseEvent) -> None:
+    notify.judge_assigned(case)
+
+
+def _notify_parties(case: Case, pack: Pack, record: CaseEvent) -> None:
+    notify.step_taken(case, record)
+
+
+EFFECTS: dict[str, Effect] = {
+    "check_filing": Effect(before=_check_filing),
+    "assign_number": Effect(before=_assign_number),
+    "draw_judge": Effect(after=_draw_judge),
+    "set_judge": Effect(before=_set_judge, after=_give_notice),
+    "judge_notice": Effect(after=_judge_notice),
+    "notify_parties": Effect(after=_notify_parties),
+}
+
+
+def file_case(
+    user: Any,
+    court: Court,
+    category: str,
+    data: FilingData,
+    *,
+    acting_as: str = "self",
+    licence_number: str = "",
+    firm: str = "",
+) -> Case:
+    """Open a draft with everything the filer already answered, all or nothing."""
+    with transaction.atomic():
+        case = create_draft(
+            user, court, category, acting_as=acting_as, licence_number=licence_number, firm=firm
+        )
+        return amend_filing(user, case.id, case.version, data)
+
+
+def log_access(user: Any, case: Case, what: str) -> None:
+    from netcourt.cases.models import AccessLogEntry
+
+    AccessLogEntry.objects.create(
+        case=case, user=user, roles=sorted(policy.case_roles(user, case)), what=what, at=clock.now()
+    )
+
+
+def move_filing(user: Any, case_id: UUID | str, version: int | None, court_slug: str) -> Case:
+    """Send a draft that was never submitted to another court of the same pack."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        policy.get_case(user, case.id)
+        _check_version(case, version)
+        court = Court.objects.filter(slug=court_slug, active=True).first()
+        if (
+            court is None
+            or case.submitted_at is not None
+            or court.pack_name != case.pack_name
+            or case.category not in court.pack_court.categories
+        ):
+            raise Problem("input_invalid", field="court", status=422)
+        case.court = court
+        _fire_locked(case, user, "amend_filing", {"changed": ["court"]})
+        case.save()
+    return case

@@ -1,0 +1,318 @@
+"""Cases over HTTP: file, correct, take procedural steps, list, read the docket."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from netcourt.cases import actions, policy, present
+from netcourt.cases.models import Case
+from netcourt.core import idempotency
+from netcourt.core.problems import Problem
+from netcourt.courts.models import Court
+
+router = Router(tags=["cases"])
+
+
+class PartyIn(Schema):
+    role: Literal["plaintiff", "defendant", "third_party"]
+    kind: Literal["natural", "legal", "other_org"]
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(default="", max_length=300)
+    contact_email: str = Field(default="", max_length=254)
+    representative_name: str = Field(default="", max_length=200)
+
+
+class FilingIn(Schema):
+    title: str | None = Field(default=None, max_length=300)
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
+    claims: str | None = Field(default=None, max_length=20000)
+    facts: str | None = Field(default=None, max_length=100000)
+    platform: str | None = Field(default=None, max_length=2000)
+    connection: str | None = Field(default=None, max_length=5000)
+    factors: dict[str, str] | None = None
+    exclusions: list[str] | None = None
+    simple: bool | None = None
+    parties: list[PartyIn] | None = Field(default=None, max_length=50)
+
+    def to_data(self) -> actions.FilingData:
+        parties = (
+            [actions.PartyData(**p.model_dump()) for p in self.parties]
+            if self.parties is not None
+            else None
+        )
+        return actions.FilingData(
+            title=self.title,
+            amount=self.amount,
+            claims=self.claims,
+            facts=self.facts,
+            platform=self.platform,
+            connection=self.connection,
+            factors=self.factors,
+            exclusions=self.exclusions,
+            simple=self.simple,
+            parties=parties,
+        )
+
+
+class CaseIn(Schema):
+    court: str
+    category: str
+    acting_as: Literal["self", "lawyer", "agent"] = "self"
+    licence_number: str = Field(default="", max_length=40)
+    firm: str = Field(default="", max_length=200)
+    filing: FilingIn | None = None
+
+
+class AmendIn(Schema):
+    version: int
+    filing: FilingIn
+
+
+class EventIn(Schema):
+    event: str = Field(min_length=1, max_length=100)
+    version: int
+    inputs: dict[str, Any] = {}
+
+
+class CaseOut(Schema):
+    id: str
+    number: str
+    title: str
+    court: str
+    court_name: str
+    category: str
+    category_label: str
+    track: str
+    track_label: str
+    state: str
+    state_label: str
+    version: int
+    amount: str | None
+    currency: str
+    judge: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    updated_at: datetime
+
+
+class PartyOut(Schema):
+    role: str
+    kind: str
+    name: str
+
+
+class DeadlineOut(Schema):
+    time_limit: str
+    label: str
+    start: date
+    due: date
+    direction: str
+    days_left: int
+    overdue: bool
+    running: bool
+    basis_article: str
+    basis_text: str
+
+
+class CaseDetailOut(CaseOut):
+    parties: list[PartyOut]
+    deadlines: list[DeadlineOut]
+    statement: str
+    available_events: list[str]
+    filing: dict[str, Any]
+
+
+class DocketEntryOut(Schema):
+    seq: int
+    event: str
+    label: str
+    at: datetime
+    actor: str
+    actor_role: str
+    on_behalf_of: str | None
+    state_before: str
+    state_after: str
+    state_after_label: str
+    inputs: dict[str, Any]
+    details: dict[str, Any]
+    hash: str
+
+
+class EventOut(Schema):
+    event: DocketEntryOut
+    case: CaseOut
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class AccessOut(Schema):
+    at: datetime
+    who: str
+    roles: list[str]
+    what: str
+
+
+class FindingOut(Schema):
+    code: str
+    ok: bool
+    message: str
+    basis: str | None
+
+
+class AssessmentOut(Schema):
+    competent: bool
+    findings: list[FindingOut]
+    alternatives: list[str]
+    elsewhere: str | None
+    track: str
+    track_reasons: list[FindingOut]
+    missing: list[dict[str, str]]
+
+
+def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
+    from netcourt.procedure import available_events
+
+    pack = case.court.pack
+    roles = policy.case_roles(request.user, case)
+    history = list(case.events.values_list("event", flat=True))
+    body = present.summary(case)
+    body["parties"] = [{"role": p.role, "kind": p.kind, "name": p.name} for p in case.parties.all()]
+    body["deadlines"] = [present.deadline(d) for d in case.deadlines.all()]
+    body["statement"] = case.statement
+    body["available_events"] = [e.id for e in available_events(pack, case.state, roles, history)]
+    body["filing"] = case.filing
+    return body
+
+
+@router.post("", response={201: CaseDetailOut}, summary="Start a filing (a draft case)")
+def create_case(request: HttpRequest, payload: CaseIn) -> Status[Any]:
+    court = Court.objects.filter(slug=payload.court, active=True).first()
+    if court is None:
+        raise Problem("input_invalid", field="court", status=422)
+
+    def create() -> tuple[int, Any]:
+        case = actions.file_case(
+            request.user,
+            court,
+            payload.category,
+            (payload.filing or FilingIn()).to_data(),
+            acting_as=payload.acting_as,
+            licence_number=payload.licence_number,
+            firm=payload.firm,
+        )
+        return 201, _detail(request, case)
+
+    return Status(*idempotency.run(request, create))
+
+
+def _encode_cursor(case: Case) -> str:
+    raw = f"{case.updated_at.isoformat()}|{case.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        at, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Problem("validation_error", field="cursor", status=422) from None
+
+
+@router.get("", response=CasePage, summary="The cases you can see, newest activity first")
+def list_cases(
+    request: HttpRequest,
+    state: str | None = None,
+    court: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    cases = policy.visible_cases(request.user).select_related("court", "judge")
+    if state:
+        cases = cases.filter(state=state)
+    if court:
+        cases = cases.filter(court__slug=court)
+    cases = cases.order_by("-updated_at", "-id")
+    if cursor:
+        at, ident = _decode_cursor(cursor)
+        from django.db.models import Q
+
+        cases = cases.filter(Q(updated_at__lt=at) | Q(updated_at=at, id__lt=ident))
+    page = list(cases[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "items": [present.summary(c) for c in page],
+        "next_cursor": _encode_cursor(page[-1]) if more and page else None,
+    }
+
+
+@router.get("/{case_id}", response=CaseDetailOut, summary="One case")
+def get_case(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
+    case = policy.get_case(request.user, case_id)
+    actions.log_access(request.user, case, "api.case")
+    return _detail(request, case)
+
+
+@router.get("/{case_id}/docket", response=list[DocketEntryOut], summary="The case's docket")
+def docket(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
+    case = policy.get_case(request.user, case_id)
+    actions.log_access(request.user, case, "api.docket")
+    pack = case.court.pack
+    events = case.events.select_related("actor", "on_behalf_of")
+    return [present.docket_entry(pack, e) for e in events]
+
+
+@router.get("/{case_id}/access-log", response=list[AccessOut], summary="Who read this case")
+def access_log(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
+    case = policy.get_case(request.user, case_id)
+    return [present.access_entry(e) for e in case.access_log.select_related("user")[:500]]
+
+
+@router.get(
+    "/{case_id}/assessment",
+    response=AssessmentOut,
+    summary="Can this court hear it, and on which track?",
+)
+def assessment(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
+    case = policy.get_case(request.user, case_id)
+    return present.assessment(case)
+
+
+@router.put("/{case_id}/filing", response=CaseDetailOut, summary="Change a draft or correct it")
+def amend(request: HttpRequest, case_id: UUID, payload: AmendIn) -> dict[str, Any]:
+    case = actions.amend_filing(request.user, case_id, payload.version, payload.filing.to_data())
+    return _detail(request, case)
+
+
+@router.post(
+    "/{case_id}/events",
+    response={201: EventOut},
+    summary="Take a procedural step (submit, accept, reject, request_corrections, ...)",
+)
+def take_step(request: HttpRequest, case_id: UUID, payload: EventIn) -> Status[Any]:
+    def create() -> tuple[int, Any]:
+        with transaction.atomic():
+            event = actions.fire(
+                request.user, case_id, payload.event, payload.version, payload.inputs
+            )
+            case = get_object_or_404(Case.objects.select_related("court", "judge"), id=case_id)
+            return 201, {
+                "event": present.docket_entry(case.court.pack, event),
+                "case": present.summary(case),
+            }
+
+    return Status(*idempotency.run(request, create))

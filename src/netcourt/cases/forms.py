@@ -1,0 +1,222 @@
+"""Forms for filing and for procedural steps; step forms are built from the pack's inputs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from netcourt.cases.models import Case, PartyKind, PartyRole
+from netcourt.courts.models import Court, CourtMembership, CourtRole
+from netcourt.procedure import Event, Pack
+
+
+def _lang() -> str:
+    return translation.get_language() or "en"
+
+
+class NewCaseForm(forms.Form):
+    court = forms.ModelChoiceField(
+        label=_("Court"),
+        queryset=Court.objects.filter(active=True),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    category = forms.ChoiceField(label=_("Kind of dispute"))
+    acting_as = forms.ChoiceField(
+        label=_("You are filing"),
+        choices=[
+            ("self", _("for myself")),
+            ("lawyer", _("as a lawyer for a client")),
+            ("agent", _("as another agent for someone")),
+        ],
+        initial="self",
+        widget=forms.RadioSelect,
+    )
+    licence_number = forms.CharField(
+        label=_("Lawyer's licence number"),
+        max_length=40,
+        required=False,
+        help_text=_("Only if you file as a lawyer."),
+    )
+    firm = forms.CharField(label=_("Law firm"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, pack: Pack, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lang = _lang()
+        self.fields["court"].label_from_instance = lambda c: c.name_in(lang)  # type: ignore[attr-defined]
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            (c.id, c.label.get(lang)) for c in pack.categories.values()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        court = data.get("court")
+        if court is not None and data.get("category") not in court.pack_court.categories:
+            self.add_error("category", _("This court does not hear that kind of dispute."))
+        if data.get("acting_as") == "lawyer" and not data.get("licence_number", "").strip():
+            self.add_error(
+                "licence_number", _("A lawyer filing for a client gives the licence number.")
+            )
+        return data
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=PartyRole.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PartyKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    representative_name = forms.CharField(
+        label=_("Legal representative (organisations)"), max_length=200, required=False
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact_email = forms.EmailField(label=_("E-mail"), required=False)
+
+
+PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=50, absolute_max=50)
+
+
+class ClaimForm(forms.Form):
+    title = forms.CharField(
+        label=_("A short title for your case"),
+        max_length=300,
+        help_text=_("For example: Refund for a phone bought online"),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount claimed (CNY)"),
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text=_("Leave empty if you do not claim money."),
+    )
+    claims = forms.CharField(
+        label=_("What do you ask the court to order?"),
+        widget=forms.Textarea,
+        max_length=20000,
+        help_text=_("One request per line, e.g. refund of the price; compensation of costs."),
+    )
+    facts = forms.CharField(
+        label=_("Facts and reasons"),
+        widget=forms.Textarea,
+        max_length=100000,
+        help_text=_("What happened, when, and why the other side is responsible."),
+    )
+    platform = forms.CharField(
+        label=_("Platform, order or contract involved"),
+        max_length=2000,
+        required=False,
+        help_text=_("For example: the shop and order number, or the loan contract number."),
+    )
+
+
+class TerritoryForm(forms.Form):
+    simple = forms.TypedChoiceField(
+        label=_("Are the facts clear and the dispute small?"),
+        choices=[
+            ("yes", _("Yes, the facts are clear and not much is disputed")),
+            ("no", _("No, the facts are complicated or strongly disputed")),
+        ],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    connection = forms.CharField(
+        label=_("Anything else that connects the dispute to this court's area"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pack = case.court.pack
+        lang = _lang()
+        places = (
+            [("", _("I don't know"))]
+            + [(p.id, p.label.get(lang)) for p in pack.places.values()]
+            + [("other", _("Somewhere else"))]
+        )
+        self.factor_names: list[str] = []
+        for factor_id in pack.categories[case.category].connecting_factors:
+            factor = pack.connecting_factors[factor_id]
+            name = f"factor_{factor_id}"
+            self.fields[name] = forms.ChoiceField(
+                label=factor.question.get(lang),
+                choices=places,
+                required=False,
+                help_text=factor.basis.article.get(lang),
+            )
+            self.factor_names.append(name)
+        self.fields["exclusions"] = forms.MultipleChoiceField(
+            label=_("Does any of these apply?"),
+            choices=[(e.id, e.label.get(lang)) for e in pack.small_claims_exclusions],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        order = [*self.factor_names, "exclusions", "simple", "connection"]
+        self.order_fields(order)
+
+    def factors(self) -> dict[str, str]:
+        return {
+            name.removeprefix("factor_"): self.cleaned_data.get(name) or ""
+            for name in self.factor_names
+        }
+
+
+class ListField(forms.CharField):
+    widget = forms.Textarea
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def event_form(
+    pack: Pack, event: Event, case: Case, data: Any = None, prefix: str | None = None
+) -> forms.Form:
+    """A form for one step, with a field for each input the pack declares."""
+    lang = _lang()
+    fields: dict[str, forms.Field] = {}
+    for item in event.inputs:
+        label = item.label.get(lang)
+        field: forms.Field
+        if item.name == "judge":
+            judges = CourtMembership.objects.filter(
+                court=case.court, role=CourtRole.JUDGE, active=True
+            ).select_related("user")
+            field = forms.ChoiceField(
+                label=label, choices=[(str(m.user_id), str(m.user)) for m in judges]
+            )
+        elif item.type == "longtext":
+            field = forms.CharField(label=label, widget=forms.Textarea, max_length=20000)
+        elif item.type == "list":
+            field = ListField(label=label, max_length=20000, help_text=_("One item per line."))
+        elif item.name == event.sets_track:
+            field = forms.ChoiceField(
+                label=label,
+                choices=[
+                    (t.id, t.label.get(lang))
+                    for t in pack.tracks.values()
+                    if t.id in item.choices and t.case_type == case.case_type
+                ],
+                initial=case.track or None,
+            )
+        elif item.type == "choice":
+            field = forms.ChoiceField(label=label, choices=[(c, c) for c in item.choices])
+        elif item.type == "bool":
+            field = forms.BooleanField(label=label)
+        elif item.type == "date":
+            field = forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+        elif item.type == "int":
+            field = forms.IntegerField(label=label)
+        elif item.type == "money":
+            field = forms.DecimalField(label=label, max_digits=18, decimal_places=2)
+        else:
+            field = forms.CharField(label=label, max_length=2000)
+        field.required = item.required and item.type != "bool"
+        fields[item.name] = field
+    form_class = type("EventForm", (forms.Form,), dict(fields))
+    form: forms.Form = form_class(data, prefix=prefix or event.id)
+    return form

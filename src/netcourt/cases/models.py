@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from netcourt.courts.models import Court
+
+
+class Case(models.Model):
+    """The projection of a case's events: updated in the same transaction as each event."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cases")
+    pack_name = models.CharField(max_length=100)
+    pack_version = models.CharField(max_length=50)
+    category = models.CharField(_("kind of dispute"), max_length=100)
+    case_type = models.CharField(max_length=30)
+    track = models.CharField(_("track"), max_length=50, blank=True)
+    state = models.CharField(_("stage"), max_length=50, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    number = models.CharField(_("case number"), max_length=80, blank=True)
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    number_seq = models.PositiveIntegerField(null=True, blank=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    amount = models.DecimalField(
+        _("amount claimed"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(max_length=3, default="CNY")
+    filing = models.JSONField(default=dict)
+    statement = models.TextField(_("statement of claim"), blank=True)
+    statement_language = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_cases"
+    )
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="judged_cases",
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    last_event_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["court", "number"],
+                condition=~models.Q(number=""),
+                name="case_unique_number_per_court",
+            )
+        ]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return self.number or str(self.id)
+
+
+class PartyRole(models.TextChoices):
+    PLAINTIFF = "plaintiff", _("Plaintiff")
+    DEFENDANT = "defendant", _("Defendant")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
+class PartyKind(models.TextChoices):
+    NATURAL = "natural", _("Natural person")
+    LEGAL = "legal", _("Legal person")
+    OTHER = "other_org", _("Other organisation")
+
+
+class Party(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    representative_name = models.CharField(_("legal representative"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parties",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["case", "position", "id"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RepresentativeKind(models.TextChoices):
+    LAWYER = "lawyer", _("Lawyer")
+    AGENT = "agent", _("Other agent")
+
+
+class Representative(models.Model):
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="representatives")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="representations"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RepresentativeKind.choices)
+    licence_number = models.CharField(_("lawyer's licence number"), max_length=40, blank=True)
+    firm = models.CharField(_("law firm"), max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("representative")
+        verbose_name_plural = _("representatives")
+
+
+class CaseEvent(models.Model):
+    """One append-only entry of the docket. Never updated, never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    event = models.CharField(max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_role = models.CharField(max_length=30)
+    on_behalf_of = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    state_before = models.CharField(max_length=50)
+    state_after = models.CharField(max_length=50)
+    payload = models.JSONField(default=dict)
+    pack_version = models.CharField(max_length=50)
+    at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["case", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="event_unique_case_seq")
+        ]
+
+
+class CaseDeadline(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    time_limit = models.CharField(max_length=100)
+    label = models.JSONField()
+    basis = models.JSONField()
+    direction = models.CharField(max_length=10, default="after")
+    start = models.DateField()
+    due = models.DateField()
+    started_by = models.ForeignKey(CaseEvent, on_delete=models.PROTECT, related_name="+")
+    stopped_by = models.ForeignKey(
+        CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due", "id"]
+
+
+class JudgeDraw(models.Model):
+    """A random assignment, recorded so that anyone with the record can run it again."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="judge_draws")
+    eligible = models.JSONField(help_text="ordered list of eligible judge user ids")
+    seed = models.CharField(max_length=64)
+    chosen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+
+class CaseNumberCounter(models.Model):
+    court = models.ForeignKey(Court, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    case_type = models.CharField(max_length=30)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["court", "year", "case_type"], name="counter_unique_court_year_type"
+            )
+        ]
+
+
+class AccessLogEntry(models.Model):
+    """Every read of a case file; the parties of the case can see it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    roles = models.JSONField(default=list)
+    what = models.CharField(max_length=50)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -1,0 +1,75 @@
+"""Telling the people of a case what happened, in each person's own language, after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+
+from netcourt.cases.models import Case, CaseEvent, Party, Representative
+from netcourt.procedure import load_pack
+
+
+def _recipients(case: Case) -> list[Any]:
+    people: dict[int, Any] = {}
+    for party in Party.objects.filter(case=case, user__isnull=False).select_related("user"):
+        if party.user is not None:
+            people[party.user.pk] = party.user
+    for rep in Representative.objects.filter(party__case=case, active=True).select_related("user"):
+        people[rep.user.pk] = rep.user
+    return [p for p in people.values() if p.email and p.is_active]
+
+
+def _send(case: Case, subject_and_body: Any) -> None:
+    link = settings.NETCOURT_BASE_URL + reverse("cases:detail", args=[case.id])
+    for person in _recipients(case):
+        with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+            subject, body = subject_and_body(translation.get_language() or "en")
+            send_mail(
+                subject,
+                body + "\n\n" + link,
+                settings.DEFAULT_FROM_EMAIL,
+                [person.email],
+                fail_silently=True,
+            )
+
+
+def judge_assigned(case: Case) -> None:
+    case_id = case.pk
+
+    def compose(lang: str) -> tuple[str, str]:
+        fresh = Case.objects.select_related("judge", "court").get(pk=case_id)
+        subject = translation.gettext("Case %(number)s: your judge") % {"number": fresh.number}
+        body = translation.gettext(
+            "The case %(number)s at the %(court)s has been assigned to Judge %(judge)s. "
+            "If you believe the judge should not hear your case, you may ask for recusal."
+        ) % {"number": fresh.number, "court": fresh.court.name_in(lang), "judge": fresh.judge}
+        return subject, body
+
+    transaction.on_commit(lambda: _send(Case.objects.get(pk=case_id), compose))
+
+
+def step_taken(case: Case, record: CaseEvent) -> None:
+    case_id = case.pk
+    event_id = record.event
+    pack_name = case.pack_name
+
+    def compose(lang: str) -> tuple[str, str]:
+        fresh = Case.objects.select_related("court").get(pk=case_id)
+        label = load_pack(pack_name).events[event_id].label.get(lang)
+        reference = fresh.number or fresh.title or str(fresh.pk)
+        subject = translation.gettext("Case %(number)s: %(step)s") % {
+            "number": reference,
+            "step": label,
+        }
+        body = translation.gettext(
+            "A new step was taken in your case at the %(court)s: %(step)s. "
+            "Sign in to read the docket."
+        ) % {"court": fresh.court.name_in(lang), "step": label}
+        return subject, body
+
+    transaction.on_commit(lambda: _send(Case.objects.get(pk=case_id), compose))

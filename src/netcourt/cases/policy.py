@@ -1,0 +1,107 @@
+"""Who may see or do what with a case. Deny by default.
+
+A person's roles in a case come from three places: being a party (or a party's active
+representative), being the judge the case is assigned to, and being a clerk of the court
+once the case has left the filer's hands. Anyone with no role does not learn that the case
+exists: reads answer 404, exactly as for a case that was never filed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from netcourt.cases.models import Case, Party, Representative
+from netcourt.core.problems import NotFound
+from netcourt.courts.models import CourtMembership, CourtRole
+
+PARTY_ROLES = ("plaintiff", "defendant", "third_party")
+SYSTEM_ROLE = "system"
+
+
+def case_roles(user: Any, case: Case) -> set[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    roles: set[str] = set()
+    for party in Party.objects.filter(case=case, user=user):
+        roles.add(party.role)
+    for rep in Representative.objects.filter(
+        party__case=case, user=user, active=True
+    ).select_related("party"):
+        roles.add(rep.party.role)
+    if case.created_by_id == user.pk:
+        roles.add("plaintiff")
+    if case.submitted_at is None:
+        return roles & {"plaintiff"}
+    if case.judge_id == user.pk:
+        roles.add("judge")
+    if CourtMembership.objects.filter(
+        court=case.court, user=user, role=CourtRole.CLERK, active=True
+    ).exists():
+        roles.add("clerk")
+    return roles
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    clerk_courts = CourtMembership.objects.filter(
+        user=user, role=CourtRole.CLERK, active=True
+    ).values("court")
+    own = (
+        Q(created_by=user)
+        | Q(parties__user=user)
+        | Q(parties__representatives__user=user, parties__representatives__active=True)
+    )
+    court = (Q(judge=user) | Q(court__in=clerk_courts)) & Q(submitted_at__isnull=False)
+    ids = Case.objects.filter(own | court).values("id")
+    return Case.objects.filter(id__in=ids)
+
+
+def get_case(user: Any, case_id: UUID | str) -> Case:
+    """The case if ``user`` has a role in it; otherwise 404, whether or not it exists."""
+    try:
+        case = Case.objects.select_related("court", "judge").get(id=case_id)
+    except (Case.DoesNotExist, ValueError):
+        raise NotFound() from None
+    if not case_roles(user, case):
+        raise NotFound()
+    return case
+
+
+def acting_party(user: Any, case: Case, role: str) -> Party | None:
+    """The party on whose behalf ``user`` acts in ``role`` (themselves or their principal)."""
+    if role not in PARTY_ROLES:
+        return None
+    own = Party.objects.filter(case=case, user=user, role=role).first()
+    if own is not None:
+        return own
+    rep = (
+        Representative.objects.filter(party__case=case, party__role=role, user=user, active=True)
+        .select_related("party")
+        .first()
+    )
+    if rep is not None:
+        return rep.party
+    return Party.objects.filter(case=case, role=role).order_by("position", "id").first()
+
+
+def is_clerk_of(user: Any, court_id: int) -> bool:
+    return bool(
+        user.is_authenticated
+        and CourtMembership.objects.filter(
+            court_id=court_id, user=user, role=CourtRole.CLERK, active=True
+        ).exists()
+    )
+
+
+def clerk_courts(user: Any) -> QuerySet[Any]:
+    from netcourt.courts.models import Court
+
+    if not user.is_authenticated:
+        return Court.objects.none()
+    return Court.objects.filter(
+        memberships__user=user, memberships__role=CourtRole.CLERK, memberships__active=True
+    ).distinct()

@@ -1,0 +1,138 @@
+"""Plain data about a case for pages and the API, with labels in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+
+from netcourt.cases.actions import CREATED_EVENT
+from netcourt.cases.models import AccessLogEntry, Case, CaseDeadline, CaseEvent
+from netcourt.core import clock
+from netcourt.procedure import Pack
+
+
+def _lang() -> str:
+    return translation.get_language() or "en"
+
+
+def state_label(pack: Pack, state: str) -> str:
+    if state in pack.states:
+        return pack.states[state].label.get(_lang())
+    return state
+
+
+def event_label(pack: Pack, event: str) -> str:
+    if event == CREATED_EVENT:
+        return translation.gettext("Filing started")
+    if event in pack.events:
+        return pack.events[event].label.get(_lang())
+    return event
+
+
+def text(value: dict[str, str]) -> str:
+    return value.get("zh" if _lang().startswith("zh") else "en", "")
+
+
+def deadline(item: CaseDeadline) -> dict[str, Any]:
+    remaining = (item.due - clock.today()).days
+    return {
+        "time_limit": item.time_limit,
+        "label": text(item.label),
+        "start": item.start,
+        "due": item.due,
+        "direction": item.direction,
+        "days_left": remaining,
+        "days_overdue": -remaining if remaining < 0 else 0,
+        "overdue": remaining < 0 and item.stopped_by_id is None,
+        "running": item.stopped_by_id is None,
+        "basis_article": text(item.basis["article"]),
+        "basis_text": text(item.basis["text"]),
+    }
+
+
+def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
+    inputs = event.payload.get("inputs", {})
+    shown = {k: v for k, v in inputs.items() if k not in ("judge", "draw", "changed")}
+    details = {k: v for k, v in event.payload.items() if k in ("number", "track", "judge_name")}
+    return {
+        "seq": event.seq,
+        "event": event.event,
+        "label": event_label(pack, event.event),
+        "at": event.at,
+        "actor": str(event.actor) if event.actor else translation.gettext("Court system"),
+        "actor_role": event.actor_role,
+        "on_behalf_of": event.on_behalf_of.name if event.on_behalf_of else None,
+        "state_before": event.state_before,
+        "state_after": event.state_after,
+        "state_after_label": state_label(pack, event.state_after),
+        "inputs": shown,
+        "notes": [
+            "; ".join(str(i) for i in v) if isinstance(v, list) else str(v)
+            for v in shown.values()
+            if v not in ("", None, [], False)
+        ],
+        "details": details,
+        "hash": event.hash,
+    }
+
+
+def access_entry(entry: AccessLogEntry) -> dict[str, Any]:
+    return {"at": entry.at, "who": str(entry.user), "roles": entry.roles, "what": entry.what}
+
+
+def summary(case: Case) -> dict[str, Any]:
+    pack = case.court.pack
+    lang = _lang()
+    return {
+        "id": str(case.id),
+        "number": case.number,
+        "title": case.title,
+        "court": case.court.slug,
+        "court_name": case.court.name_in(lang),
+        "category": case.category,
+        "category_label": pack.categories[case.category].label.get(lang),
+        "track": case.track,
+        "track_label": pack.tracks[case.track].label.get(lang) if case.track else "",
+        "state": case.state,
+        "state_label": state_label(pack, case.state),
+        "version": case.version,
+        "amount": str(case.amount) if case.amount is not None else None,
+        "currency": case.currency,
+        "judge": str(case.judge) if case.judge else None,
+        "created_at": case.created_at,
+        "submitted_at": case.submitted_at,
+        "accepted_at": case.accepted_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def _finding(finding: Any) -> dict[str, Any]:
+    lang = _lang()
+    return {
+        "code": finding.code,
+        "ok": finding.ok,
+        "message": finding.message.get(lang),
+        "basis": finding.basis.article.get(lang) if finding.basis else None,
+    }
+
+
+def assessment(case: Case) -> dict[str, Any]:
+    """Whether this court can hear the filing as it stands, why, and on which track."""
+    from netcourt.cases.actions import assessment_for, filing_problems, track_for
+
+    lang = _lang()
+    result = assessment_for(case)
+    proposal = track_for(case)
+    pack = case.court.pack
+    return {
+        "competent": result.competent,
+        "findings": [_finding(f) for f in result.findings],
+        "alternatives": list(result.alternatives),
+        "alternative_names": [pack.courts[c].name.get(lang) for c in result.alternatives],
+        "elsewhere": result.elsewhere.get(lang) if result.elsewhere else None,
+        "track": proposal.track,
+        "track_label": pack.tracks[proposal.track].label.get(lang),
+        "track_reasons": [_finding(f) for f in proposal.reasons],
+        "missing": [{"field": f, "message": m} for f, m in filing_problems(case)],
+    }

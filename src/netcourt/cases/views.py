@@ -1,0 +1,321 @@
+"""Pages for filing and following a case. Thin: parse, authorise, call one action, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from netcourt.cases import actions, forms, policy, present
+from netcourt.cases.models import Case
+from netcourt.core.problems import Problem
+from netcourt.procedure import available_events, load_pack
+
+STEPS = ("parties", "claim", "territory", "review")
+STEP_TITLES = {
+    "parties": translation.gettext_lazy("Parties"),
+    "claim": translation.gettext_lazy("Your claim"),
+    "territory": translation.gettext_lazy("Where it happened"),
+    "review": translation.gettext_lazy("Check and submit"),
+}
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _steps(current: str) -> list[dict[str, Any]]:
+    return [{"id": s, "title": STEP_TITLES[s], "current": s == current} for s in STEPS]
+
+
+def _apply_problem(form: Any, problem: Problem) -> None:
+    field = (problem.field or "").split(".")[-1].split("[")[0]
+    if field in form.fields:
+        form.add_error(field, problem.message)
+    else:
+        form.add_error(None, problem.message)
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
+    form = forms.NewCaseForm(request.POST or None, pack=pack)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = actions.create_draft(
+                request.user,
+                data["court"],
+                data["category"],
+                acting_as=data["acting_as"],
+                licence_number=data["licence_number"],
+                firm=data["firm"],
+            )
+        except Problem as problem:
+            _apply_problem(form, problem)
+        else:
+            return redirect("cases:step", case.id, "parties")
+    return render(request, "cases/new.html", {"form": form})
+
+
+def _editable(request: HttpRequest, case_id: UUID) -> Case:
+    case = policy.get_case(request.user, case_id)
+    if "plaintiff" not in policy.case_roles(request.user, case):
+        raise Problem("permission_denied", status=403)
+    return case
+
+
+def _party_initial(case: Case) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": p.role,
+            "kind": p.kind,
+            "name": p.name,
+            "representative_name": p.representative_name,
+            "address": p.address,
+            "contact_email": p.contact_email,
+        }
+        for p in case.parties.all()
+    ] or [{"role": "plaintiff", "kind": "natural"}, {"role": "defendant", "kind": "legal"}]
+
+
+def _save(
+    request: HttpRequest, case: Case, form: Any, data: actions.FilingData, next_step: str
+) -> HttpResponse | None:
+    try:
+        actions.amend_filing(request.user, case.id, _version(request), data)
+    except Problem as problem:
+        _apply_problem(form, problem)
+        return None
+    return redirect("cases:step", case.id, next_step)
+
+
+@login_required
+def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
+    try:
+        case = _editable(request, case_id)
+    except Problem as problem:
+        return _problem_page(request, problem)
+    if name not in STEPS:
+        return _problem_page(request, Problem("not_found", status=404))
+    if name == "review":
+        return _review(request, case)
+    post = request.POST if request.method == "POST" else None
+    context: dict[str, Any] = {"case": case, "steps": _steps(name), "step": name}
+    if name == "parties":
+        formset = forms.PartyFormSet(post, initial=None if post else _party_initial(case))
+        context["formset"] = formset
+        if post is not None and formset.is_valid():
+            parties = [
+                actions.PartyData(**{k: v or "" for k, v in f.cleaned_data.items()})
+                for f in formset.forms
+                if f.cleaned_data.get("name")
+            ]
+            response = _save(
+                request, case, formset.forms[0], actions.FilingData(parties=parties), "claim"
+            )
+            if response:
+                return response
+            context["form_error"] = formset.forms[0].non_field_errors() or formset.forms[0].errors
+    elif name == "claim":
+        initial = {
+            "title": case.title,
+            "amount": case.amount,
+            "claims": case.filing.get("claims", ""),
+            "facts": case.filing.get("facts", ""),
+            "platform": case.filing.get("platform", ""),
+        }
+        form = forms.ClaimForm(post, initial=initial)
+        context["form"] = form
+        if post is not None and form.is_valid():
+            d = form.cleaned_data
+            data = actions.FilingData(
+                title=d["title"],
+                amount=d["amount"],
+                clear_amount=d["amount"] is None,
+                claims=d["claims"],
+                facts=d["facts"],
+                platform=d["platform"],
+            )
+            response = _save(request, case, form, data, "territory")
+            if response:
+                return response
+    else:
+        initial = {f"factor_{k}": v for k, v in case.filing.get("factors", {}).items()}
+        initial["exclusions"] = case.filing.get("exclusions", [])
+        if "simple" in case.filing:
+            initial["simple"] = "yes" if case.filing["simple"] else "no"
+        initial["connection"] = case.filing.get("connection", "")
+        territory = forms.TerritoryForm(post, initial=initial, case=case)
+        context["form"] = territory
+        if post is not None and territory.is_valid():
+            d = territory.cleaned_data
+            data = actions.FilingData(
+                factors=territory.factors(),
+                exclusions=list(d["exclusions"]),
+                simple=d["simple"],
+                connection=d["connection"],
+            )
+            response = _save(request, case, territory, data, "review")
+            if response:
+                return response
+    return render(request, f"cases/step_{name}.html", context)
+
+
+def _review(request: HttpRequest, case: Case) -> HttpResponse:
+    pack = case.court.pack
+    lang = translation.get_language() or "en"
+    assessment = present.assessment(case)
+    preview = ""
+    if not assessment["missing"]:
+        from netcourt.cases.documents import statement_of_claim
+
+        preview = statement_of_claim(case, lang)
+    submit_event = next(
+        (
+            e
+            for e in available_events(
+                pack,
+                case.state,
+                policy.case_roles(request.user, case),
+                list(case.events.values_list("event", flat=True)),
+            )
+            if "check_filing" in e.effects
+        ),
+        None,
+    )
+    return render(
+        request,
+        "cases/step_review.html",
+        {
+            "case": case,
+            "summary": present.summary(case),
+            "steps": _steps("review"),
+            "step": "review",
+            "assessment": assessment,
+            "preview": preview,
+            "submit_event": submit_event,
+            "parties": case.parties.all(),
+        },
+    )
+
+
+def _problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
+    return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
+
+
+def _event_forms(
+    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    pack = case.court.pack
+    roles = policy.case_roles(request.user, case)
+    history = list(case.events.values_list("event", flat=True))
+    lang = translation.get_language() or "en"
+    out = []
+    for event in available_events(pack, case.state, roles, history):
+        if event.id == "amend_filing":
+            continue
+        form = (bound or {}).get(event.id) or forms.event_form(pack, event, case)
+        out.append(
+            {
+                "event": event,
+                "label": event.label.get(lang),
+                "basis": event.basis.article.get(lang) if event.basis else "",
+                "form": form,
+            }
+        )
+    return out
+
+
+def _detail_context(
+    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    pack = case.court.pack
+    roles = policy.case_roles(request.user, case)
+    events = case.events.select_related("actor", "on_behalf_of")
+    return {
+        "case": case,
+        "summary": present.summary(case),
+        "roles": sorted(roles),
+        "parties": case.parties.prefetch_related("representatives__user"),
+        "deadlines": [present.deadline(d) for d in case.deadlines.all()],
+        "docket": [present.docket_entry(pack, e) for e in events],
+        "access_log": [
+            present.access_entry(e) for e in case.access_log.select_related("user")[:50]
+        ],
+        "actions": _event_forms(request, case, bound),
+        "can_amend": any(
+            e.id == "amend_filing"
+            for e in available_events(
+                pack, case.state, roles, list(case.events.values_list("event", flat=True))
+            )
+        ),
+        "draws": case.judge_draws.all(),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    try:
+        case = policy.get_case(request.user, case_id)
+    except Problem as problem:
+        return _problem_page(request, problem)
+    actions.log_access(request.user, case, "case.view")
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    try:
+        case = policy.get_case(request.user, case_id)
+    except Problem as problem:
+        return _problem_page(request, problem)
+    event_id = request.POST.get("event", "")
+    pack = case.court.pack
+    if event_id not in pack.events:
+        return _problem_page(request, Problem("unknown_event", status=422))
+    form = forms.event_form(pack, pack.events[event_id], case, request.POST)
+    if form.is_valid():
+        try:
+            actions.fire(request.user, case.id, event_id, _version(request), form.cleaned_data)
+        except Problem as problem:
+            if problem.code == "stale_version":
+                messages.error(request, problem.message)
+                return redirect("cases:detail", case.id)
+            if problem.code in ("incomplete_filing", "not_competent"):
+                messages.error(request, problem.message)
+                return redirect("cases:step", case.id, "review")
+            _apply_problem(form, problem)
+        else:
+            messages.success(
+                request,
+                _("Done: %(step)s.")
+                % {"step": pack.events[event_id].label.get(translation.get_language() or "en")},
+            )
+            return HttpResponseRedirect(reverse("cases:detail", args=[case.id]))
+    case.refresh_from_db()
+    context = _detail_context(request, case, {event_id: form})
+    return render(request, "cases/detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """Send a draft to the court that can hear it instead."""
+    try:
+        case = _editable(request, case_id)
+        actions.move_filing(request.user, case.id, _version(request), request.POST.get("court", ""))
+    except Problem as problem:
+        messages.error(request, problem.message)
+    return redirect("cases:step", case_id, "review")

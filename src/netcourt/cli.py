@@ -1,0 +1,192 @@
+"""The ``netcourt`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netcourt.core.settings")
+    import django
+
+    django.setup()
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django()
+    import uvicorn
+
+    uvicorn.run(
+        "netcourt.core.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.courts.demo import load_demo
+
+    report = load_demo(password=args.password) if args.password else load_demo()
+    if args.json:
+        _print_json(report)
+    else:
+        print(report["text"])
+    return 0
+
+
+def cmd_pack_check(args: argparse.Namespace) -> int:
+    from netcourt.procedure import PackError, list_packs, load_pack, load_pack_dir
+
+    targets: list[tuple[str, Any]] = []
+    if args.dir:
+        targets = [(str(args.dir), lambda: load_pack_dir(Path(args.dir)))]
+    else:
+        names = [args.name] if args.name else list_packs()
+        targets = [(n, lambda n=n: load_pack(n)) for n in names]
+    failed = False
+    results = []
+    for label, load in targets:
+        try:
+            pack = load()
+        except PackError as error:
+            failed = True
+            results.append({"pack": label, "ok": False, "errors": list(error.errors)})
+            if not args.json:
+                print(f"{label}: {len(error.errors)} error(s)", file=sys.stderr)
+                for line in error.errors:
+                    print(f"  {line}", file=sys.stderr)
+        else:
+            results.append({"pack": label, "ok": True, "version": pack.version})
+            if not args.json:
+                print(
+                    f"{label}: ok (version {pack.version}, {len(pack.states)} states,"
+                    f" {len(pack.events)} events)"
+                )
+    if args.json:
+        _print_json(results)
+    return 1 if failed else 0
+
+
+def cmd_pack_graph(args: argparse.Namespace) -> int:
+    from netcourt.procedure import graph_dot, graph_mermaid, load_pack, render_pack_doc
+
+    pack = load_pack(args.name)
+    if args.write:
+        target = Path(args.write)
+        target.write_text(render_pack_doc(pack), encoding="utf-8")
+        print(f"wrote {target}")
+        return 0
+    render = graph_dot if args.format == "dot" else graph_mermaid
+    print(render(pack, args.lang))
+    return 0
+
+
+def cmd_pack_show(args: argparse.Namespace) -> int:
+    from netcourt.procedure import load_pack, pack_to_dict
+
+    data = pack_to_dict(load_pack(args.name))
+    if args.json:
+        _print_json(data)
+    else:
+        print(f"{data['name']} {data['version']}: {data['title']['en']} / {data['title']['zh']}")
+        print(f"states: {', '.join(data['states'])}")
+        print(f"events: {', '.join(data['events'])}")
+        print(f"courts: {', '.join(data['courts'])}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _django()
+    from django.db.models import Q
+
+    from netcourt.accounts.models import User
+    from netcourt.accounts.tokens import create_token
+
+    user = User.objects.filter(Q(username=args.user) | Q(email__iexact=args.user)).first()
+    if user is None:
+        print(f"no user {args.user!r}", file=sys.stderr)
+        return 1
+    raw = create_token(user, args.name)
+    if args.json:
+        _print_json({"user": user.username, "token": raw})
+    else:
+        print(raw)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="netcourt", description="netcourt, an online court.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the court over HTTP (uvicorn, ASGI)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="create or update the database")
+    migrate.add_argument("--verbose", action="store_true")
+    migrate.set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="load the demo courts, staff, litigants and cases")
+    demo.add_argument("--password", help="password for every demo user (default: netcourt-demo)")
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    pack = sub.add_parser("pack", help="procedure packs").add_subparsers(dest="pack", required=True)
+    check = pack.add_parser("check", help="validate packs; exit 1 with every fault")
+    check.add_argument("name", nargs="?")
+    check.add_argument("--dir", help="check the pack in this directory")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_pack_check)
+    graph = pack.add_parser("graph", help="draw a pack's state machine")
+    graph.add_argument("name")
+    graph.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    graph.add_argument("--lang", default="en")
+    graph.add_argument("--write", metavar="FILE", help="write the pack's Markdown page to FILE")
+    graph.set_defaults(func=cmd_pack_graph)
+    show = pack.add_parser("show", help="print a pack")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_pack_show)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token", required=True)
+    create = token.add_parser("create", help="create a bearer token and print it once")
+    create.add_argument("--user", required=True, help="username or e-mail")
+    create.add_argument("--name", default="cli")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(func=cmd_token_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Idempotency-Key for every POST that creates something.
+
+The action and the record of its answer commit in one transaction. A second request with the
+same key either finds the record (and replays it) or loses the race on the unique constraint,
+rolls its own work back and replays the winner's answer. Either way the thing is created once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from netcourt.core import clock
+from netcourt.core.models import IdempotencyRecord
+from netcourt.core.problems import Problem
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() if request.method else b"")
+    digest.update(b"\0" + request.path.encode() + b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
+    if record.fingerprint != fingerprint:
+        raise Problem("idempotency_key_reused", status=422)
+    return record.status, record.body
+
+
+def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+    """Run ``create`` once per (user, Idempotency-Key); return (status, JSON-able body)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return create()
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise Problem("idempotency_key_invalid", field=HEADER)
+    user: Any = request.user
+    fingerprint = _fingerprint(request)
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            status, body = create()
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                fingerprint=fingerprint,
+                status=status,
+                body=json.loads(json.dumps(body, default=str)),
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if winner is None:
+            raise
+        return _replay(winner, fingerprint)
+    return status, body

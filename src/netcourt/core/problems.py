@@ -1,0 +1,99 @@
+"""Errors with a stable code: RFC 9457 problem+json in the API, translated messages in forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+PROBLEM_TYPE_BASE = "https://netcourt.example/problems/"
+
+TITLES: dict[str, Promise] = {
+    "validation_error": _("The request is not valid."),
+    "not_found": _("Not found."),
+    "not_authenticated": _("Sign in to continue."),
+    "permission_denied": _("You may not do this."),
+    "stale_version": _("The case changed since you opened it."),
+    "wrong_state": _("This cannot be done at the case's current stage."),
+    "role_not_allowed": _("Your role in this case does not allow this."),
+    "unknown_event": _("There is no such step in this court's procedure."),
+    "input_missing": _("A required answer is missing."),
+    "input_invalid": _("An answer is not valid."),
+    "limit_reached": _("This step cannot be taken again."),
+    "not_competent": _("This court cannot hear the case."),
+    "incomplete_filing": _("The filing is not complete."),
+    "idempotency_key_reused": _("This Idempotency-Key was used for a different request."),
+    "idempotency_key_invalid": _("The Idempotency-Key header is not valid."),
+    "no_eligible_judge": _("No judge of this court is available for assignment."),
+    "rate_limited": _("Too many requests."),
+}
+
+
+class Problem(Exception):
+    """A refusal that the user must see: code is stable, message is translated when rendered."""
+
+    status = 400
+
+    def __init__(
+        self,
+        code: str,
+        detail: str | Promise | None = None,
+        *,
+        status: int | None = None,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        if code not in TITLES:
+            raise ValueError(f"unregistered problem code {code!r}")
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.extra = extra or {}
+        if status is not None:
+            self.status = status
+        super().__init__(code)
+
+    @property
+    def title(self) -> str:
+        return str(TITLES[self.code])
+
+    @property
+    def message(self) -> str:
+        return str(self.detail) if self.detail else self.title
+
+    def as_dict(self, instance: str = "") -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.message,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.field:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
+
+
+class NotFound(Problem):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("not_found")
+
+
+class Conflict(Problem):
+    status = 409
+
+
+def problem_response(request: HttpRequest, problem: Problem) -> HttpResponse:
+    return JsonResponse(
+        problem.as_dict(instance=request.path),
+        status=problem.status,
+        content_type="application/problem+json",
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,274 @@
+"""The demo court system: three internet courts, their staff, litigants, and cases in every
+state the procedure pack can reach, all made through the same actions a person would use."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import translation
+
+from netcourt.accounts.models import User
+from netcourt.cases import actions
+from netcourt.cases.models import Case
+from netcourt.core import clock
+from netcourt.courts.models import Court, CourtMembership, CourtRole
+from netcourt.procedure import Event, Pack, load_pack, propose_track
+
+DEMO_DOMAIN = "demo.netcourt.localhost"
+DEMO_PASSWORD = "netcourt-demo"  # noqa: S105 - printed on the console for the demo only
+
+STAFF_NAMES = {
+    "clerk": ["陈静 Chen Jing", "刘洋 Liu Yang", "黄丽 Huang Li"],
+    "judge1": ["王建国 Wang Jianguo", "赵敏 Zhao Min", "周涛 Zhou Tao"],
+    "judge2": ["孙磊 Sun Lei", "吴芳 Wu Fang", "郑凯 Zheng Kai"],
+}
+
+PEOPLE = [
+    ("alice", "张伟 Zhang Wei", "zh-hans"),
+    ("bob", "Bob Turner", "en"),
+    ("shop", "杭州云购电子商务有限公司 Hangzhou Yungou E-commerce Co., Ltd.", "zh-hans"),
+    ("lawyer", "王芳 Wang Fang (lawyer)", "zh-hans"),
+]
+
+SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).with_name("demo_cases.yaml")).read_text(encoding="utf-8")
+)["scenarios"]
+
+
+def _user(username: str, name: str, lang: str, password: str, *, staff: bool = False) -> User:
+    email = f"{username}@{DEMO_DOMAIN}"
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"email": email, "display_name": name, "preferred_language": lang},
+    )
+    if created:
+        user.set_password(password)
+        user.is_staff = staff
+        user.save()
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+    return user
+
+
+def _path_to(pack: Pack, target: str, track: str) -> list[Event]:
+    """The shortest sequence of state-changing events from the initial state to ``target``
+    open to a case on ``track``."""
+    start = pack.initial_state
+    queue: deque[tuple[str, list[Event]]] = deque([(start, [])])
+    seen = {start}
+    while queue:
+        state, path = queue.popleft()
+        if state == target:
+            return path
+        for event in pack.events.values():
+            if event.tracks and track not in event.tracks:
+                continue
+            if state in event.from_states and event.to_state and event.to_state not in seen:
+                seen.add(event.to_state)
+                queue.append((event.to_state, [*path, event]))
+    raise LookupError(f"state {target!r} cannot be reached")
+
+
+def _inputs(event: Event, today: date, case: Case) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for item in event.inputs:
+        if not item.required and item.type != "list":
+            continue
+        if item.name == event.sets_track and case.track:
+            values[item.name] = case.track
+        elif item.type == "list":
+            if item.required:
+                values[item.name] = [
+                    "请补充被告的统一社会信用代码 / Give the defendant's registration number"
+                ]
+        elif item.type == "longtext":
+            values[item.name] = "依据相关法律规定处理。/ Handled according to the applicable rules."
+        elif item.type == "date":
+            values[item.name] = today + timedelta(days=10)
+        elif item.type == "money":
+            values[item.name] = Decimal("100.00")
+        elif item.type == "int":
+            values[item.name] = 1
+        elif item.type == "bool":
+            values[item.name] = True
+        elif item.type == "choice":
+            values[item.name] = item.choices[0]
+        else:
+            values[item.name] = "demo"
+    return values
+
+
+def _actor(event: Event, case: Case, people: dict[str, User]) -> User | None:
+    for role in event.roles:
+        if role == "plaintiff":
+            return case.created_by
+        if role == "defendant":
+            return people["shop"]
+        if role == "clerk":
+            return people[f"clerk.{case.court.slug}"]
+        if role == "judge" and case.judge is not None:
+            return case.judge
+        if role == "system":
+            return None
+    raise LookupError(f"no demo actor for {event.id}")
+
+
+def _plan(court: Court, target: str, offset: int) -> tuple[dict[str, Any], list[Event]] | None:
+    """A scenario (tried from ``offset`` on) whose track can reach ``target``, and the path."""
+    pack = court.pack
+    for n in range(len(SCENARIOS)):
+        scenario = SCENARIOS[(offset + n) % len(SCENARIOS)]
+        if scenario["category"] not in court.pack_court.categories:
+            continue
+        track = propose_track(
+            pack,
+            court.pack_court_id,
+            scenario["category"],
+            Decimal(scenario["amount"]),
+            [],
+            scenario["simple"],
+        ).track
+        try:
+            return scenario, _path_to(pack, target, track)
+        except LookupError:
+            continue
+    return None
+
+
+def _make_case(
+    court: Court,
+    scenario: dict[str, Any],
+    path: list[Event],
+    filer: User,
+    people: dict[str, User],
+) -> Case:
+    pack = court.pack
+    home = court.pack_court.territory[0]
+    lang = filer.preferred_language or "en"
+    key = "zh" if lang.startswith("zh") else "en"
+    start = clock.now() - timedelta(days=len(path) + 1)
+    moving = clock.FixedClock(start)
+    with clock.use(moving), translation.override(lang):
+        data = actions.FilingData(
+            title=scenario["title"][key],
+            amount=Decimal(scenario["amount"]),
+            claims=scenario["claims"][key],
+            facts=scenario["facts"][key],
+            platform=scenario["platform"],
+            factors={
+                k: v.replace("{home}", home)
+                for k, v in scenario["factors"].items()
+                if k in pack.categories[scenario["category"]].connecting_factors
+            },
+            exclusions=[],
+            simple=scenario["simple"],
+            parties=[
+                actions.PartyData(
+                    role="plaintiff", kind="natural", name=str(filer), contact_email=filer.email
+                ),
+                actions.PartyData(
+                    role="defendant",
+                    kind="legal",
+                    name=str(people["shop"]),
+                    address="杭州市余杭区文一西路 Hangzhou",
+                    representative_name="李强 Li Qiang",
+                ),
+            ],
+        )
+        case = actions.file_case(filer, court, scenario["category"], data)
+        shop_party = case.parties.get(role="defendant")
+        shop_party.user = people["shop"]
+        shop_party.save(update_fields=["user"])
+        for event in path:
+            moving.advance(timedelta(days=1))
+            case.refresh_from_db()
+            actor = _actor(event, case, people)
+            inputs = _inputs(event, clock.today(), case)
+            if actor is None:
+                with transaction.atomic():
+                    locked = Case.objects.select_for_update().get(pk=case.pk)
+                    actions.fire_as_system(locked, event.id, inputs)
+                    locked.save()
+            else:
+                actions.fire(actor, case.id, event.id, case.version, inputs)
+    case.refresh_from_db()
+    return case
+
+
+def _make_cases(pack: Pack, people: dict[str, User]) -> list[dict[str, str]]:
+    """One case in every state the pack can reach, at the first court; one filing waiting
+    at each other court, so that every clerk has a queue."""
+    made = []
+    courts = [Court.objects.get(slug=court_id) for court_id in pack.courts]
+    filed = [
+        e.to_state
+        for e in pack.events.values()
+        if pack.initial_state in e.from_states and "check_filing" in e.effects and e.to_state
+    ]
+    work = [(courts[0], target) for target in pack.states] + [
+        (court, target) for court in courts[1:] for target in filed
+    ]
+    for index, (court, target) in enumerate(work):
+        plan = _plan(court, target, index)
+        if plan is None:
+            continue
+        scenario, path = plan
+        filer = people["alice"] if index % 2 == 0 else people["bob"]
+        case = _make_case(court, scenario, path, filer, people)
+        made.append({"court": court.slug, "state": case.state, "id": str(case.id)})
+    return made
+
+
+def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
+    """Create (once) the demo courts, people and cases; return how to sign in."""
+    pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
+    people: dict[str, User] = {}
+    logins: list[dict[str, str]] = []
+    admin = _user("admin", "Court Administrator 法院管理员", "en", password, staff=True)
+    if not admin.is_superuser:
+        admin.is_superuser = True
+        admin.save(update_fields=["is_superuser"])
+    logins.append({"role": "administrator (back office /backoffice/)", "email": admin.email})
+    for index, court_id in enumerate(pack.courts):
+        court, _ = Court.objects.get_or_create(
+            slug=court_id, defaults={"pack_name": pack.name, "pack_court_id": court_id}
+        )
+        for key, role in (
+            ("clerk", CourtRole.CLERK),
+            ("judge1", CourtRole.JUDGE),
+            ("judge2", CourtRole.JUDGE),
+        ):
+            username = f"{key}.{court_id}"
+            name = STAFF_NAMES[key][index % len(STAFF_NAMES[key])]
+            user = _user(username, name, "zh-hans", password)
+            CourtMembership.objects.get_or_create(court=court, user=user, role=role)
+            people[username] = user
+            logins.append({"role": f"{role.label} — {court.name_in('en')}", "email": user.email})
+    for username, name, lang in PEOPLE:
+        people[username] = _user(username, name, lang, password)
+        logins.append({"role": f"litigant / lawyer: {name}", "email": people[username].email})
+    made = []
+    if not Case.objects.filter(created_by__in=[people["alice"], people["bob"]]).exists():
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            made = _make_cases(pack, people)
+    lines = [
+        "netcourt demo court — sign in at http://127.0.0.1:8000/accounts/login/",
+        f"Every demo account uses the password: {password}",
+        "",
+    ]
+    width = max(len(entry["email"]) for entry in logins)
+    lines += [f"  {entry['email']:<{width}}  {entry['role']}" for entry in logins]
+    if made:
+        lines += ["", f"Created {len(made)} demo cases, one in each stage of the procedure."]
+    return {"password": password, "logins": logins, "cases": made, "text": "\n".join(lines)}

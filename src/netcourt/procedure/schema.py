@@ -1,0 +1,363 @@
+"""The typed schema of a procedure pack.
+
+Every model is frozen and rejects unknown keys. Amounts and rates are `Decimal` and must be
+written as quoted strings or integers in the data files: a floating-point number is refused
+at load time, so no binary rounding ever reaches a fee or a ceiling.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
+def _snake_case(value: str) -> str:
+    if not SNAKE_CASE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a snake_case id")
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _no_float(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not a boolean")
+    if isinstance(value, float):
+        raise ValueError(
+            "write amounts and rates as quoted strings (e.g. '0.025'), never as floating-point"
+            " numbers"
+        )
+    return value
+
+
+def _positive_int(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected a whole number")
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+Id = Annotated[StrictStr, AfterValidator(_snake_case)]
+NonEmpty = Annotated[StrictStr, AfterValidator(_non_empty)]
+Amount = Annotated[Decimal, BeforeValidator(_no_float)]
+PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+CaseType = Literal["civil", "administrative"]
+Unit = Literal["days", "months"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(Model):
+    """A user-visible string in English and Simplified Chinese."""
+
+    en: NonEmpty
+    zh: NonEmpty
+
+    def get(self, lang: str) -> str:
+        """The text for a language code: Chinese for any code starting with "zh", else English."""
+        return self.zh if lang.lower().startswith("zh") else self.en
+
+
+class Basis(Model):
+    """The legal basis shown next to a rule or deadline."""
+
+    article: Text
+    text: Text
+
+
+class Role(Model):
+    id: Id
+    label: Text
+    kind: Literal["party", "court", "system"]
+
+
+class State(Model):
+    id: Id
+    label: Text
+    description: Text
+    terminal: StrictBool = False
+
+
+InputType = Literal["text", "longtext", "choice", "bool", "date", "int", "money", "list"]
+
+
+class Input(Model):
+    name: Id
+    label: Text
+    type: InputType
+    required: StrictBool = True
+    choices: tuple[Id, ...] = ()
+
+
+class Event(Model):
+    """A step of the procedure.
+
+    `effects` names behaviour the application attaches to the step (e.g. `assign_number`);
+    the engine carries the names and never interprets them.
+    `to_state` None means the case stays in its state. `tracks`, when not empty, limits the
+    event to cases on those tracks. `sets_track` names a choice input whose value is a track id:
+    the transition then puts the case on that track and starts the track's duration.
+    """
+
+    id: Id
+    label: Text
+    from_states: tuple[Id, ...]
+    to_state: Id | None
+    roles: tuple[Id, ...]
+    inputs: tuple[Input, ...] = ()
+    starts: tuple[Id, ...] = ()
+    stops: tuple[Id, ...] = ()
+    max_per_case: PositiveInt | None = None
+    tracks: tuple[Id, ...] = ()
+    sets_track: Id | None = None
+    effects: tuple[Id, ...] = ()
+    basis: Basis | None = None
+
+    def input(self, name: str) -> Input:
+        for item in self.inputs:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+
+class Extension(Model):
+    length: PositiveInt
+    unit: Unit
+    basis: Basis
+
+
+class TimeLimit(Model):
+    """A period. It runs from the day of the event that starts it, or, with `starts_from`, from
+    the date given in that input of the starting event (e.g. the hearing date)."""
+
+    id: Id
+    label: Text
+    length: PositiveInt
+    unit: Unit
+    direction: Literal["after", "before"] = "after"
+    basis: Basis
+    extension: Extension | None = None
+    starts_from: Id | None = None
+
+
+class Track(Model):
+    id: Id
+    label: Text
+    kind: Literal["ordinary", "simplified", "small_claims"]
+    case_type: CaseType
+    duration: Id
+    basis: Basis
+
+
+class Category(Model):
+    id: Id
+    label: Text
+    basis: Basis
+    case_type: CaseType
+    property: StrictBool
+    connecting_factors: tuple[Id, ...]
+    small_claims_allowed: StrictBool
+    fee_class: Id
+
+
+class ConnectingFactor(Model):
+    id: Id
+    label: Text
+    question: Text
+    basis: Basis
+
+
+class Province(Model):
+    id: Id
+    label: Text
+
+
+class Place(Model):
+    id: Id
+    label: Text
+    province: Id
+
+
+class Court(Model):
+    """A court of the pack. `max_amount` is the ceiling of a basic-level court: a claim whose
+    amount reaches it belongs to the intermediate court ("以上" includes the figure)."""
+
+    id: Id
+    name: Text
+    province: Id
+    territory: tuple[Id, ...]
+    code: NonEmpty
+    categories: tuple[Id, ...]
+    max_amount: Amount | None = None
+    max_amount_basis: Basis | None = None
+
+
+class Exclusion(Model):
+    id: Id
+    label: Text
+    question: Text
+    basis: Basis
+
+
+class SmallClaimsCeiling(Model):
+    province: Id
+    average_wage: Amount
+    wage_year: StrictInt
+    ceiling: Amount
+    applies_from: date
+    source: Text
+
+
+class SmallClaims(Model):
+    """Small claims: the ceiling is `share` of the province's average wage; by agreement the
+    parties may go up to `agreement_multiple` times that wage. `excluded_basis` is the rule
+    excluding whole categories."""
+
+    share: Amount
+    agreement_multiple: Amount
+    basis: Basis
+    excluded_basis: Basis
+    ceilings: tuple[SmallClaimsCeiling, ...]
+    exclusions: tuple[Exclusion, ...]
+
+
+class Jurisdiction(Model):
+    provinces: tuple[Province, ...]
+    places: tuple[Place, ...]
+    connecting_factors: tuple[ConnectingFactor, ...]
+    categories: tuple[Category, ...]
+    courts: tuple[Court, ...]
+    small_claims: SmallClaims
+
+
+class FeeBand(Model):
+    above: Amount
+    up_to: Amount | None
+    rate: Amount
+
+
+class FeeBands(Model):
+    """Cumulative bands: `flat` covers the amount up to `flat_up_to`; each band charges its rate
+    on the part of the amount above `above` and up to `up_to` (None: no upper end)."""
+
+    flat_up_to: Amount
+    flat: Amount
+    bands: tuple[FeeBand, ...]
+
+
+class FeeClass(Model):
+    """A kind of case for the acceptance fee: a per-case range (`minimum`..`maximum`, the exact
+    figure set per court), amount bands, or both (e.g. personality rights with damages)."""
+
+    id: Id
+    label: Text
+    basis: Basis
+    minimum: Amount | None = None
+    maximum: Amount | None = None
+    bands: FeeBands | None = None
+
+
+class FeeReduction(Model):
+    id: Id
+    label: Text
+    factor: Amount
+    basis: Basis
+
+
+class FeeRounding(Model):
+    quantum: Amount
+    mode: Literal["half_up"]
+
+
+class FeeSchedule(Model):
+    currency: NonEmpty
+    rounding: FeeRounding
+    basis: Basis
+    classes: tuple[FeeClass, ...]
+    reductions: tuple[FeeReduction, ...]
+    court_amounts: dict[Id, dict[Id, Amount]] = {}
+    court_amounts_source: dict[Id, Text] = {}
+
+
+class HolidayPeriod(Model):
+    name: Text
+    days: tuple[date, ...]
+    working_days: tuple[date, ...] = ()
+
+
+class HolidayYear(Model):
+    """One year's arrangement. `complete` is false while the State Council has not published the
+    year's notice: only the fixed statutory days are then listed and deadlines are provisional."""
+
+    year: StrictInt
+    complete: StrictBool
+    source: Text
+    periods: tuple[HolidayPeriod, ...]
+
+
+class Holidays(Model):
+    basis: Basis
+    years: tuple[HolidayYear, ...]
+
+
+class TemplateFile(Model):
+    id: Id
+    label: Text
+    fields: tuple[Id, ...]
+    en: NonEmpty
+    zh: NonEmpty
+
+
+class Template(Model):
+    """A document template; `en` and `zh` hold the template texts with {field} placeholders."""
+
+    id: Id
+    label: Text
+    fields: tuple[Id, ...]
+    en: str
+    zh: str
+
+
+class PackFile(Model):
+    name: Id
+    version: NonEmpty
+    title: Text
+    initial_state: Id
+    case_number_format: NonEmpty
+    case_type_codes: dict[CaseType, NonEmpty]
+    roles: tuple[Role, ...]
+    tracks: tuple[Track, ...]
+    templates: tuple[TemplateFile, ...]
+
+
+class StatesFile(Model):
+    states: tuple[State, ...]
+
+
+class EventsFile(Model):
+    events: tuple[Event, ...]
+
+
+class TimeLimitsFile(Model):
+    time_limits: tuple[TimeLimit, ...]

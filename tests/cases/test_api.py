@@ -1,0 +1,153 @@
+"""The HTTP API as a platform or a lawyer's software would use it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import api_client
+
+from netcourt.cases.models import Case, CaseEvent
+
+FILING: dict[str, Any] = {
+    "court": "hangzhou",
+    "category": "ecommerce_purchase",
+    "filing": {
+        "title": "Refund for a phone",
+        "amount": "4299.00",
+        "claims": "Refund CNY 4,299.00.",
+        "facts": "Paid, never shipped.",
+        "factors": {"buyer_domicile": "hangzhou"},
+        "simple": True,
+        "parties": [
+            {"role": "plaintiff", "kind": "natural", "name": "Zhang Wei"},
+            {"role": "defendant", "kind": "legal", "name": "Yungou Co., Ltd."},
+        ],
+    },
+}
+
+
+def post(client, path: str, body: Any, **headers: str):
+    return client.post(path, data=json.dumps(body), content_type="application/json", **headers)
+
+
+def test_file_submit_accept_and_read_the_docket(alice, staff, courts, frozen) -> None:
+    client = api_client(alice)
+    created = post(client, "/api/v1/cases", FILING)
+    assert created.status_code == 201, created.content
+    case = created.json()
+    assert case["state"] == "draft"
+    submitted = post(
+        client,
+        f"/api/v1/cases/{case['id']}/events",
+        {"event": "submit", "version": case["version"]},
+    )
+    assert submitted.status_code == 201, submitted.content
+    version = submitted.json()["case"]["version"]
+    clerk = api_client(staff["clerk-hangzhou"])
+    queue = clerk.get("/api/v1/courts/hangzhou/queue").json()
+    assert [item["id"] for item in queue] == [case["id"]]
+    assert queue[0]["days_left"] == 7
+    accepted = post(
+        clerk, f"/api/v1/cases/{case['id']}/events", {"event": "accept", "version": version}
+    )
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["case"]["number"] == "(2026)浙0192民初1号"
+    docket = client.get(f"/api/v1/cases/{case['id']}/docket").json()
+    assert [e["event"] for e in docket][-4:] == [
+        "submit",
+        "accept",
+        "assign_judge",
+        "give_judge_notice",
+    ]
+    log = client.get(f"/api/v1/cases/{case['id']}/access-log").json()
+    assert any("clerk" in entry["roles"] for entry in log) is False
+    assert any(entry["what"] == "api.docket" for entry in log)
+
+
+def test_the_same_idempotency_key_creates_one_case(alice, courts, frozen) -> None:
+    client = api_client(alice)
+    first = post(client, "/api/v1/cases", FILING, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = post(client, "/api/v1/cases", FILING, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Case.objects.count() == 1
+    other = dict(FILING, category="online_loan")
+    reused = post(client, "/api/v1/cases", other, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert Case.objects.count() == 1
+
+
+def test_errors_are_problem_json_with_a_stable_code_and_write_nothing(alice, courts) -> None:
+    client = api_client(alice)
+    bad = dict(FILING, filing=dict(FILING["filing"], amount="-5"))
+    response = post(client, "/api/v1/cases", bad)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["field"] == "filing.amount"
+    garbage = client.post("/api/v1/cases", data=b"{not json", content_type="application/json")
+    assert garbage.status_code in (400, 422)
+    assert Case.objects.count() == 0
+
+
+def test_a_stale_version_is_a_409_problem(alice, courts, frozen) -> None:
+    client = api_client(alice)
+    case = post(client, "/api/v1/cases", FILING).json()
+    stale = post(
+        client,
+        f"/api/v1/cases/{case['id']}/events",
+        {"event": "submit", "version": case["version"] - 1},
+    )
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "stale_version"
+    assert stale.json()["current_version"] == case["version"]
+    assert CaseEvent.objects.filter(event="submit").count() == 0
+
+
+def test_without_a_token_the_api_answers_401(courts) -> None:
+    from django.test import Client
+
+    response = Client().get("/api/v1/cases")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    wrong = Client(HTTP_AUTHORIZATION="Bearer nct_wrong").get("/api/v1/cases")
+    assert wrong.status_code == 401
+
+
+def test_a_stranger_cannot_learn_that_a_case_exists(alice, mallory, courts, frozen) -> None:
+    case = post(api_client(alice), "/api/v1/cases", FILING).json()
+    stranger = api_client(mallory)
+    assert stranger.get(f"/api/v1/cases/{case['id']}").status_code == 404
+    assert stranger.get(f"/api/v1/cases/{case['id']}/docket").status_code == 404
+    assert stranger.get("/api/v1/cases").json()["items"] == []
+
+
+def test_cursor_pagination_walks_every_case_once(alice, courts, frozen) -> None:
+    client = api_client(alice)
+    ids = set()
+    for n in range(5):
+        frozen.advance(__import__("datetime").timedelta(minutes=1))
+        ids.add(
+            post(client, "/api/v1/cases", dict(FILING, filing={"title": f"case {n}"})).json()["id"]
+        )
+    seen: list[str] = []
+    cursor = None
+    while True:
+        url = "/api/v1/cases?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 5 and set(seen) == ids
+
+
+def test_the_openapi_document_is_served() -> None:
+    from django.test import Client
+
+    spec = Client().get("/api/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    assert "/api/v1/cases" in spec["paths"]

@@ -1,0 +1,165 @@
+"""Filing through acceptance, as the litigant and the clerk experience it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from tests.conftest import complete_filing
+
+from netcourt.cases import actions
+from netcourt.cases.models import Case, CaseDeadline, CaseEvent, JudgeDraw
+from netcourt.core.problems import Problem
+
+
+def test_submit_checks_the_filing_writes_the_statement_and_starts_the_decision_clock(
+    submitted: Case,
+) -> None:
+    assert submitted.state == "submitted"
+    assert submitted.track == "small_claims"
+    assert "张伟" in submitted.statement
+    assert submitted.statement_language == "en"
+    decision = CaseDeadline.objects.get(case=submitted, time_limit="filing_decision")
+    assert decision.start == date(2026, 11, 2)
+    assert decision.due == date(2026, 11, 9)
+    assert "126" in decision.basis["article"]["en"]
+    assert decision.stopped_by is None
+
+
+def test_accept_assigns_the_number_draws_a_judge_and_records_the_draw(accepted: Case) -> None:
+    assert accepted.state == "accepted"
+    assert accepted.number == "(2026)浙0192民初1号"
+    assert accepted.judge is not None
+    draw = JudgeDraw.objects.get(case=accepted)
+    assert draw.chosen_id == accepted.judge.pk
+    assert actions.run_draw(draw.eligible, draw.seed) == accepted.judge.pk
+    assert len(draw.eligible) == 2
+    events = list(accepted.events.values_list("event", flat=True))
+    assert events[-3:] == ["accept", "assign_judge", "give_judge_notice"]
+    decision = CaseDeadline.objects.get(case=accepted, time_limit="filing_decision")
+    assert decision.stopped_by is not None
+
+
+def test_case_numbers_count_up_per_court_and_year(alice, hangzhou, staff, frozen) -> None:
+    numbers = []
+    for _ in range(3):
+        case = actions.file_case(alice, hangzhou, "ecommerce_purchase", complete_filing())
+        actions.fire(alice, case.id, "submit", case.version)
+        case.refresh_from_db()
+        actions.fire(staff["clerk-hangzhou"], case.id, "accept", case.version)
+        case.refresh_from_db()
+        numbers.append(case.number)
+    assert numbers == ["(2026)浙0192民初1号", "(2026)浙0192民初2号", "(2026)浙0192民初3号"]
+
+
+def test_every_event_is_chained_and_the_chain_detects_tampering(accepted: Case) -> None:
+    assert actions.verify_chain(accepted)
+    event = accepted.events.order_by("seq")[1]
+    CaseEvent.objects.filter(pk=event.pk).update(payload={"inputs": {"forged": True}})
+    assert not actions.verify_chain(accepted)
+
+
+def test_corrections_can_be_requested_once_then_the_filer_resubmits(submitted: Case, staff) -> None:
+    clerk = staff["clerk-hangzhou"]
+    actions.fire(
+        clerk,
+        submitted.id,
+        "request_corrections",
+        submitted.version,
+        {"defects": ["Give the defendant's registration number", "Attach the order"]},
+    )
+    submitted.refresh_from_db()
+    assert submitted.state == "corrections_requested"
+    actions.amend_filing(
+        submitted.created_by,
+        submitted.id,
+        submitted.version,
+        actions.FilingData(facts="More facts, with the order attached."),
+    )
+    submitted.refresh_from_db()
+    actions.fire(submitted.created_by, submitted.id, "resubmit", submitted.version)
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
+    with pytest.raises(Problem) as refused:
+        actions.fire(
+            clerk, submitted.id, "request_corrections", submitted.version, {"defects": ["again"]}
+        )
+    assert refused.value.code == "limit_reached"
+
+
+def test_reject_needs_reasons(submitted: Case, staff) -> None:
+    clerk = staff["clerk-hangzhou"]
+    with pytest.raises(Problem) as refused:
+        actions.fire(clerk, submitted.id, "reject", submitted.version, {})
+    assert refused.value.code == "input_missing"
+    actions.fire(
+        clerk, submitted.id, "reject", submitted.version, {"reasons": "Not a civil dispute."}
+    )
+    submitted.refresh_from_db()
+    assert submitted.state == "rejected"
+
+
+def test_a_stale_form_is_refused_and_changes_nothing(submitted: Case, staff) -> None:
+    clerk = staff["clerk-hangzhou"]
+    before = submitted.events.count()
+    with pytest.raises(Problem) as refused:
+        actions.fire(clerk, submitted.id, "accept", submitted.version - 1)
+    assert refused.value.code == "stale_version"
+    assert refused.value.status == 409
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
+    assert submitted.events.count() == before
+
+
+def test_a_party_cannot_take_the_clerks_step(submitted: Case) -> None:
+    with pytest.raises(Problem) as refused:
+        actions.fire(submitted.created_by, submitted.id, "accept", submitted.version)
+    assert refused.value.code == "role_not_allowed"
+
+
+def test_an_incomplete_filing_is_refused_with_every_gap(alice, hangzhou, frozen) -> None:
+    case = actions.create_draft(alice, hangzhou, "ecommerce_purchase")
+    with pytest.raises(Problem) as refused:
+        actions.fire(alice, case.id, "submit", case.version)
+    assert refused.value.code == "incomplete_filing"
+    fields = {m["field"] for m in refused.value.extra["missing"]}
+    assert {"parties", "amount", "claims", "facts", "factors"} <= fields
+    case.refresh_from_db()
+    assert case.state == "draft"
+
+
+def test_a_court_without_territory_refuses_and_names_the_court_that_can(
+    alice, courts, staff, frozen
+) -> None:
+    case = actions.file_case(
+        alice,
+        courts["hangzhou"],
+        "ecommerce_purchase",
+        complete_filing(factors={"buyer_domicile": "beijing"}),
+    )
+    with pytest.raises(Problem) as refused:
+        actions.fire(alice, case.id, "submit", case.version)
+    assert refused.value.code == "not_competent"
+    assert refused.value.extra["alternatives"] == ["beijing"]
+    case.refresh_from_db()
+    actions.move_filing(alice, case.id, case.version, "beijing")
+    case.refresh_from_db()
+    actions.fire(alice, case.id, "submit", case.version)
+    case.refresh_from_db()
+    assert case.state == "submitted"
+    assert case.court.slug == "beijing"
+
+
+def test_bad_amounts_write_nothing(alice, hangzhou, frozen) -> None:
+    before = Case.objects.count()
+    for amount in (Decimal("-1"), Decimal("0"), Decimal("1e20")):
+        with pytest.raises(Problem):
+            actions.file_case(alice, hangzhou, "ecommerce_purchase", complete_filing(amount=amount))
+    assert Case.objects.count() == before
+
+
+def test_withdrawal_by_the_plaintiff(accepted: Case) -> None:
+    actions.fire(accepted.created_by, accepted.id, "withdraw", accepted.version, {})
+    accepted.refresh_from_db()
+    assert accepted.state == "withdrawn"

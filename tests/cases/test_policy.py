@@ -1,0 +1,73 @@
+"""Deny by default: no role, no case — not even the knowledge that it exists."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from netcourt.cases import actions, policy
+from netcourt.cases.models import AccessLogEntry, Case
+from netcourt.core.problems import Problem
+
+
+def test_a_stranger_gets_the_same_404_as_for_a_case_that_does_not_exist(
+    submitted: Case, mallory
+) -> None:
+    with pytest.raises(Problem) as real:
+        policy.get_case(mallory, submitted.id)
+    with pytest.raises(Problem) as missing:
+        policy.get_case(mallory, uuid.uuid4())
+    assert real.value.status == missing.value.status == 404
+    assert real.value.code == missing.value.code == "not_found"
+    assert not policy.visible_cases(mallory).exists()
+
+
+def test_a_draft_is_the_filers_alone(draft: Case, staff) -> None:
+    clerk = staff["clerk-hangzhou"]
+    assert policy.case_roles(clerk, draft) == set()
+    assert not policy.visible_cases(clerk).filter(id=draft.id).exists()
+
+
+def test_clerks_see_their_own_courts_cases_only(submitted: Case, staff) -> None:
+    assert "clerk" in policy.case_roles(staff["clerk-hangzhou"], submitted)
+    assert policy.case_roles(staff["clerk-beijing"], submitted) == set()
+
+
+def test_only_the_assigned_judge_sees_the_case(accepted: Case, staff) -> None:
+    judges = [staff["judge1-hangzhou"], staff["judge2-hangzhou"]]
+    seeing = [j for j in judges if policy.case_roles(j, accepted)]
+    assert seeing == [accepted.judge]
+
+
+def test_a_defendant_with_an_account_sees_the_case_once_linked(accepted: Case, mallory) -> None:
+    party = accepted.parties.get(role="defendant")
+    party.user = mallory
+    party.save()
+    assert policy.case_roles(mallory, accepted) == {"defendant"}
+
+
+def test_reads_are_logged_for_the_parties_to_see(accepted: Case, staff) -> None:
+    actions.log_access(accepted.judge, accepted, "case.view")
+    entry = AccessLogEntry.objects.get(case=accepted)
+    assert entry.user == accepted.judge
+    assert entry.roles == ["judge"]
+
+
+def test_a_lawyer_files_for_a_client_and_acts_on_their_behalf(hangzhou, staff, frozen) -> None:
+    from tests.conftest import complete_filing, make_user
+
+    lawyer = make_user("lawyer")
+    case = actions.file_case(
+        lawyer,
+        hangzhou,
+        "ecommerce_purchase",
+        complete_filing(),
+        acting_as="lawyer",
+        licence_number="13301201910123456",
+    )
+    actions.fire(lawyer, case.id, "submit", case.version)
+    submitted = case.events.get(event="submit")
+    assert submitted.actor == lawyer
+    assert submitted.on_behalf_of is not None
+    assert submitted.on_behalf_of.name == "张伟"

@@ -1,0 +1,304 @@
+"""Loading the shipped pack, and the exact errors for broken copies of it."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from netcourt.procedure import PACKS_DIR, PackError, list_packs, load_pack, load_pack_dir
+
+NAME = "cn_internet_court"
+
+
+def _break(tmp_path: Path, *edits: tuple[str, str, str]) -> list[str]:
+    """Copy the shipped pack, replace `old` by `new` (exactly once) in each file, and return the
+    errors the loader reports."""
+    target = tmp_path / NAME
+    shutil.copytree(PACKS_DIR / NAME, target)
+    for file, old, new in edits:
+        path = target / file
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {file}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        load_pack_dir(target)
+    return caught.value.errors
+
+
+def test_shipped_pack_loads_with_everything_the_court_needs() -> None:
+    assert NAME in list_packs()
+    pack = load_pack(NAME)
+    assert pack.initial_state == "draft"
+    assert len(pack.categories) == 11
+    assert set(pack.courts) == {"hangzhou", "beijing", "guangzhou"}
+    assert {"ordinary", "simplified", "small_claims"} <= set(pack.tracks)
+    assert {s.id for s in pack.states.values() if s.terminal} >= {
+        "rejected",
+        "final",
+        "withdrawn",
+        "settled",
+        "deemed_withdrawn",
+        "transferred_offline",
+    }
+    assert pack.state("accepted").label.zh == "已立案"
+    assert pack.court("hangzhou").code == "浙0192"
+    with pytest.raises(KeyError):
+        pack.event("no_such_event")
+
+
+def test_load_pack_is_cached_and_immutable() -> None:
+    pack = load_pack(NAME)
+    assert load_pack(NAME) is pack
+    with pytest.raises(TypeError):
+        pack.states["x"] = pack.states["draft"]  # type: ignore[index]
+
+
+def test_unknown_pack_name_is_refused() -> None:
+    with pytest.raises(PackError) as caught:
+        load_pack("../etc")
+    assert caught.value.errors == [f"../etc: no such pack (available: {NAME})"]
+
+
+BROKEN = {
+    "misspelt target state": (
+        ("events.yaml", "to_state: accepted\n", "to_state: acepted\n"),
+        ["events.yaml: events[3].to_state: unknown state 'acepted' (did you mean 'accepted'?)"],
+    ),
+    "unknown key": (
+        ("states.yaml", "  - id: draft\n", "  - id: draft\n    colour: red\n"),
+        ["states.yaml: states[0].colour: unknown key"],
+    ),
+    "empty Chinese text": (
+        ("states.yaml", "{en: Draft, zh: 草稿}", '{en: Draft, zh: ""}'),
+        ["states.yaml: states[0].label.zh: must not be empty"],
+    ),
+    "missing Chinese text": (
+        ("states.yaml", "{en: Draft, zh: 草稿}", "{en: Draft}"),
+        ["states.yaml: states[0].label.zh: required key is missing"],
+    ),
+    "id not snake_case": (
+        ("states.yaml", "  - id: draft\n", "  - id: Draft\n"),
+        ["states.yaml: states[0].id: 'Draft' is not a snake_case id"],
+    ),
+    "non-terminal dead end": (
+        (
+            "states.yaml",
+            "或小额诉讼判决）。\n    terminal: true",
+            "或小额诉讼判决）。\n    terminal: false",
+        ),
+        ["states.yaml: states[13]: state 'final' is not terminal but no event leads out of it"],
+    ),
+    "event out of a terminal state": (
+        (
+            "events.yaml",
+            "from_states: [appeal_period]\n    to_state: final",
+            "from_states: [appeal_period, final]\n    to_state: final",
+        ),
+        [
+            "events.yaml: events[19].from_states[1]: state 'final' is terminal:"
+            " a terminal state admits no events"
+        ],
+    ),
+    "unreachable state": (
+        ("events.yaml", "to_state: appealed", "to_state: final"),
+        [
+            "states.yaml: states[12]: state 'appealed' cannot be reached from the initial"
+            " state 'draft'"
+        ],
+    ),
+    "unknown initial state": (
+        ("pack.yaml", "initial_state: draft", "initial_state: drafts"),
+        ["pack.yaml: initial_state: unknown state 'drafts' (did you mean 'draft'?)"],
+    ),
+    "event starts an unknown time limit": (
+        (
+            "events.yaml",
+            "starts: [filing_decision]\n    basis:\n"
+            "      article:\n        en: Civil Procedure Law (2023) Arts. 122",
+            "starts: [filing_decison]\n    basis:\n"
+            "      article:\n        en: Civil Procedure Law (2023) Arts. 122",
+        ),
+        [
+            "events.yaml: events[0].starts[0]: unknown time limit 'filing_decison'"
+            " (did you mean 'filing_decision'?)"
+        ],
+    ),
+    "track with an unknown duration": (
+        ("pack.yaml", "duration: duration_ordinary\n", "duration: duration_ordnary\n"),
+        [
+            "pack.yaml: tracks[0].duration: unknown time limit 'duration_ordnary'"
+            " (did you mean 'duration_ordinary'?)"
+        ],
+    ),
+    "court territory with an unknown place": (
+        ("jurisdiction.yaml", "territory: [hangzhou]", "territory: [hangzou]"),
+        [
+            "jurisdiction.yaml: courts[0].territory[0]: unknown place 'hangzou' (did you"
+            " mean 'hangzhou'?)"
+        ],
+    ),
+    "category with an unknown connecting factor": (
+        (
+            "jurisdiction.yaml",
+            "[defendant_domicile, buyer_domicile, place_of_receipt]",
+            "[defendant_domicile, buyers_domicile, place_of_receipt]",
+        ),
+        [
+            "jurisdiction.yaml: categories[0].connecting_factors[1]: unknown connecting factor"
+            " 'buyers_domicile' (did you mean 'buyer_domicile'?)"
+        ],
+    ),
+    "fee bands with a gap": (
+        ("fees.yaml", '{above: "100000", up_to: "200000"', '{above: "120000", up_to: "200000"'),
+        [
+            "fees.yaml: classes[0].bands.bands[1].above: is 120000, expected 100000 (bands"
+            " must be contiguous)"
+        ],
+    ),
+    "fee band descending": (
+        ("fees.yaml", '{above: "200000", up_to: "500000"', '{above: "200000", up_to: "150000"'),
+        [
+            "fees.yaml: classes[0].bands.bands[2].up_to: 150000 is not above 200000 (bands"
+            " must ascend)",
+            "fees.yaml: classes[0].bands.bands[3].above: is 500000, expected 150000 (bands"
+            " must be contiguous)",
+        ],
+    ),
+    "fee rate above one": (
+        (
+            "fees.yaml",
+            '{above: "20000000", up_to: null, rate: "0.005"}',
+            '{above: "20000000", up_to: null, rate: "1.5"}',
+        ),
+        ["fees.yaml: classes[0].bands.bands[8].rate: 1.5 is not between 0 and 1"],
+    ),
+    "fee rate written as a float": (
+        ("fees.yaml", 'rate: "0.025"', "rate: 0.025"),
+        [
+            "fees.yaml: classes[0].bands.bands[0].rate: write amounts and rates as quoted strings"
+            " (e.g. '0.025'), never as floating-point numbers"
+        ],
+    ),
+    "day both holiday and working day": (
+        (
+            "holidays.yaml",
+            "working_days: [2026-09-20, 2026-10-10]",
+            "working_days: [2026-09-20, 2026-10-10, 2026-10-03]",
+        ),
+        [
+            "holidays.yaml: years[1].periods[6].working_days[2]: 2026-10-03 is both a holiday"
+            " (years[1].periods[6].days[2]) and a make-up working day"
+        ],
+    ),
+    "make-up working day on a weekday": (
+        ("holidays.yaml", "working_days: [2026-05-09]", "working_days: [2026-05-08]"),
+        [
+            "holidays.yaml: years[1].periods[3].working_days[0]: 2026-05-08 is a weekday;"
+            " make-up working days fall on weekends"
+        ],
+    ),
+    "template placeholder not among its fields": (
+        ("templates/statement_of_claim.zh.txt", "此致\n", "此致{judge}\n"),
+        ["pack.yaml: templates[0].zh: placeholder {judge} is not in the template's fields"],
+    ),
+    "event limited to an unknown track": (
+        ("events.yaml", "tracks: [small_claims]", "tracks: [small_claim]"),
+        [
+            "events.yaml: events[17].tracks[0]: unknown track 'small_claim' (did you mean"
+            " 'small_claims'?)"
+        ],
+    ),
+    "small-claims ceiling not half the wage": (
+        ("jurisdiction.yaml", 'ceiling: "54323"', 'ceiling: "60000"'),
+        [
+            "jurisdiction.yaml: small_claims.ceilings[0].ceiling: 60000 is not 0.5 of the"
+            " average wage 108645"
+        ],
+    ),
+    "pack name differs from its folder": (
+        ("pack.yaml", "name: cn_internet_court\n", "name: cn_internet_courts\n"),
+        [
+            "pack.yaml: name: 'cn_internet_courts' does not match the folder name"
+            " 'cn_internet_court'"
+        ],
+    ),
+    "track chosen by an optional input": (
+        (
+            "events.yaml",
+            "type: choice\n        choices: [ordinary",
+            "type: choice\n        required: false\n        choices: [ordinary",
+        ),
+        ["events.yaml: events[3].sets_track: needs a required choice input named 'track'"],
+    ),
+    "before-period without its date": (
+        ("time_limits.yaml", "    starts_from: hearing_at\n", ""),
+        [
+            "time_limits.yaml: time_limits[5].starts_from: a 'before' period counts back from a"
+            " date given by the starting event; name that input"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("edit, expected", BROKEN.values(), ids=BROKEN.keys())
+def test_broken_pack_gives_the_exact_error(
+    tmp_path: Path, edit: tuple[str, str, str], expected: list[str]
+) -> None:
+    assert _break(tmp_path, edit) == expected
+
+
+def test_duplicate_role_id_is_reported_with_its_first_occurrence(tmp_path: Path) -> None:
+    errors = _break(tmp_path, ("pack.yaml", "  - id: third_party\n", "  - id: defendant\n"))
+    assert "pack.yaml: roles[2].id: duplicate id 'defendant' (first at roles[1])" in errors
+
+
+def test_duplicate_yaml_key_is_an_error_not_silently_dropped(tmp_path: Path) -> None:
+    errors = _break(
+        tmp_path, ("pack.yaml", 'version: "2026.1"\n', 'version: "2026.1"\nversion: "2"\n')
+    )
+    assert errors == ["pack.yaml: line 5, column 1: duplicate key 'version'"]
+
+
+def test_impossible_date_names_the_line(tmp_path: Path) -> None:
+    errors = _break(tmp_path, ("holidays.yaml", "days: [2027-01-01]", "days: [2027-02-30]"))
+    assert len(errors) == 1
+    assert errors[0].startswith("holidays.yaml: line ")
+    assert "invalid date '2027-02-30'" in errors[0]
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    target = tmp_path / NAME
+    shutil.copytree(PACKS_DIR / NAME, target)
+    (target / "fees.yaml").unlink()
+    with pytest.raises(PackError) as caught:
+        load_pack_dir(target)
+    assert caught.value.errors == ["fees.yaml: (file): file not found"]
+
+
+def test_all_errors_across_files_are_collected(tmp_path: Path) -> None:
+    errors = _break(
+        tmp_path,
+        ("events.yaml", "to_state: accepted\n", "to_state: acepted\n"),
+        ("jurisdiction.yaml", "territory: [hangzhou]", "territory: [hangzou]"),
+        ("fees.yaml", '{above: "100000", up_to: "200000"', '{above: "120000", up_to: "200000"'),
+    )
+    assert len(errors) == 3
+    assert [e.split(":")[0] for e in errors] == ["events.yaml", "jurisdiction.yaml", "fees.yaml"]
+
+
+def test_schema_errors_in_several_files_are_all_reported(tmp_path: Path) -> None:
+    errors = _break(
+        tmp_path,
+        ("states.yaml", "  - id: draft\n", "  - id: draft\n    colour: red\n"),
+        (
+            "time_limits.yaml",
+            "    length: 7\n    unit: days\n    basis:\n"
+            "      article:\n        en: Civil Procedure Law (2023) Art. 126",
+            "    length: 7\n    unit: weeks\n"
+            "    basis:\n      article:\n        en: Civil Procedure Law (2023) Art. 126",
+        ),
+    )
+    assert errors == [
+        "states.yaml: states[0].colour: unknown key",
+        "time_limits.yaml: time_limits[0].unit: Input should be 'days' or 'months'",
+    ]
