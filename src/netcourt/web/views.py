@@ -14,6 +14,11 @@ from netcourt.cases import policy, present
 from netcourt.courts.models import Court
 
 
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers; also the benchmark's "trivial view" ceiling."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     lang = translation.get_language() or "en"
     courts = []
