@@ -121,3 +121,9 @@ def accepted(submitted: Case, staff: dict[str, User]) -> Case:
 
 def api_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_token(user)}")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that create many users use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

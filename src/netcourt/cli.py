@@ -111,9 +111,8 @@ def cmd_pack_show(args: argparse.Namespace) -> int:
         _print_json(data)
     else:
         print(f"{data['name']} {data['version']}: {data['title']['en']} / {data['title']['zh']}")
-        print(f"states: {', '.join(data['states'])}")
-        print(f"events: {', '.join(data['events'])}")
-        print(f"courts: {', '.join(data['courts'])}")
+        for key in ("states", "events", "tracks", "categories", "courts"):
+            print(f"{key}: {', '.join(item['id'] for item in data[key])}")
     return 0
 
 

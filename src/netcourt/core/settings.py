@@ -64,10 +64,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # netcourt.web comes before allauth so that its allauth/layouts/base.html override wins.
+    "netcourt.web",
     "allauth",
     "allauth.account",
     "netcourt.core",
-    "netcourt.web",
     "netcourt.accounts",
     "netcourt.courts",
     "netcourt.cases",

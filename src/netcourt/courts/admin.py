@@ -1,6 +1,37 @@
-from django.contrib import admin
+"""The back office: court administrators manage their own court's staff and settings.
 
-from netcourt.courts.models import Court, CourtMembership
+A superuser sees everything. A court administrator (an active ``admin`` membership, with
+``is_staff``) sees and changes only the courts they administer and those courts' staff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from netcourt.courts.models import Court, CourtMembership, CourtRole
+
+admin.site.site_header = _("netcourt back office")
+admin.site.site_title = _("netcourt back office")
+admin.site.index_title = _("Courts, staff and settings")
+
+
+def administered_courts(user: Any) -> QuerySet[Court]:
+    if not user.is_active or not user.is_staff:
+        return Court.objects.none()
+    if user.is_superuser:
+        return Court.objects.all()
+    return Court.objects.filter(
+        memberships__user=user, memberships__role=CourtRole.ADMIN, memberships__active=True
+    ).distinct()
+
+
+def is_court_admin(user: Any) -> bool:
+    return bool(administered_courts(user).exists())
 
 
 class MembershipInline(admin.TabularInline[CourtMembership, Court]):
@@ -8,11 +39,48 @@ class MembershipInline(admin.TabularInline[CourtMembership, Court]):
     extra = 1
     autocomplete_fields = ["user"]
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_court_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_court_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_court_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_court_admin(request.user)
+
 
 @admin.register(Court)
 class CourtAdmin(admin.ModelAdmin[Court]):
     list_display = ["slug", "pack_name", "pack_court_id", "active"]
     inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Court]:
+        return administered_courts(request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        user: Any = request.user
+        return [] if user.is_superuser else ["slug", "pack_name", "pack_court_id"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_court_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_court_admin(request.user) and (
+            obj is None or administered_courts(request.user).filter(pk=obj.pk).exists()
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CourtMembership)
@@ -20,3 +88,31 @@ class CourtMembershipAdmin(admin.ModelAdmin[CourtMembership]):
     list_display = ["user", "court", "role", "active", "eligible_for_assignment"]
     list_filter = ["court", "role", "active"]
     autocomplete_fields = ["user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CourtMembership]:
+        return CourtMembership.objects.filter(court__in=administered_courts(request.user))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "court":
+            kwargs["queryset"] = administered_courts(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _own(self, request: HttpRequest, obj: Any) -> bool:
+        return is_court_admin(request.user) and (
+            obj is None or administered_courts(request.user).filter(pk=obj.court_id).exists()
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_court_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_court_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(request, obj)
