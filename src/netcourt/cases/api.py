@@ -279,7 +279,10 @@ def docket(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
 @router.get("/{case_id}/access-log", response=list[AccessOut], summary="Who read this case")
 def access_log(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     case = policy.get_case(request.user, case_id)
-    return [present.access_entry(e) for e in case.access_log.select_related("user")[:500]]
+    return [
+        present.access_entry(case.court.pack, e)
+        for e in case.access_log.select_related("user")[:500]
+    ]
 
 
 @router.get(

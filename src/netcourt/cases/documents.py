@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from django.utils import formats, translation
 
-from netcourt.cases.models import Case, Party
+from netcourt.cases.models import Case, Party, PartyRole
 from netcourt.core import clock
 from netcourt.core.money import format_money
 from netcourt.procedure import render_template
 
 
+def _colon(lang: str) -> str:
+    return "：" if lang.startswith("zh") else ": "
+
+
 def _party_line(party: Party, lang: str) -> str:
     with translation.override(lang):
-        parts = [f"{party.get_role_display()}: {party.name}", str(party.get_kind_display())]
+        parts = [
+            f"{party.get_role_display()}{_colon(lang)}{party.name}",
+            str(party.get_kind_display()),
+        ]
         if party.representative_name:
             parts.append(
                 translation.gettext("legal representative: %(name)s")
@@ -29,7 +36,7 @@ def _block(case: Case, role: str, lang: str) -> str:
     if lines:
         return "\n".join(lines)
     with translation.override(lang):
-        return translation.gettext("None")
+        return f"{PartyRole(role).label}{_colon(lang)}{translation.gettext('None')}"
 
 
 def statement_of_claim(case: Case, lang: str) -> str:
@@ -45,7 +52,7 @@ def statement_of_claim(case: Case, lang: str) -> str:
                 if place_id in pack.places
                 else translation.gettext("elsewhere")
             )
-            connection_lines.append(f"{factor.label.get(lang)}: {place}")
+            connection_lines.append(f"{factor.label.get(lang)}{_colon(lang)}{place}")
         if case.filing.get("connection"):
             connection_lines.append(case.filing["connection"])
         amount = (

@@ -18,7 +18,15 @@ def _lang() -> str:
     return translation.get_language() or "en"
 
 
-class NewCaseForm(forms.Form):
+class Form(forms.Form):
+    """Labels carry their own punctuation (questions end in "?" or "？"); no added colon."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class NewCaseForm(Form):
     court = forms.ModelChoiceField(
         label=_("Court"),
         queryset=Court.objects.filter(active=True),
@@ -64,7 +72,7 @@ class NewCaseForm(forms.Form):
         return data
 
 
-class PartyForm(forms.Form):
+class PartyForm(Form):
     role = forms.ChoiceField(label=_("Role"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=PartyKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
@@ -78,7 +86,7 @@ class PartyForm(forms.Form):
 PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=50, absolute_max=50)
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(Form):
     title = forms.CharField(
         label=_("A short title for your case"),
         max_length=300,
@@ -112,7 +120,7 @@ class ClaimForm(forms.Form):
     )
 
 
-class TerritoryForm(forms.Form):
+class TerritoryForm(Form):
     simple = forms.TypedChoiceField(
         label=_("Are the facts clear and the dispute small?"),
         choices=[
@@ -217,6 +225,6 @@ def event_form(
             field = forms.CharField(label=label, max_length=2000)
         field.required = item.required and item.type != "bool"
         fields[item.name] = field
-    form_class = type("EventForm", (forms.Form,), dict(fields))
+    form_class = type("EventForm", (Form,), dict(fields))
     form: forms.Form = form_class(data, prefix=prefix or event.id)
     return form

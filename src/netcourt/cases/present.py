@@ -51,10 +51,40 @@ def deadline(item: CaseDeadline) -> dict[str, Any]:
     }
 
 
+def _value(pack: Pack, value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    if isinstance(value, str) and value in pack.tracks:
+        return pack.tracks[value].label.get(_lang())
+    return str(value)
+
+
+def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
+    """Each input given with a step, labelled in the reader's language."""
+    labels = (
+        {i.name: i.label.get(_lang()) for i in pack.events[event_id].inputs}
+        if event_id in pack.events
+        else {}
+    )
+    return [
+        f"{labels.get(name, name)}: {_value(pack, value)}"
+        for name, value in shown.items()
+        if value not in ("", None, [], False)
+    ]
+
+
+def role_labels(pack: Pack, roles: list[str]) -> list[str]:
+    return [pack.roles[r].label.get(_lang()) if r in pack.roles else r for r in roles]
+
+
 def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
     inputs = event.payload.get("inputs", {})
     shown = {k: v for k, v in inputs.items() if k not in ("judge", "draw", "changed")}
-    details = {k: v for k, v in event.payload.items() if k in ("number", "track", "judge_name")}
+    details = {
+        k: _value(pack, v)
+        for k, v in event.payload.items()
+        if k in ("number", "track", "judge_name")
+    }
     return {
         "seq": event.seq,
         "event": event.event,
@@ -67,18 +97,20 @@ def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
         "state_after": event.state_after,
         "state_after_label": state_label(pack, event.state_after),
         "inputs": shown,
-        "notes": [
-            "; ".join(str(i) for i in v) if isinstance(v, list) else str(v)
-            for v in shown.values()
-            if v not in ("", None, [], False)
-        ],
+        "notes": _notes(pack, event.event, shown),
         "details": details,
         "hash": event.hash,
     }
 
 
-def access_entry(entry: AccessLogEntry) -> dict[str, Any]:
-    return {"at": entry.at, "who": str(entry.user), "roles": entry.roles, "what": entry.what}
+def access_entry(pack: Pack, entry: AccessLogEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at,
+        "who": str(entry.user),
+        "roles": entry.roles,
+        "role_labels": role_labels(pack, entry.roles),
+        "what": entry.what,
+    }
 
 
 def summary(case: Case) -> dict[str, Any]:

@@ -247,11 +247,13 @@ def _detail_context(
         "case": case,
         "summary": present.summary(case),
         "roles": sorted(roles),
+        "role_labels": present.role_labels(pack, sorted(roles)),
         "parties": case.parties.prefetch_related("representatives__user"),
         "deadlines": [present.deadline(d) for d in case.deadlines.all()],
         "docket": [present.docket_entry(pack, e) for e in events],
         "access_log": [
-            present.access_entry(e) for e in case.access_log.select_related("user")[:50]
+            present.access_entry(case.court.pack, e)
+            for e in case.access_log.select_related("user")[:50]
         ],
         "actions": _event_forms(request, case, bound),
         "can_amend": any(
