@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import api_client
-
 from netcourt.cases.models import Case, CaseEvent
+from tests.conftest import api_client
 
 FILING: dict[str, Any] = {
     "court": "hangzhou",

@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.conftest import complete_filing
 
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent, JudgeDraw
 from netcourt.core.problems import Problem
+from tests.conftest import complete_filing
 
 
 def test_submit_checks_the_filing_writes_the_statement_and_starts_the_decision_clock(

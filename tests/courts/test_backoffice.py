@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.test import Client
-from tests.conftest import make_user
 
 from netcourt.courts.models import CourtMembership, CourtRole
+from tests.conftest import make_user
 
 
 def court_admin(courts, slug: str):
