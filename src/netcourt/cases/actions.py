@@ -30,7 +30,7 @@ from netcourt.cases.models import (
     Representative,
 )
 from netcourt.core import clock
-from netcourt.core.problems import Conflict, Problem
+from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
@@ -129,9 +129,11 @@ def _append_event(
     state_before: str,
     state_after: str,
     payload: dict[str, Any],
+    seq: int | None = None,
 ) -> CaseEvent:
     at = clock.now()
-    seq = (case.events.count() or 0) + 1
+    if seq is None:
+        seq = case.events.count() + 1
     prev = case.last_event_hash or GENESIS_HASH
     record = {
         "case": str(case.id),
@@ -263,6 +265,7 @@ def create_draft(
             state_before="",
             state_after=case.state,
             payload={"court": court.slug, "category": category, "acting_as": acting_as},
+            seq=1,
         )
         case.save()
     return case
@@ -334,7 +337,9 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
                 field=f"parties[{index}].name",
                 status=422,
             )
-    existing = {p.role: list(case.parties.filter(role=p.role)) for p in parties}
+    existing: dict[str, list[Party]] = {}
+    for party in case.parties.all():
+        existing.setdefault(party.role, []).append(party)
     kept: set[int] = set()
     for index, data in enumerate(parties):
         pool = [p for p in existing.get(data.role, []) if p.pk not in kept]
@@ -358,10 +363,11 @@ def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: Fili
     """Change the filing while it is a draft or while corrections are requested."""
     with transaction.atomic():
         case = _locked(case_id)
-        policy.get_case(user, case.id)
+        roles = _roles_or_404(user, case)
         _check_version(case, version)
+        # Replacing parties keeps each linked person's party and role, so ``roles`` still hold.
         changed = _apply_filing(case, data)
-        _fire_locked(case, user, "amend_filing", {"changed": changed})
+        _fire_locked(case, user, "amend_filing", {"changed": changed}, roles=roles)
         case.save()
     return case
 
@@ -376,6 +382,14 @@ def _transition_problem(error: TransitionError) -> Problem:
         field=error.field,
         status=TRANSITION_STATUS.get(error.code, 422),
     )
+
+
+def _roles_or_404(user: Any, case: Case) -> set[str]:
+    """``user``'s roles in the locked ``case``; 404 when none, as :func:`policy.get_case`."""
+    roles = policy.case_roles(user, case)
+    if not roles:
+        raise NotFound()
+    return roles
 
 
 def _choose_role(event: Event, roles: set[str]) -> str | None:
@@ -395,9 +409,9 @@ def fire(
     """Take one procedural step on a case, as ``user``, in one transaction."""
     with transaction.atomic():
         case = _locked(case_id)
-        policy.get_case(user, case.id)
+        roles = _roles_or_404(user, case)
         _check_version(case, version)
-        event = _fire_locked(case, user, event_id, inputs or {})
+        event = _fire_locked(case, user, event_id, inputs or {}, roles=roles)
         case.save()
     return event
 
@@ -419,7 +433,7 @@ def fire_effect_event(
         pack, case.state, [policy.SYSTEM_ROLE], history, track=case.track or None
     ):
         if effect in event.effects:
-            return fire_as_system(case, event.id, inputs, extra)
+            return _fire_locked(case, None, event.id, inputs, extra, history=history)
     return None
 
 
@@ -429,12 +443,17 @@ def _fire_locked(
     event_id: str,
     inputs: Mapping[str, object],
     extra: Mapping[str, Any] | None = None,
+    *,
+    roles: set[str] | None = None,
+    history: list[str] | None = None,
 ) -> CaseEvent:
+    """Fire ``event_id``; ``roles`` and ``history``, when the caller has them, save queries."""
     pack = case.court.pack
     if event_id not in pack.events:
         raise Problem("unknown_event", field="event", status=422)
     event = pack.events[event_id]
-    roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
+    if roles is None:
+        roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
     role = _choose_role(event, roles)
     if role is None:
         raise Problem(
@@ -442,7 +461,8 @@ def _fire_locked(
             translation.gettext("Your role in this case does not allow this step."),
             status=403,
         )
-    history = list(case.events.values_list("event", flat=True))
+    if history is None:
+        history = list(case.events.values_list("event", flat=True))
     if event.sets_track and case.track and not inputs.get(event.sets_track):
         inputs = {**inputs, event.sets_track: case.track}
     try:
@@ -466,6 +486,7 @@ def _fire_locked(
         state_before=step.state_before,
         state_after=step.state_after,
         payload=payload,
+        seq=len(history) + 1,
     )
     case.state = step.state_after
     if step.track:
@@ -700,7 +721,7 @@ def move_filing(user: Any, case_id: UUID | str, version: int | None, court_slug:
     """Send a draft that was never submitted to another court of the same pack."""
     with transaction.atomic():
         case = _locked(case_id)
-        policy.get_case(user, case.id)
+        _roles_or_404(user, case)
         _check_version(case, version)
         court = Court.objects.filter(slug=court_slug, active=True).first()
         if (

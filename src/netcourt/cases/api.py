@@ -11,7 +11,6 @@ from uuid import UUID
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from netcourt.cases import actions, policy, present
@@ -312,7 +311,7 @@ def take_step(request: HttpRequest, case_id: UUID, payload: EventIn) -> Status[A
             event = actions.fire(
                 request.user, case_id, payload.event, payload.version, payload.inputs
             )
-            case = get_object_or_404(Case.objects.select_related("court", "judge"), id=case_id)
+            case = event.case
             return 201, {
                 "event": present.docket_entry(case.court.pack, event),
                 "case": present.summary(case),

@@ -98,7 +98,7 @@ class ClaimForm(Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         required=False,
-        help_text=_("Leave empty if you do not claim money."),
+        help_text=_("Required for a claim for money; leave empty only if you claim no money."),
     )
     claims = forms.CharField(
         label=_("What do you ask the court to order?"),
@@ -198,7 +198,9 @@ def event_form(
                 label=label, choices=[(str(m.user_id), str(m.user)) for m in judges]
             )
         elif item.type == "longtext":
-            field = forms.CharField(label=label, widget=forms.Textarea, max_length=20000)
+            field = forms.CharField(
+                label=label, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+            )
         elif item.type == "list":
             field = ListField(label=label, max_length=20000, help_text=_("One item per line."))
         elif item.name == event.sets_track:

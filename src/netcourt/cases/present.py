@@ -92,7 +92,11 @@ def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
         "at": event.at,
         "actor": str(event.actor) if event.actor else translation.gettext("Court system"),
         "actor_role": event.actor_role,
-        "on_behalf_of": event.on_behalf_of.name if event.on_behalf_of else None,
+        "on_behalf_of": (
+            event.on_behalf_of.name
+            if event.on_behalf_of and event.on_behalf_of.user_id != event.actor_id
+            else None
+        ),
         "state_before": event.state_before,
         "state_after": event.state_after,
         "state_after_label": state_label(pack, event.state_after),
@@ -161,7 +165,10 @@ def assessment(case: Case) -> dict[str, Any]:
         "competent": result.competent,
         "findings": [_finding(f) for f in result.findings],
         "alternatives": list(result.alternatives),
-        "alternative_names": [pack.courts[c].name.get(lang) for c in result.alternatives],
+        "alternative_courts": [
+            {"slug": c, "name": pack.courts[c].name.get(lang)} for c in result.alternatives
+        ],
+        "needs_places": any(field == "factors" for field, _ in filing_problems(case)),
         "elsewhere": result.elsewhere.get(lang) if result.elsewhere else None,
         "track": proposal.track,
         "track_label": pack.tracks[proposal.track].label.get(lang),

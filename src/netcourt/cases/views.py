@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from netcourt.accounts.models import User
 from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.problems import Problem
@@ -27,6 +28,10 @@ STEP_TITLES = {
     "territory": translation.gettext_lazy("Where it happened"),
     "review": translation.gettext_lazy("Check and submit"),
 }
+
+
+def _errors(forms_: list[Any]) -> dict[str, Any]:
+    return {"error_forms": forms_, "has_errors": any(f.errors for f in forms_)}
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -65,7 +70,7 @@ def new(request: HttpRequest) -> HttpResponse:
             _apply_problem(form, problem)
         else:
             return redirect("cases:step", case.id, "parties")
-    return render(request, "cases/new.html", {"form": form})
+    return render(request, "cases/new.html", {"form": form, **_errors([form])})
 
 
 def _editable(request: HttpRequest, case_id: UUID) -> Case:
@@ -76,7 +81,7 @@ def _editable(request: HttpRequest, case_id: UUID) -> Case:
 
 
 def _party_initial(case: Case) -> list[dict[str, Any]]:
-    return [
+    rows = [
         {
             "role": p.role,
             "kind": p.kind,
@@ -86,7 +91,12 @@ def _party_initial(case: Case) -> list[dict[str, Any]]:
             "contact_email": p.contact_email,
         }
         for p in case.parties.all()
-    ] or [{"role": "plaintiff", "kind": "natural"}, {"role": "defendant", "kind": "legal"}]
+    ]
+    if not any(row["role"] == "plaintiff" for row in rows):
+        rows.append({"role": "plaintiff", "kind": "natural"})
+    if not any(row["role"] == "defendant" for row in rows):
+        rows.append({"role": "defendant", "kind": "legal"})
+    return rows
 
 
 def _save(
@@ -126,7 +136,6 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
             )
             if response:
                 return response
-            context["form_error"] = formset.forms[0].non_field_errors() or formset.forms[0].errors
     elif name == "claim":
         initial = {
             "title": case.title,
@@ -169,6 +178,10 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
             response = _save(request, case, territory, data, "review")
             if response:
                 return response
+    if "formset" in context:
+        context.update(_errors(list(context["formset"].forms)))
+    else:
+        context.update(_errors([context["form"]]))
     return render(request, f"cases/step_{name}.html", context)
 
 
@@ -243,6 +256,7 @@ def _detail_context(
     pack = case.court.pack
     roles = policy.case_roles(request.user, case)
     events = case.events.select_related("actor", "on_behalf_of")
+    actions_ = _event_forms(request, case, bound)
     return {
         "case": case,
         "summary": present.summary(case),
@@ -255,14 +269,22 @@ def _detail_context(
             present.access_entry(case.court.pack, e)
             for e in case.access_log.select_related("user")[:50]
         ],
-        "actions": _event_forms(request, case, bound),
+        "actions": actions_,
         "can_amend": any(
             e.id == "amend_filing"
             for e in available_events(
                 pack, case.state, roles, list(case.events.values_list("event", flat=True))
             )
         ),
-        "draws": case.judge_draws.all(),
+        "draws": [
+            {
+                "at": d.at,
+                "seed": d.seed,
+                "names": [str(u) for u in User.objects.filter(pk__in=d.eligible).order_by("pk")],
+            }
+            for d in case.judge_draws.all()
+        ],
+        **_errors([a["form"] for a in actions_]),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -135,6 +136,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("NETCOURT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_USER_DISPLAY = str
 ACCOUNT_FORMS = {"signup": "netcourt.accounts.forms.SignupForm"}
 
 LANGUAGE_CODE = "en"
@@ -157,6 +159,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("NETCOURT_FROM_EMAIL", "court@netcourt.local
 EMAIL_HOST = os.environ.get("NETCOURT_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("NETCOURT_SMTP_PORT", "25"))
 
+# Cookies ignore the port: two instances on one host would sign each other out. The cookie
+# names carry a short digest of the data directory unless a deployment names them.
+_INSTANCE = hashlib.sha256(str(DATA_DIR).encode()).hexdigest()[:8]
+SESSION_COOKIE_NAME = os.environ.get(
+    "NETCOURT_SESSION_COOKIE_NAME", f"netcourt_session_{_INSTANCE}"
+)
+CSRF_COOKIE_NAME = os.environ.get("NETCOURT_CSRF_COOKIE_NAME", f"netcourt_csrf_{_INSTANCE}")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

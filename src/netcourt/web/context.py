@@ -4,14 +4,17 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
 from netcourt.cases import policy
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    clerk_of = list(policy.clerk_courts(user)) if user is not None else []
-    return {
-        "site_languages": settings.LANGUAGES,
-        "clerk_courts": clerk_of,
-    }
+    lang = translation.get_language() or "en"
+    clerk_of = (
+        [{"slug": c.slug, "name": c.name_in(lang)} for c in policy.clerk_courts(user)]
+        if user is not None
+        else []
+    )
+    return {"site_languages": settings.LANGUAGES, "clerk_courts": clerk_of}
