@@ -11,7 +11,7 @@ import random
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -129,26 +129,9 @@ def _append_event(
     state_before: str,
     state_after: str,
     payload: dict[str, Any],
-    seq: int | None = None,
+    seq: int,
 ) -> CaseEvent:
-    at = clock.now()
-    if seq is None:
-        seq = case.events.count() + 1
-    prev = case.last_event_hash or GENESIS_HASH
-    record = {
-        "case": str(case.id),
-        "seq": seq,
-        "event": event_id,
-        "actor_role": actor_role,
-        "state_before": state_before,
-        "state_after": state_after,
-        "payload_sha256": sha256_hex(canonical_json(payload)),
-        "pack_version": case.pack_version,
-        "at": at.isoformat(),
-        "prev": prev,
-    }
-    digest = record_hash(record)
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         seq=seq,
         event=event_id,
@@ -159,12 +142,13 @@ def _append_event(
         state_after=state_after,
         payload=payload,
         pack_version=case.pack_version,
-        at=at,
-        prev_hash=prev,
-        hash=digest,
+        at=clock.now().astimezone(UTC),
+        prev_hash=case.last_event_hash or GENESIS_HASH,
     )
+    event.hash = digest = record_hash(event_record(event))
+    event.save()
     case.last_event_hash = digest
-    case.updated_at = at
+    case.updated_at = event.at
     return event
 
 
@@ -179,7 +163,7 @@ def event_record(event: CaseEvent) -> dict[str, Any]:
         "state_after": event.state_after,
         "payload_sha256": sha256_hex(canonical_json(event.payload)),
         "pack_version": event.pack_version,
-        "at": event.at.isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),
         "prev": event.prev_hash,
     }
 
