@@ -163,3 +163,12 @@ def test_withdrawal_by_the_plaintiff(accepted: Case) -> None:
     actions.fire(accepted.created_by, accepted.id, "withdraw", accepted.version, {})
     accepted.refresh_from_db()
     assert accepted.state == "withdrawn"
+
+
+def test_a_discarded_draft_cannot_be_submitted(draft: Case) -> None:
+    actions.fire(draft.created_by, draft.id, "discard", draft.version)
+    draft.refresh_from_db()
+    assert draft.state == "discarded"
+    with pytest.raises(Problem) as refused:
+        actions.fire(draft.created_by, draft.id, "submit", draft.version)
+    assert refused.value.code == "wrong_state"

@@ -26,9 +26,13 @@ def _recipients(case: Case) -> list[Any]:
 
 def _send(case: Case, subject_and_body: Any) -> None:
     link = settings.NETCOURT_BASE_URL + reverse("cases:detail", args=[case.id])
+    composed: dict[str, tuple[str, str]] = {}
     for person in _recipients(case):
         with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
-            subject, body = subject_and_body(translation.get_language() or "en")
+            lang = translation.get_language() or "en"
+            if lang not in composed:
+                composed[lang] = subject_and_body(lang)
+            subject, body = composed[lang]
             send_mail(
                 subject,
                 body + "\n\n" + link,
