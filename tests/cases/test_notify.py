@@ -1,0 +1,32 @@
+"""The parties hear of each step in their own language, and only after it is committed."""
+
+from __future__ import annotations
+
+import pytest
+
+from netcourt.cases import actions
+from netcourt.core.problems import Problem
+
+
+def test_the_parties_are_told_who_the_judge_is_in_their_language(
+    submitted, staff, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.fire(clerk, submitted.id, "accept", submitted.version)
+    submitted.refresh_from_db()
+    to_alice = [m for m in mailoutbox if m.to == [submitted.created_by.email]]
+    judge_mail = [m for m in to_alice if str(submitted.judge) in m.body]
+    assert judge_mail, [m.subject for m in to_alice]
+    assert "审判员" in judge_mail[0].body
+    assert submitted.number in judge_mail[0].subject
+    assert f"/cases/{submitted.id}/" in judge_mail[0].body
+
+
+def test_nothing_is_sent_when_the_step_is_refused(
+    submitted, staff, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Problem):
+        actions.fire(clerk, submitted.id, "accept", submitted.version - 1)
+    assert mailoutbox == []
