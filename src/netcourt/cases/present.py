@@ -9,6 +9,7 @@ from django.utils import translation
 from netcourt.cases.actions import CREATED_EVENT
 from netcourt.cases.models import AccessLogEntry, Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
+from netcourt.core.money import format_money
 from netcourt.procedure import Pack
 
 
@@ -134,6 +135,9 @@ def summary(case: Case) -> dict[str, Any]:
         "state_label": state_label(pack, case.state),
         "version": case.version,
         "amount": str(case.amount) if case.amount is not None else None,
+        "amount_display": (
+            format_money(case.amount, case.currency, lang) if case.amount is not None else ""
+        ),
         "currency": case.currency,
         "judge": str(case.judge) if case.judge else None,
         "created_at": case.created_at,
