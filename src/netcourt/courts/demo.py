@@ -32,11 +32,18 @@ STAFF_NAMES = {
 }
 
 PEOPLE = [
-    ("alice", "张伟 Zhang Wei", "zh-hans"),
-    ("bob", "Bob Turner", "en"),
-    ("shop", "杭州云购电子商务有限公司 Hangzhou Yungou E-commerce Co., Ltd.", "zh-hans"),
-    ("lawyer", "王芳 Wang Fang (lawyer)", "zh-hans"),
+    ("alice", "张伟 Zhang Wei", "zh-hans", "litigant who works in Chinese"),
+    ("bob", "Bob Turner", "en", "litigant who works in English"),
+    (
+        "shop",
+        "杭州云购电子商务有限公司 Hangzhou Yungou E-commerce Co., Ltd.",
+        "zh-hans",
+        "online shop, defendant in the demo cases",
+    ),
+    ("lawyer", "王芳 Wang Fang", "zh-hans", "lawyer, files for a client"),
 ]
+LAWYER_LICENCE = "13301201910123456"
+CLIENT = "陈小明 Chen Xiaoming"
 
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("demo_cases.yaml")).read_text(encoding="utf-8")
@@ -152,6 +159,8 @@ def _make_case(
     path: list[Event],
     filer: User,
     people: dict[str, User],
+    *,
+    lawyer: bool = False,
 ) -> Case:
     pack = court.pack
     home = court.pack_court.territory[0]
@@ -175,7 +184,10 @@ def _make_case(
             simple=scenario["simple"],
             parties=[
                 actions.PartyData(
-                    role="plaintiff", kind="natural", name=str(filer), contact_email=filer.email
+                    role="plaintiff",
+                    kind="natural",
+                    name=CLIENT if lawyer else str(filer),
+                    contact_email="" if lawyer else filer.email,
                 ),
                 actions.PartyData(
                     role="defendant",
@@ -186,7 +198,15 @@ def _make_case(
                 ),
             ],
         )
-        case = actions.file_case(filer, court, scenario["category"], data)
+        case = actions.file_case(
+            filer,
+            court,
+            scenario["category"],
+            data,
+            acting_as="lawyer" if lawyer else "self",
+            licence_number=LAWYER_LICENCE if lawyer else "",
+            firm="浙江网信律师事务所 Zhejiang Wangxin Law Firm" if lawyer else "",
+        )
         shop_party = case.parties.get(role="defendant")
         shop_party.user = people["shop"]
         shop_party.save(update_fields=["user"])
@@ -227,6 +247,11 @@ def _make_cases(pack: Pack, people: dict[str, User]) -> list[dict[str, str]]:
         filer = people["alice"] if index % 2 == 0 else people["bob"]
         case = _make_case(court, scenario, path, filer, people)
         made.append({"court": court.slug, "state": case.state, "id": str(case.id)})
+    plan = _plan(courts[0], filed[0], 0)
+    if plan is not None:
+        scenario, path = plan
+        case = _make_case(courts[0], scenario, path, people["lawyer"], people, lawyer=True)
+        made.append({"court": courts[0].slug, "state": case.state, "id": str(case.id)})
     return made
 
 
@@ -255,9 +280,9 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
             CourtMembership.objects.get_or_create(court=court, user=user, role=role)
             people[username] = user
             logins.append({"role": f"{role.label} — {court.name_in('en')}", "email": user.email})
-    for username, name, lang in PEOPLE:
+    for username, name, lang, description in PEOPLE:
         people[username] = _user(username, name, lang, password)
-        logins.append({"role": f"litigant / lawyer: {name}", "email": people[username].email})
+        logins.append({"role": f"{description}: {name}", "email": people[username].email})
     made = []
     if not Case.objects.filter(created_by__in=[people["alice"], people["bob"]]).exists():
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
