@@ -150,3 +150,22 @@ def test_the_openapi_document_is_served() -> None:
     spec = Client().get("/api/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     assert "/api/v1/cases" in spec["paths"]
+
+
+def test_steps_on_unknown_and_foreign_cases_look_the_same(alice, mallory, courts, frozen) -> None:
+    import uuid
+
+    case = post(api_client(alice), "/api/v1/cases", FILING).json()
+    stranger = api_client(mallory)
+    for case_id in (case["id"], str(uuid.uuid4())):
+        step = post(stranger, f"/api/v1/cases/{case_id}/events", {"event": "submit", "version": 2})
+        amend = stranger.put(
+            f"/api/v1/cases/{case_id}/filing",
+            data=json.dumps({"version": 2, "filing": {"title": "mine now"}}),
+            content_type="application/json",
+        )
+        assessment = stranger.get(f"/api/v1/cases/{case_id}/assessment")
+        for response in (step, amend, assessment):
+            assert response.status_code == 404, response.content
+            assert response.json()["code"] == "not_found"
+    assert stranger.get("/api/v1/cases/not-a-uuid").status_code in (404, 422)

@@ -172,3 +172,22 @@ def test_a_discarded_draft_cannot_be_submitted(draft: Case) -> None:
     with pytest.raises(Problem) as refused:
         actions.fire(draft.created_by, draft.id, "submit", draft.version)
     assert refused.value.code == "wrong_state"
+
+
+def test_the_clerk_cannot_put_a_large_claim_on_the_small_claims_track(
+    alice, hangzhou, staff, frozen
+) -> None:
+    case = actions.file_case(
+        alice, hangzhou, "ecommerce_purchase", complete_filing(amount=Decimal("5000000"))
+    )
+    actions.fire(alice, case.id, "submit", case.version)
+    case.refresh_from_db()
+    clerk = staff["clerk-hangzhou"]
+    for track in ("small_claims", "administrative_simplified"):
+        with pytest.raises(Problem) as refused:
+            actions.fire(clerk, case.id, "accept", case.version, {"track": track})
+        assert refused.value.code == "input_invalid"
+        assert refused.value.field == "track"
+    actions.fire(clerk, case.id, "accept", case.version, {"track": "ordinary"})
+    case.refresh_from_db()
+    assert case.track == "ordinary"

@@ -71,3 +71,24 @@ def test_a_lawyer_files_for_a_client_and_acts_on_their_behalf(hangzhou, staff, f
     assert submitted.actor == lawyer
     assert submitted.on_behalf_of is not None
     assert submitted.on_behalf_of.name == "张伟"
+
+
+def test_a_lawyer_whose_representation_ends_loses_the_case(hangzhou, staff, frozen) -> None:
+    from netcourt.cases.models import Representative
+    from tests.conftest import complete_filing, make_user
+
+    lawyer = make_user("former-lawyer")
+    case = actions.file_case(
+        lawyer,
+        hangzhou,
+        "ecommerce_purchase",
+        complete_filing(),
+        acting_as="lawyer",
+        licence_number="13301201910123456",
+    )
+    Representative.objects.filter(user=lawyer).update(active=False)
+    assert policy.case_roles(lawyer, case) == set()
+    assert not policy.visible_cases(lawyer).exists()
+    with pytest.raises(Problem) as refused:
+        actions.fire(lawyer, case.id, "submit", case.version)
+    assert refused.value.status == 404

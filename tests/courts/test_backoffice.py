@@ -57,3 +57,28 @@ def test_a_litigant_cannot_enter_the_back_office(courts, alice) -> None:
     client = Client()
     client.force_login(alice)
     assert client.get("/backoffice/").status_code == 302
+
+
+def test_a_court_admin_cannot_browse_litigants_or_other_courts_staff(courts, staff, alice) -> None:
+    _, client = court_admin(courts, "hangzhou")
+    assert client.get(f"/backoffice/accounts/user/{alice.pk}/change/").status_code in (302, 404)
+    beijing_clerk = staff["clerk-beijing"]
+    assert client.get(f"/backoffice/accounts/user/{beijing_clerk.pk}/change/").status_code in (
+        302,
+        404,
+    )
+    search = client.get(
+        "/backoffice/autocomplete/",
+        {"app_label": "courts", "model_name": "courtmembership", "field_name": "user", "term": "a"},
+    ).json()
+    assert search["results"] == []
+    exact = client.get(
+        "/backoffice/autocomplete/",
+        {
+            "app_label": "courts",
+            "model_name": "courtmembership",
+            "field_name": "user",
+            "term": alice.email,
+        },
+    ).json()
+    assert [r["id"] for r in exact["results"]] == [str(alice.pk)]

@@ -4,16 +4,19 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
 from netcourt.accounts.models import User
-from netcourt.courts.admin import is_court_admin
+from netcourt.courts.admin import administered_courts, is_court_admin
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
-    """Superusers manage accounts; court administrators may look people up to add them as
-    staff of their court, and change nothing."""
+    """Superusers manage accounts. A court administrator sees only the staff of the courts
+    they administer, and finds a new colleague to add only by their exact e-mail address, so
+    the back office never lists the court's litigants or other courts' people."""
 
     list_display = ["username", "email", "display_name", "is_staff", "is_active"]
     search_fields = ["username", "email", "display_name"]
@@ -21,6 +24,30 @@ class UserAdmin(BaseUserAdmin[User]):
         *(BaseUserAdmin.fieldsets or ()),
         (None, {"fields": ("display_name", "preferred_language")}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = super().get_queryset(request)
+        user: Any = request.user
+        if user.is_superuser:
+            return queryset
+        courts = administered_courts(user)
+        return queryset.filter(court_memberships__court__in=courts).distinct()
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        user: Any = request.user
+        if user.is_superuser:
+            return super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete"):
+            term = search_term.strip()
+            found = (
+                User.objects.filter(email__iexact=term, is_active=True)
+                if "@" in term
+                else User.objects.none()
+            )
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         user: Any = request.user

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 
@@ -48,6 +49,7 @@ from netcourt.procedure import (
 
 GENESIS_HASH = "0" * 64
 CREATED_EVENT = "created"
+AMEND_EVENT = "amend_filing"
 TRANSITION_STATUS = {
     "unknown_event": 422,
     "wrong_state": 409,
@@ -103,7 +105,11 @@ def _lang() -> str:
 
 
 def _locked(case_id: UUID | str) -> Case:
-    return Case.objects.select_for_update().select_related("court").get(id=case_id)
+    """The case, locked for this transaction; 404 for an id that is unknown or malformed."""
+    try:
+        return Case.objects.select_for_update().select_related("court").get(id=case_id)
+    except (Case.DoesNotExist, ValueError, ValidationError):
+        raise NotFound() from None
 
 
 def _check_version(case: Case, version: int | None) -> None:
@@ -351,7 +357,7 @@ def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: Fili
         _check_version(case, version)
         # Replacing parties keeps each linked person's party and role, so ``roles`` still hold.
         changed = _apply_filing(case, data)
-        _fire_locked(case, user, "amend_filing", {"changed": changed}, roles=roles)
+        _fire_locked(case, user, AMEND_EVENT, {"changed": changed}, roles=roles)
         case.save()
     return case
 
@@ -587,6 +593,43 @@ def _check_filing(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[
     }
 
 
+def _check_track(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    """The court may choose a more formal procedure than proposed, never one the law rules
+    out: the track must be for this type of case, and small claims only when the amount,
+    the kind of dispute and the Art. 166-type exclusions allow it."""
+    chosen = next((str(v) for k, v in inputs.items() if str(v) in pack.tracks), None)
+    if chosen is None:
+        return {}
+    track = pack.tracks[chosen]
+    field = next(k for k, v in inputs.items() if str(v) == chosen)
+    if track.case_type != case.case_type:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("That procedure is not for this type of case."),
+            field=field,
+            status=422,
+        )
+    if track.kind == "small_claims":
+        best = propose_track(
+            pack,
+            case.court.pack_court_id,
+            case.category,
+            case.amount,
+            case.filing.get("exclusions", []),
+            True,
+        )
+        if pack.tracks[best.track].kind != "small_claims":
+            reasons = " ".join(r.message.get(_lang()) for r in best.reasons if not r.ok)
+            raise Problem(
+                "input_invalid",
+                translation.gettext("This case cannot take the small-claims procedure.")
+                + (" " + reasons if reasons else ""),
+                field=field,
+                status=422,
+            )
+    return {}
+
+
 def _assign_number(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     year = clock.today().year
     counter, _ = CaseNumberCounter.objects.select_for_update().get_or_create(
@@ -667,6 +710,7 @@ def _notify_parties(case: Case, pack: Pack, record: CaseEvent) -> None:
 
 EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
+    "check_track": Effect(before=_check_track),
     "assign_number": Effect(before=_assign_number),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
@@ -716,6 +760,6 @@ def move_filing(user: Any, case_id: UUID | str, version: int | None, court_slug:
         ):
             raise Problem("input_invalid", field="court", status=422)
         case.court = court
-        _fire_locked(case, user, "amend_filing", {"changed": ["court"]})
+        _fire_locked(case, user, AMEND_EVENT, {"changed": ["court"]})
         case.save()
     return case

@@ -192,7 +192,9 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     body["parties"] = [{"role": p.role, "kind": p.kind, "name": p.name} for p in case.parties.all()]
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.all()]
     body["statement"] = case.statement
-    body["available_events"] = [e.id for e in available_events(pack, case.state, roles, history)]
+    body["available_events"] = [
+        e.id for e in available_events(pack, case.state, roles, history, track=case.track or None)
+    ]
     body["filing"] = case.filing
     return body
 

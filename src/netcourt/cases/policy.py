@@ -2,7 +2,8 @@
 
 A person's roles in a case come from three places: being a party (or a party's active
 representative), being the judge the case is assigned to, and being a clerk of the court
-once the case has left the filer's hands. Anyone with no role does not learn that the case
+once the case has left the filer's hands. Having opened the filing gives no role by itself:
+a lawyer whose representation ends loses the case with it. Anyone with no role does not learn that the case
 exists: reads answer 404, exactly as for a case that was never filed.
 """
 
@@ -31,8 +32,6 @@ def case_roles(user: Any, case: Case) -> set[str]:
         party__case=case, user=user, active=True
     ).select_related("party"):
         roles.add(rep.party.role)
-    if case.created_by_id == user.pk:
-        roles.add("plaintiff")
     if case.submitted_at is None:
         return roles & {"plaintiff"}
     if case.judge_id == user.pk:
@@ -50,10 +49,8 @@ def visible_cases(user: Any) -> QuerySet[Case]:
     clerk_courts = CourtMembership.objects.filter(
         user=user, role=CourtRole.CLERK, active=True
     ).values("court")
-    own = (
-        Q(created_by=user)
-        | Q(parties__user=user)
-        | Q(parties__representatives__user=user, parties__representatives__active=True)
+    own = Q(parties__user=user) | Q(
+        parties__representatives__user=user, parties__representatives__active=True
     )
     court = (Q(judge=user) | Q(court__in=clerk_courts)) & Q(submitted_at__isnull=False)
     ids = Case.objects.filter(own | court).values("id")
@@ -72,7 +69,8 @@ def get_case(user: Any, case_id: UUID | str) -> Case:
 
 
 def acting_party(user: Any, case: Case, role: str) -> Party | None:
-    """The party on whose behalf ``user`` acts in ``role`` (themselves or their principal)."""
+    """The party on whose behalf ``user`` acts in ``role``: their own party, or the party they
+    actively represent. None when they hold the role through neither (never a guess)."""
     if role not in PARTY_ROLES:
         return None
     own = Party.objects.filter(case=case, user=user, role=role).first()
@@ -83,9 +81,7 @@ def acting_party(user: Any, case: Case, role: str) -> Party | None:
         .select_related("party")
         .first()
     )
-    if rep is not None:
-        return rep.party
-    return Party.objects.filter(case=case, role=role).order_by("position", "id").first()
+    return rep.party if rep is not None else None
 
 
 def is_clerk_of(user: Any, court_id: int) -> bool:

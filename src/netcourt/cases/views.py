@@ -19,7 +19,7 @@ from netcourt.accounts.models import User
 from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.problems import Problem
-from netcourt.procedure import available_events, load_pack
+from netcourt.procedure import Event, available_events, load_pack
 
 STEPS = ("parties", "claim", "territory", "review")
 STEP_TITLES = {
@@ -186,7 +186,6 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
 
 
 def _review(request: HttpRequest, case: Case) -> HttpResponse:
-    pack = case.court.pack
     lang = translation.get_language() or "en"
     assessment = present.assessment(case)
     preview = ""
@@ -194,19 +193,8 @@ def _review(request: HttpRequest, case: Case) -> HttpResponse:
         from netcourt.cases.documents import statement_of_claim
 
         preview = statement_of_claim(case, lang)
-    submit_event = next(
-        (
-            e
-            for e in available_events(
-                pack,
-                case.state,
-                policy.case_roles(request.user, case),
-                list(case.events.values_list("event", flat=True)),
-            )
-            if "check_filing" in e.effects
-        ),
-        None,
-    )
+    _, open_events = _open_events(request, case)
+    submit_event = next((e for e in open_events if "check_filing" in e.effects), None)
     return render(
         request,
         "cases/step_review.html",
@@ -227,16 +215,22 @@ def _problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
     return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
 
 
-def _event_forms(
-    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    pack = case.court.pack
+def _open_events(request: HttpRequest, case: Case) -> tuple[set[str], list[Event]]:
+    """The person's roles in the case and the steps open to them now."""
     roles = policy.case_roles(request.user, case)
     history = list(case.events.values_list("event", flat=True))
+    pack = case.court.pack
+    return roles, available_events(pack, case.state, roles, history, track=case.track or None)
+
+
+def _event_forms(
+    case: Case, open_events: list[Event], bound: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    pack = case.court.pack
     lang = translation.get_language() or "en"
     out = []
-    for event in available_events(pack, case.state, roles, history):
-        if event.id == "amend_filing":
+    for event in open_events:
+        if actions.AMEND_EVENT == event.id:
             continue
         form = (bound or {}).get(event.id) or forms.event_form(pack, event, case)
         out.append(
@@ -254,9 +248,9 @@ def _detail_context(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     pack = case.court.pack
-    roles = policy.case_roles(request.user, case)
+    roles, open_events = _open_events(request, case)
     events = case.events.select_related("actor", "on_behalf_of")
-    actions_ = _event_forms(request, case, bound)
+    actions_ = _event_forms(case, open_events, bound)
     return {
         "case": case,
         "summary": present.summary(case),
@@ -270,12 +264,7 @@ def _detail_context(
             for e in case.access_log.select_related("user")[:50]
         ],
         "actions": actions_,
-        "can_amend": any(
-            e.id == "amend_filing"
-            for e in available_events(
-                pack, case.state, roles, list(case.events.values_list("event", flat=True))
-            )
-        ),
+        "can_amend": any(e.id == actions.AMEND_EVENT for e in open_events),
         "draws": [
             {
                 "at": d.at,
