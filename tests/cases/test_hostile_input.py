@@ -35,6 +35,12 @@ def filing(**changes: Any) -> dict[str, Any]:
             None,
         ),
         (filing(facts="x" * 100_001), "validation_error", "filing.facts"),
+        (filing(facts="paid\u0000 never shipped"), "input_invalid", "facts"),
+        (
+            filing(parties=[{"role": "plaintiff", "kind": "natural", "name": "Z\u0007"}]),
+            "input_invalid",
+            "parties[0].name",
+        ),
         (dict(FILING, category="tax_evasion"), "input_invalid", "category"),
         (dict(FILING, court="moon"), "input_invalid", "court"),
         (dict(FILING, acting_as="lawyer"), "input_missing", "licence_number"),
@@ -74,6 +80,10 @@ def test_bad_step_inputs_are_refused_and_write_nothing(submitted, staff) -> None
             "input_invalid",
         ),
         ({"event": "no_such_step", "version": submitted.version}, "unknown_event"),
+        (
+            {"event": "reject", "version": submitted.version, "inputs": {"reasons": "no\u0000"}},
+            "input_invalid",
+        ),
         ({"event": "close_appeal_period", "version": submitted.version}, "role_not_allowed"),
         ({"event": "accept", "version": "latest"}, "validation_error"),
     ]

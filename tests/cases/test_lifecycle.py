@@ -35,6 +35,9 @@ def test_accept_assigns_the_number_draws_a_judge_and_records_the_draw(accepted: 
     assert draw.chosen_id == accepted.judge.pk
     assert actions.run_draw(draw.eligible, draw.seed) == accepted.judge.pk
     assert len(draw.eligible) == 2
+    assert draw.seed == accepted.events.get(event="accept").hash
+    assigned = accepted.events.get(event="assign_judge")
+    assert assigned.payload["draw"]["eligible"] == draw.eligible
     events = list(accepted.events.values_list("event", flat=True))
     assert events[-3:] == ["accept", "assign_judge", "give_judge_notice"]
     decision = CaseDeadline.objects.get(case=accepted, time_limit="filing_decision")
@@ -57,6 +60,10 @@ def test_every_event_is_chained_and_the_chain_detects_tampering(accepted: Case) 
     assert actions.verify_chain(accepted)
     event = accepted.events.order_by("seq")[1]
     CaseEvent.objects.filter(pk=event.pk).update(payload={"inputs": {"forged": True}})
+    assert not actions.verify_chain(accepted)
+    CaseEvent.objects.filter(pk=event.pk).update(payload=event.payload)
+    assert actions.verify_chain(accepted)
+    CaseEvent.objects.filter(pk=event.pk).update(actor=None)
     assert not actions.verify_chain(accepted)
 
 
@@ -191,3 +198,12 @@ def test_the_clerk_cannot_put_a_large_claim_on_the_small_claims_track(
     actions.fire(clerk, case.id, "accept", case.version, {"track": "ordinary"})
     case.refresh_from_db()
     assert case.track == "ordinary"
+
+
+def test_a_judge_who_is_a_party_is_never_drawn(alice, hangzhou, staff, frozen) -> None:
+    judge = staff["judge1-hangzhou"]
+    case = actions.file_case(alice, hangzhou, "ecommerce_purchase", complete_filing())
+    defendant = case.parties.get(role="defendant")
+    defendant.user = judge
+    defendant.save()
+    assert actions.eligible_judges(case) == [staff["judge2-hangzhou"].pk]

@@ -8,7 +8,7 @@ case projection, starts and stops deadlines and runs the pack-named effects of t
 from __future__ import annotations
 
 import random
-import secrets
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 
+from netcourt.accounts.models import User
 from netcourt.cases import documents, notify, policy
 from netcourt.cases.models import (
     Case,
@@ -100,6 +101,29 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+ALLOWED_CONTROL = {"\n", "\r", "\t"}
+
+
+def refuse_control_characters(value: Any, field: str) -> None:
+    """Text with NUL or other control characters is refused on every database alike
+    (PostgreSQL cannot store NUL at all; SQLite would keep it silently)."""
+    if isinstance(value, str):
+        if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in value):
+            raise Problem(
+                "input_invalid",
+                translation.gettext("The text contains characters that are not allowed."),
+                field=field,
+                status=422,
+            )
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            refuse_control_characters(item, f"{field}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_control_characters(key, field)
+            refuse_control_characters(item, f"{field}.{key}" if field else str(key))
+
+
 def _lang() -> str:
     return translation.get_language() or "en"
 
@@ -170,6 +194,8 @@ def event_record(event: CaseEvent) -> dict[str, Any]:
         "payload_sha256": sha256_hex(canonical_json(event.payload)),
         "pack_version": event.pack_version,
         "at": event.at.astimezone(UTC).isoformat(),
+        "actor": str(event.actor_id) if event.actor_id else None,
+        "on_behalf_of": str(event.on_behalf_of_id) if event.on_behalf_of_id else None,
         "prev": event.prev_hash,
     }
 
@@ -262,6 +288,10 @@ def create_draft(
 
 
 def _apply_filing(case: Case, data: FilingData) -> list[str]:
+    for name in ("title", "claims", "facts", "platform", "connection", "factors", "exclusions"):
+        refuse_control_characters(getattr(data, name), name)
+    for index, party in enumerate(data.parties or []):
+        refuse_control_characters(vars(party), f"parties[{index}]")
     changed: list[str] = []
     filing = dict(case.filing)
     for key in ("claims", "facts", "platform", "connection"):
@@ -442,6 +472,7 @@ def _fire_locked(
     if event_id not in pack.events:
         raise Problem("unknown_event", field="event", status=422)
     event = pack.events[event_id]
+    refuse_control_characters(dict(inputs), "")
     if roles is None:
         roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
     role = _choose_role(event, roles)
@@ -653,47 +684,64 @@ def run_draw(eligible: Sequence[int], seed: str) -> int:
     return list(eligible)[random.Random(seed).randrange(len(eligible))]  # noqa: S311
 
 
-def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
-    eligible = sorted(
-        CourtMembership.objects.filter(
-            court=case.court,
-            role=CourtRole.JUDGE,
-            active=True,
-            eligible_for_assignment=True,
-            user__is_active=True,
-        ).values_list("user_id", flat=True)
+def eligible_judges(case: Case) -> list[int]:
+    """Judges of the court who may be drawn for this case: active, not marked unavailable,
+    and not themselves a party or a representative in it."""
+    involved = set(
+        Party.objects.filter(case=case, user__isnull=False).values_list("user_id", flat=True)
     )
+    involved |= set(
+        Representative.objects.filter(party__case=case).values_list("user_id", flat=True)
+    )
+    return sorted(
+        set(
+            CourtMembership.objects.filter(
+                court=case.court,
+                role=CourtRole.JUDGE,
+                active=True,
+                eligible_for_assignment=True,
+                user__is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+        - involved
+    )
+
+
+def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """Draw at random among the eligible judges. The seed is the hash of the event that
+    triggered the draw, fixed in the case's chain before anyone knows the result, so the
+    court cannot draw again until it likes the outcome, and anyone can re-run the draw."""
+    eligible = eligible_judges(case)
     if not eligible:
         raise Problem("no_eligible_judge", status=409)
-    seed = secrets.token_hex(16)
+    seed = record.hash
     chosen = run_draw(eligible, seed)
     draw = JudgeDraw.objects.create(
         case=case, eligible=eligible, seed=seed, chosen_id=chosen, at=clock.now()
     )
-    fire_effect_event(case, "set_judge", {"judge": str(chosen)}, {"draw": draw.pk})
+    fire_effect_event(
+        case,
+        "set_judge",
+        {"judge": str(chosen)},
+        {"draw": {"id": draw.pk, "eligible": eligible, "seed": seed}},
+    )
 
 
 def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     raw = str(inputs.get("judge", ""))
-    judge = (
-        CourtMembership.objects.filter(
-            court=case.court,
-            role=CourtRole.JUDGE,
-            active=True,
-            user_id=raw if raw.isdigit() else -1,
-        )
-        .select_related("user")
-        .first()
-    )
-    if judge is None:
+    chosen = int(raw) if raw.isdigit() else None
+    if chosen is None or chosen not in eligible_judges(case):
         raise Problem(
             "input_invalid",
-            translation.gettext("Choose a judge of this court."),
+            translation.gettext(
+                "Choose a judge of this court who is available and has no part in the case."
+            ),
             field="judge",
             status=422,
         )
-    case.judge = judge.user
-    return {"judge_name": str(judge.user)}
+    judge = User.objects.get(pk=chosen)
+    case.judge = judge
+    return {"judge_name": str(judge)}
 
 
 def _give_notice(case: Case, pack: Pack, record: CaseEvent) -> None:

@@ -9,8 +9,10 @@ from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from netcourt.accounts.models import User
+from netcourt.cases.actions import eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole
-from netcourt.courts.models import Court, CourtMembership, CourtRole
+from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
 
 
@@ -191,12 +193,8 @@ def event_form(
         label = item.label.get(lang)
         field: forms.Field
         if item.name == "judge":
-            judges = CourtMembership.objects.filter(
-                court=case.court, role=CourtRole.JUDGE, active=True
-            ).select_related("user")
-            field = forms.ChoiceField(
-                label=label, choices=[(str(m.user_id), str(m.user)) for m in judges]
-            )
+            judges = User.objects.filter(pk__in=eligible_judges(case)).order_by("pk")
+            field = forms.ChoiceField(label=label, choices=[(str(j.pk), str(j)) for j in judges])
         elif item.type == "longtext":
             field = forms.CharField(
                 label=label, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
