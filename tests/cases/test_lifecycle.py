@@ -207,3 +207,32 @@ def test_a_judge_who_is_a_party_is_never_drawn(alice, hangzhou, staff, frozen) -
     defendant.user = judge
     defendant.save()
     assert actions.eligible_judges(case) == [staff["judge2-hangzhou"].pk]
+
+
+def test_a_hearing_needs_the_statutory_notice(accepted: Case, staff) -> None:
+    clerk = staff["clerk-hangzhou"]
+    for step in ("serve_complaint", "confirm_service", "close_answer_period"):
+        accepted.refresh_from_db()
+        actions.fire(clerk, accepted.id, step, accepted.version)
+    accepted.refresh_from_db()
+    assert accepted.state == "evidence_exchange"
+    for too_soon in (date(2020, 1, 1), date(2026, 11, 3)):
+        with pytest.raises(Problem) as refused:
+            actions.fire(
+                accepted.judge,
+                accepted.id,
+                "schedule_hearing",
+                accepted.version,
+                {"hearing_at": too_soon},
+            )
+        assert refused.value.code == "input_invalid"
+        assert refused.value.field == "hearing_at"
+    actions.fire(
+        accepted.judge,
+        accepted.id,
+        "schedule_hearing",
+        accepted.version,
+        {"hearing_at": date(2026, 11, 9)},
+    )
+    notice = CaseDeadline.objects.get(case=accepted, time_limit="hearing_notice")
+    assert notice.due == date(2026, 11, 6)

@@ -529,6 +529,20 @@ def _start_deadline(
     case: Case, pack: Pack, limit: str, record: CaseEvent, start: date
 ) -> CaseDeadline:
     deadline = compute_deadline(pack, limit, start)
+    time_limit = pack.time_limits[limit]
+    if deadline.direction == "before" and deadline.due < clock.today():
+        raise Problem(
+            "input_invalid",
+            translation.gettext(
+                "This date is too soon: %(limit)s must still be possible (%(basis)s)."
+            )
+            % {
+                "limit": time_limit.label.get(_lang()),
+                "basis": time_limit.basis.article.get(_lang()),
+            },
+            field=time_limit.starts_from,
+            status=422,
+        )
     return CaseDeadline.objects.create(
         case=case,
         time_limit=limit,

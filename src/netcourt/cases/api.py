@@ -293,6 +293,7 @@ def access_log(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
 )
 def assessment(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
     case = policy.get_case(request.user, case_id)
+    actions.log_access(request.user, case, "api.assessment")
     return present.assessment(case)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPException
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +14,8 @@ from django.utils import translation
 
 from netcourt.cases.models import Case, CaseEvent, Party, Representative
 from netcourt.procedure import load_pack
+
+log = logging.getLogger(__name__)
 
 
 def _recipients(case: Case) -> list[Any]:
@@ -33,13 +37,17 @@ def _send(case: Case, subject_and_body: Any) -> None:
             if lang not in composed:
                 composed[lang] = subject_and_body(lang)
             subject, body = composed[lang]
-            send_mail(
-                subject,
-                body + "\n\n" + link,
-                settings.DEFAULT_FROM_EMAIL,
-                [person.email],
-                fail_silently=True,
-            )
+            try:
+                send_mail(
+                    subject, body + "\n\n" + link, settings.DEFAULT_FROM_EMAIL, [person.email]
+                )
+            except (OSError, SMTPException) as error:
+                log.warning(
+                    "notification not sent: case=%s recipient=%s error=%s",
+                    case.pk,
+                    person.pk,
+                    type(error).__name__,
+                )
 
 
 def judge_assigned(case: Case) -> None:

@@ -10,6 +10,7 @@ from netcourt.cases.actions import CREATED_EVENT
 from netcourt.cases.models import AccessLogEntry, Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
 from netcourt.core.money import format_money
+from netcourt.courts.models import Court
 from netcourt.procedure import Pack
 
 
@@ -53,6 +54,8 @@ def deadline(item: CaseDeadline) -> dict[str, Any]:
 
 
 def _value(pack: Pack, value: Any) -> str:
+    if isinstance(value, bool):
+        return translation.gettext("yes") if value else translation.gettext("no")
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
     if isinstance(value, str) and value in pack.tracks:
@@ -67,8 +70,9 @@ def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
         if event_id in pack.events
         else {}
     )
+    colon = "：" if _lang().startswith("zh") else ": "
     return [
-        f"{labels.get(name, name)}: {_value(pack, value)}"
+        f"{labels.get(name, name)}{colon}{_value(pack, value)}"
         for name, value in shown.items()
         if value not in ("", None, [], False)
     ]
@@ -170,7 +174,10 @@ def assessment(case: Case) -> dict[str, Any]:
         "findings": [_finding(f) for f in result.findings],
         "alternatives": list(result.alternatives),
         "alternative_courts": [
-            {"slug": c, "name": pack.courts[c].name.get(lang)} for c in result.alternatives
+            {"slug": court.slug, "name": court.name_in(lang)}
+            for court in Court.objects.filter(
+                pack_name=case.pack_name, pack_court_id__in=result.alternatives, active=True
+            )
         ],
         "needs_places": any(field == "factors" for field, _ in filing_problems(case)),
         "elsewhere": result.elsewhere.get(lang) if result.elsewhere else None,

@@ -118,6 +118,7 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
         return _problem_page(request, problem)
     if name not in STEPS:
         return _problem_page(request, Problem("not_found", status=404))
+    actions.log_access(request.user, case, f"filing.{name}")
     if name == "review":
         return _review(request, case)
     post = request.POST if request.method == "POST" else None

@@ -78,7 +78,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = "permission_denied" if exc.status_code == 403 else "validation_error"
     if exc.status_code == 429:
         code = "rate_limited"
-    return problem_response(request, Problem(code, str(exc), status=exc.status_code))
+    return problem_response(request, Problem(code, status=exc.status_code))
 
 
 def _register_routers() -> None:

@@ -52,7 +52,15 @@ def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[in
         return _replay(existing, fingerprint)
     try:
         with transaction.atomic():
-            status, body = create()
+            try:
+                status, body = create()
+            except Problem:
+                # A retry racing its original fails on the original's effects (say, a stale
+                # version); if the original has finished meanwhile, its answer is the answer.
+                winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
+                if winner is None:
+                    raise
+                return _replay(winner, fingerprint)
             IdempotencyRecord.objects.create(
                 user=user,
                 key=key,

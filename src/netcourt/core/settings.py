@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -24,9 +25,17 @@ def _secret_key() -> str:
         return from_env
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Write the whole key aside, then link it into place: a second process starting at
+        # the same moment either wins the link or reads the complete key of the winner.
+        fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=".secret_key.")
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(64))
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return key_file.read_text().strip()
 
 
@@ -161,6 +170,7 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("NETCOURT_FROM_EMAIL", "court@netcourt.localhost")
 EMAIL_HOST = os.environ.get("NETCOURT_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("NETCOURT_SMTP_PORT", "25"))
+EMAIL_TIMEOUT = int(os.environ.get("NETCOURT_SMTP_TIMEOUT", "10"))
 
 # Cookies ignore the port: two instances on one host would sign each other out. The cookie
 # names carry a short digest of the data directory unless a deployment names them.

@@ -67,7 +67,11 @@ def list_courts(request: HttpRequest) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/{slug}/queue", response=list[QueueItemOut], summary="Filings awaiting a decision")
+@router.get(
+    "/{slug}/queue",
+    response=list[QueueItemOut],
+    summary="Cases where the clerk's office can act now, most urgent first",
+)
 def queue(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     court = Court.objects.filter(slug=slug).first()
     if court is None or not policy.is_clerk_of(request.user, court.pk):

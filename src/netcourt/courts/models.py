@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.procedure import Court as PackCourt
@@ -22,7 +23,7 @@ class Court(models.Model):
         verbose_name_plural = _("courts")
 
     def __str__(self) -> str:
-        return self.name_in("en")
+        return self.name_in(translation.get_language() or "en")
 
     @property
     def pack(self) -> Pack:
@@ -43,9 +44,14 @@ class CourtRole(models.TextChoices):
 
 
 class CourtMembership(models.Model):
-    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="memberships")
+    court = models.ForeignKey(
+        Court, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("court")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="court_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="court_memberships",
+        verbose_name=_("person"),
     )
     role = models.CharField(_("role"), max_length=20, choices=CourtRole.choices)
     active = models.BooleanField(_("active"), default=True)
