@@ -46,7 +46,7 @@ class UserAdmin(BaseUserAdmin[User]):
                 if "@" in term
                 else User.objects.none()
             )
-            return found, False
+            return found.order_by("pk"), False
         return super().get_search_results(request, queryset, search_term)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
