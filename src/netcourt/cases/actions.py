@@ -23,15 +23,19 @@ from django.utils import translation
 from netcourt.accounts.models import User
 from netcourt.cases import documents, notify, policy
 from netcourt.cases.models import (
+    AccessLogEntry,
     Case,
     CaseDeadline,
     CaseEvent,
     CaseNumberCounter,
     JudgeDraw,
     Party,
+    PartyKind,
+    PartyRole,
     Representative,
 )
 from netcourt.core import clock
+from netcourt.core.i18n import current_language
 from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import record_hash, sha256_hex
@@ -122,10 +126,6 @@ def refuse_control_characters(value: Any, field: str) -> None:
         for key, item in value.items():
             refuse_control_characters(key, field)
             refuse_control_characters(item, f"{field}.{key}" if field else str(key))
-
-
-def _lang() -> str:
-    return translation.get_language() or "en"
 
 
 def _locked(case_id: UUID | str) -> Case:
@@ -343,8 +343,8 @@ def _apply_filing(case: Case, data: FilingData) -> list[str]:
 
 
 def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
-    roles = {r for r in ("plaintiff", "defendant", "third_party")}
-    kinds = {"natural", "legal", "other_org"}
+    roles = set(PartyRole.values)
+    kinds = set(PartyKind.values)
     for index, given in enumerate(parties):
         if given.role not in roles:
             raise Problem("input_invalid", field=f"parties[{index}].role", status=422)
@@ -398,7 +398,7 @@ def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: Fili
 def _transition_problem(error: TransitionError) -> Problem:
     return Problem(
         error.code,
-        error.message.get(_lang()),
+        error.message.get(current_language()),
         field=error.field,
         status=TRANSITION_STATUS.get(error.code, 422),
     )
@@ -537,8 +537,8 @@ def _start_deadline(
                 "This date is too soon: %(limit)s must still be possible (%(basis)s)."
             )
             % {
-                "limit": time_limit.label.get(_lang()),
-                "basis": time_limit.basis.article.get(_lang()),
+                "limit": time_limit.label.get(current_language()),
+                "basis": time_limit.basis.article.get(current_language()),
             },
             field=time_limit.starts_from,
             status=422,
@@ -619,7 +619,7 @@ def _check_filing(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[
         )
     assessment = assessment_for(case)
     if not assessment.competent:
-        reasons = [f.message.get(_lang()) for f in assessment.findings if not f.ok]
+        reasons = [f.message.get(current_language()) for f in assessment.findings if not f.ok]
         raise Problem(
             "not_competent",
             " ".join(reasons),
@@ -628,7 +628,7 @@ def _check_filing(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[
         )
     proposal = track_for(case)
     case.track = proposal.track
-    lang = _lang()
+    lang = current_language()
     case.statement = documents.statement_of_claim(case, lang)
     case.statement_language = lang
     case.submitted_at = clock.now()
@@ -664,7 +664,7 @@ def _check_track(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[s
             True,
         )
         if pack.tracks[best.track].kind != "small_claims":
-            reasons = " ".join(r.message.get(_lang()) for r in best.reasons if not r.ok)
+            reasons = " ".join(r.message.get(current_language()) for r in best.reasons if not r.ok)
             raise Problem(
                 "input_invalid",
                 translation.gettext("This case cannot take the small-claims procedure.")
@@ -800,8 +800,6 @@ def file_case(
 
 
 def log_access(user: Any, case: Case, what: str) -> None:
-    from netcourt.cases.models import AccessLogEntry
-
     AccessLogEntry.objects.create(
         case=case, user=user, roles=sorted(policy.case_roles(user, case)), what=what, at=clock.now()
     )

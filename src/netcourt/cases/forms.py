@@ -6,18 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.accounts.models import User
 from netcourt.cases.actions import eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole
+from netcourt.core.i18n import current_language
 from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
-
-
-def _lang() -> str:
-    return translation.get_language() or "en"
 
 
 class Form(forms.Form):
@@ -56,7 +52,7 @@ class NewCaseForm(Form):
 
     def __init__(self, *args: Any, pack: Pack, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        lang = _lang()
+        lang = current_language()
         self.fields["court"].label_from_instance = lambda c: c.name_in(lang)  # type: ignore[attr-defined]
         self.fields["category"].choices = [  # type: ignore[attr-defined]
             (c.id, c.label.get(lang)) for c in pack.categories.values()
@@ -142,7 +138,7 @@ class TerritoryForm(Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pack = case.court.pack
-        lang = _lang()
+        lang = current_language()
         places = (
             [("", _("I don't know"))]
             + [(p.id, p.label.get(lang)) for p in pack.places.values()]
@@ -187,7 +183,7 @@ def event_form(
     pack: Pack, event: Event, case: Case, data: Any = None, prefix: str | None = None
 ) -> forms.Form:
     """A form for one step, with a field for each input the pack declares."""
-    lang = _lang()
+    lang = current_language()
     fields: dict[str, forms.Field] = {}
     for item in event.inputs:
         label = item.label.get(lang)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from netcourt.cases.models import Case, CaseEvent, Party, Representative
+from netcourt.core.i18n import current_language
 from netcourt.procedure import load_pack
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def _send(case: Case, subject_and_body: Any) -> None:
     composed: dict[str, tuple[str, str]] = {}
     for person in _recipients(case):
         with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
-            lang = translation.get_language() or "en"
+            lang = current_language()
             if lang not in composed:
                 composed[lang] = subject_and_body(lang)
             subject, body = composed[lang]

@@ -9,18 +9,15 @@ from django.utils import translation
 from netcourt.cases.actions import CREATED_EVENT
 from netcourt.cases.models import AccessLogEntry, Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
+from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.courts.models import Court
 from netcourt.procedure import Pack
 
 
-def _lang() -> str:
-    return translation.get_language() or "en"
-
-
 def state_label(pack: Pack, state: str) -> str:
     if state in pack.states:
-        return pack.states[state].label.get(_lang())
+        return pack.states[state].label.get(current_language())
     return state
 
 
@@ -28,12 +25,12 @@ def event_label(pack: Pack, event: str) -> str:
     if event == CREATED_EVENT:
         return translation.gettext("Filing started")
     if event in pack.events:
-        return pack.events[event].label.get(_lang())
+        return pack.events[event].label.get(current_language())
     return event
 
 
 def text(value: dict[str, str]) -> str:
-    return value.get("zh" if _lang().startswith("zh") else "en", "")
+    return value.get("zh" if current_language().startswith("zh") else "en", "")
 
 
 def deadline(item: CaseDeadline) -> dict[str, Any]:
@@ -59,18 +56,18 @@ def _value(pack: Pack, value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
     if isinstance(value, str) and value in pack.tracks:
-        return pack.tracks[value].label.get(_lang())
+        return pack.tracks[value].label.get(current_language())
     return str(value)
 
 
 def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
     """Each input given with a step, labelled in the reader's language."""
     labels = (
-        {i.name: i.label.get(_lang()) for i in pack.events[event_id].inputs}
+        {i.name: i.label.get(current_language()) for i in pack.events[event_id].inputs}
         if event_id in pack.events
         else {}
     )
-    colon = "：" if _lang().startswith("zh") else ": "
+    colon = "：" if current_language().startswith("zh") else ": "
     return [
         f"{labels.get(name, name)}{colon}{_value(pack, value)}"
         for name, value in shown.items()
@@ -79,7 +76,7 @@ def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
 
 
 def role_labels(pack: Pack, roles: list[str]) -> list[str]:
-    return [pack.roles[r].label.get(_lang()) if r in pack.roles else r for r in roles]
+    return [pack.roles[r].label.get(current_language()) if r in pack.roles else r for r in roles]
 
 
 def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
@@ -124,7 +121,7 @@ def access_entry(pack: Pack, entry: AccessLogEntry) -> dict[str, Any]:
 
 def summary(case: Case) -> dict[str, Any]:
     pack = case.court.pack
-    lang = _lang()
+    lang = current_language()
     return {
         "id": str(case.id),
         "number": case.number,
@@ -152,7 +149,7 @@ def summary(case: Case) -> dict[str, Any]:
 
 
 def _finding(finding: Any) -> dict[str, Any]:
-    lang = _lang()
+    lang = current_language()
     return {
         "code": finding.code,
         "ok": finding.ok,
@@ -165,7 +162,7 @@ def assessment(case: Case) -> dict[str, Any]:
     """Whether this court can hear the filing as it stands, why, and on which track."""
     from netcourt.cases.actions import assessment_for, filing_problems, track_for
 
-    lang = _lang()
+    lang = current_language()
     result = assessment_for(case)
     proposal = track_for(case)
     pack = case.court.pack

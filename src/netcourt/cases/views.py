@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from netcourt.accounts.models import User
 from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
+from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.procedure import Event, available_events, load_pack
 
@@ -187,7 +188,7 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
 
 
 def _review(request: HttpRequest, case: Case) -> HttpResponse:
-    lang = translation.get_language() or "en"
+    lang = current_language()
     assessment = present.assessment(case)
     preview = ""
     if not assessment["missing"]:
@@ -228,7 +229,7 @@ def _event_forms(
     case: Case, open_events: list[Event], bound: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     pack = case.court.pack
-    lang = translation.get_language() or "en"
+    lang = current_language()
     out = []
     for event in open_events:
         if actions.AMEND_EVENT == event.id:
@@ -315,7 +316,7 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
             messages.success(
                 request,
                 _("Done: %(step)s.")
-                % {"step": pack.events[event_id].label.get(translation.get_language() or "en")},
+                % {"step": pack.events[event_id].label.get(current_language())},
             )
             return HttpResponseRedirect(reverse("cases:detail", args=[case.id]))
     case.refresh_from_db()

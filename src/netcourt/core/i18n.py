@@ -11,8 +11,14 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from django.utils import translation
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def current_language() -> str:
+    """The language of the request or task being served ("en", "zh-hans", ...)."""
+    return translation.get_language() or "en"
 
 
 def catalogues() -> list[Path]:

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import translation
 from ninja import Router, Schema
 
 from netcourt.cases import policy, present
+from netcourt.core.i18n import current_language
 from netcourt.core.problems import NotFound
 from netcourt.courts.models import Court
 from netcourt.courts.queue import filing_queue
@@ -44,7 +44,7 @@ class QueueItemOut(Schema):
 
 @router.get("", response=list[CourtOut], auth=None, summary="The courts on this system")
 def list_courts(request: HttpRequest) -> list[dict[str, Any]]:
-    lang = translation.get_language() or "en"
+    lang = current_language()
     out = []
     for court in Court.objects.filter(active=True):
         pack = court.pack

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from netcourt.core.i18n import current_language
 from netcourt.procedure import Court as PackCourt
 from netcourt.procedure import Pack, load_pack
 
@@ -23,7 +23,7 @@ class Court(models.Model):
         verbose_name_plural = _("courts")
 
     def __str__(self) -> str:
-        return self.name_in(translation.get_language() or "en")
+        return self.name_in(current_language())
 
     @property
     def pack(self) -> Pack:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
 
 from netcourt.cases import policy, present
+from netcourt.core.i18n import current_language
 from netcourt.courts.models import Court
 from netcourt.courts.queue import filing_queue
 
@@ -15,7 +15,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     court = Court.objects.filter(slug=slug).first()
     if court is None or not policy.is_clerk_of(request.user, court.pk):
         return render(request, "courts/not_found.html", status=404)
-    lang = translation.get_language() or "en"
+    lang = current_language()
     rows = [
         {
             "case": present.summary(item.case),

@@ -4,14 +4,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import translation
 
 from netcourt.cases import policy
+from netcourt.core.i18n import current_language
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    lang = translation.get_language() or "en"
+    lang = current_language()
     clerk_of = (
         [{"slug": c.slug, "name": c.name_in(lang)} for c in policy.clerk_courts(user)]
         if user is not None

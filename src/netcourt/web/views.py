@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from netcourt.cases import policy, present
+from netcourt.core.i18n import current_language
 from netcourt.courts.models import Court
 
 
@@ -20,7 +20,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    lang = translation.get_language() or "en"
+    lang = current_language()
     courts = []
     for court in Court.objects.filter(active=True):
         pack = court.pack
