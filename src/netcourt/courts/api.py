@@ -45,26 +45,7 @@ class QueueItemOut(Schema):
 @router.get("", response=list[CourtOut], auth=None, summary="The courts on this system")
 def list_courts(request: HttpRequest) -> list[dict[str, Any]]:
     lang = current_language()
-    out = []
-    for court in Court.objects.filter(active=True):
-        pack = court.pack
-        out.append(
-            {
-                "slug": court.slug,
-                "name": court.name_in(lang),
-                "pack": court.pack_name,
-                "categories": [
-                    {
-                        "id": c,
-                        "label": pack.categories[c].label.get(lang),
-                        "property": pack.categories[c].property,
-                        "connecting_factors": list(pack.categories[c].connecting_factors),
-                    }
-                    for c in court.pack_court.categories
-                ],
-            }
-        )
-    return out
+    return [court.describe(lang) for court in Court.objects.filter(active=True)]
 
 
 @router.get(

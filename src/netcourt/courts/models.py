@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,24 @@ class Court(models.Model):
 
     def name_in(self, lang: str) -> str:
         return self.pack_court.name.get(lang)
+
+    def describe(self, lang: str) -> dict[str, Any]:
+        """What the court is and which kinds of dispute it hears, in ``lang``."""
+        pack = self.pack
+        return {
+            "slug": self.slug,
+            "name": self.name_in(lang),
+            "pack": self.pack_name,
+            "categories": [
+                {
+                    "id": c,
+                    "label": pack.categories[c].label.get(lang),
+                    "property": pack.categories[c].property,
+                    "connecting_factors": list(pack.categories[c].connecting_factors),
+                }
+                for c in self.pack_court.categories
+            ],
+        }
 
 
 class CourtRole(models.TextChoices):

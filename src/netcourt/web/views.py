@@ -21,18 +21,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     lang = current_language()
-    courts = []
-    for court in Court.objects.filter(active=True):
-        pack = court.pack
-        courts.append(
-            {
-                "slug": court.slug,
-                "name": court.name_in(lang),
-                "categories": [
-                    pack.categories[c].label.get(lang) for c in court.pack_court.categories
-                ],
-            }
-        )
+    courts = [court.describe(lang) for court in Court.objects.filter(active=True)]
     return render(request, "web/home.html", {"courts": courts})
 
 
