@@ -6,6 +6,7 @@ import pytest
 
 from netcourt.cases import actions
 from netcourt.core.problems import Problem
+from netcourt.courts.models import CourtMembership, CourtRole
 
 
 def test_the_parties_are_told_who_the_judge_is_in_their_language(
@@ -23,10 +24,15 @@ def test_the_parties_are_told_who_the_judge_is_in_their_language(
     assert f"/cases/{submitted.id}/" in judge_mail[0].body
 
 
-def test_nothing_is_sent_when_the_step_is_refused(
+def test_nothing_is_sent_when_the_step_fails_after_the_notice_was_queued(
     submitted, staff, mailoutbox, django_capture_on_commit_callbacks
 ) -> None:
+    CourtMembership.objects.filter(role=CourtRole.JUDGE).update(eligible_for_assignment=False)
     clerk = staff["clerk-hangzhou"]
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Problem):
-        actions.fire(clerk, submitted.id, "accept", submitted.version - 1)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Problem) as refused:
+        actions.fire(clerk, submitted.id, "accept", submitted.version)
+    assert refused.value.code == "no_eligible_judge"
     assert mailoutbox == []
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
+    assert submitted.number == ""
