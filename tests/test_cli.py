@@ -85,3 +85,17 @@ def test_migrate_and_demo_in_a_fresh_data_dir_twice(tmp_path: Path) -> None:
     again = run("demo", "--json", env_dir=tmp_path)
     assert again.returncode == 0
     assert json.loads(again.stdout)["cases"] == []
+
+
+def test_token_list_and_revoke(db, capsys) -> None:
+    make_user("operator")
+    assert main(["token", "create", "--user", "operator", "--name", "ci", "--json"]) == 0
+    raw = json.loads(capsys.readouterr().out)["token"]
+    assert main(["token", "list", "--user", "operator", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [t["name"] for t in listed] == ["ci"]
+    assert raw not in json.dumps(listed)
+    assert main(["token", "revoke", "--user", "operator", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"revoked": 1}
+    assert ApiToken.objects.get().revoked_at is not None
+    assert main(["token", "revoke", "--user", "operator", "--id", "999"]) == 1

@@ -118,12 +118,9 @@ def cmd_pack_show(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     _django()
-    from django.db.models import Q
-
-    from netcourt.accounts.models import User
     from netcourt.accounts.tokens import create_token
 
-    user = User.objects.filter(Q(username=args.user) | Q(email__iexact=args.user)).first()
+    user = _find_user(args.user)
     if user is None:
         print(f"no user {args.user!r}", file=sys.stderr)
         return 1
@@ -133,6 +130,61 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     else:
         print(raw)
     return 0
+
+
+def _find_user(name: str) -> Any:
+    from django.db.models import Q
+
+    from netcourt.accounts.models import User
+
+    return User.objects.filter(Q(username=name) | Q(email__iexact=name)).first()
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.accounts.models import ApiToken
+
+    user = _find_user(args.user)
+    if user is None:
+        print(f"no user {args.user!r}", file=sys.stderr)
+        return 1
+    tokens = [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "created_at": t.created_at,
+            "last_used_at": t.last_used_at,
+            "revoked_at": t.revoked_at,
+        }
+        for t in ApiToken.objects.filter(user=user).order_by("pk")
+    ]
+    if args.json:
+        _print_json(tokens)
+    else:
+        for t in tokens:
+            state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
+            print(f"{t['id']:>6}  {t['name']:<30}  {state}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.accounts.models import ApiToken
+    from netcourt.core import clock
+
+    user = _find_user(args.user)
+    if user is None:
+        print(f"no user {args.user!r}", file=sys.stderr)
+        return 1
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if args.id is not None:
+        tokens = tokens.filter(pk=args.id)
+    revoked = tokens.update(revoked_at=clock.now())
+    if args.json:
+        _print_json({"revoked": revoked})
+    else:
+        print(f"revoked {revoked} token(s)")
+    return 0 if revoked or args.id is None else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="cli")
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_token_create)
+    listing = token.add_parser("list", help="a user's tokens (never their values)")
+    listing.add_argument("--user", required=True, help="username or e-mail")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="revoke a user's tokens (all, or --id N)")
+    revoke.add_argument("--user", required=True, help="username or e-mail")
+    revoke.add_argument("--id", type=int)
+    revoke.add_argument("--json", action="store_true")
+    revoke.set_defaults(func=cmd_token_revoke)
     return parser
 
 
