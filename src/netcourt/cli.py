@@ -132,6 +132,21 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.cases.actions import sweep_expired
+
+    fired = sweep_expired()
+    report = [{"case": str(e.case_id), "event": e.event, "state": e.state_after} for e in fired]
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report:
+            print(f"{line['case']}  {line['event']} -> {line['state']}")
+        print(f"{len(report)} step(s) taken on expired time limits")
+    return 0
+
+
 def _find_user(name: str) -> Any:
     from django.db.models import Q
 
@@ -207,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--password", help="password for every demo user (default: netcourt-demo)")
     demo.add_argument("--json", action="store_true")
     demo.set_defaults(func=cmd_demo)
+
+    sweep = sub.add_parser(
+        "sweep", help="take the steps that expired time limits trigger (run it periodically)"
+    )
+    sweep.add_argument("--json", action="store_true")
+    sweep.set_defaults(func=cmd_sweep)
 
     pack = sub.add_parser("pack", help="procedure packs").add_subparsers(dest="pack", required=True)
     check = pack.add_parser("check", help="validate packs; exit 1 with every fault")

@@ -60,6 +60,17 @@ def test_unknown_pack_name_is_refused() -> None:
 
 
 BROKEN = {
+    "expiry of an unknown time limit": (
+        ("events.yaml", "on_expiry: appeal_judgment\n", "on_expiry: appeal_judgement\n"),
+        [
+            "events.yaml: events[19].on_expiry: unknown time limit 'appeal_judgement'"
+            " (did you mean 'appeal_judgment'?)"
+        ],
+    ),
+    "expiry of a limit that counts back": (
+        ("events.yaml", "on_expiry: answer\n", "on_expiry: hearing_notice\n"),
+        ["events.yaml: events[11].on_expiry: time limit 'hearing_notice' does not run out"],
+    ),
     "misspelt target state": (
         ("events.yaml", "to_state: accepted\n", "to_state: acepted\n"),
         ["events.yaml: events[3].to_state: unknown state 'acepted' (did you mean 'accepted'?)"],

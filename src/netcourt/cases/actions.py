@@ -823,3 +823,44 @@ def move_filing(user: Any, case_id: UUID | str, version: int | None, court_slug:
         _fire_locked(case, user, AMEND_EVENT, {"changed": ["court"]})
         case.save()
     return case
+
+
+def sweep_expired(today: date | None = None) -> list[CaseEvent]:
+    """Take the steps that a time limit's expiry triggers (the pack's ``on_expiry``): for every
+    running deadline whose last day has passed, the system fires the step open to it now.
+
+    Each case is handled in its own transaction with the case locked and the deadline read
+    again, so running the sweep twice, or on two servers at once, takes each step once.
+    """
+    today = today or clock.today()
+    fired: list[CaseEvent] = []
+    expired = (
+        CaseDeadline.objects.filter(stopped_by__isnull=True, direction="after", due__lt=today)
+        .values_list("case_id", "time_limit")
+        .distinct()
+    )
+    for case_id, limit in expired:
+        with transaction.atomic():
+            case = _locked(case_id)
+            still_running = case.deadlines.filter(
+                time_limit=limit, stopped_by__isnull=True, due__lt=today
+            ).exists()
+            if not still_running:
+                continue
+            pack = case.court.pack
+            history = list(case.events.values_list("event", flat=True))
+            step = next(
+                (
+                    event
+                    for event in available_events(
+                        pack, case.state, [policy.SYSTEM_ROLE], history, track=case.track or None
+                    )
+                    if event.on_expiry == limit
+                ),
+                None,
+            )
+            if step is None:
+                continue
+            fired.append(_fire_locked(case, None, step.id, {}, {"expired": limit}, history=history))
+            case.save()
+    return fired

@@ -318,6 +318,21 @@ def _check_event(
                 f"time limit {limit_id!r} runs from input {limit.starts_from!r}; this event needs a"
                 " required date input of that name",
             )
+    if event.on_expiry is not None:
+        errors.ref(file, f"{at}.on_expiry", "time limit", event.on_expiry, limits)
+        if "system" not in event.roles:
+            errors.add(
+                file, f"{at}.on_expiry", "only a step the system may take can fire on expiry"
+            )
+        if event.to_state is None or any(x.required for x in event.inputs):
+            errors.add(
+                file,
+                f"{at}.on_expiry",
+                "a step fired on expiry must change the state and need no input",
+            )
+        limit = limits.get(event.on_expiry)
+        if limit is not None and limit.direction != "after":
+            errors.add(file, f"{at}.on_expiry", f"time limit {event.on_expiry!r} does not run out")
     for j, track in enumerate(event.tracks):
         errors.ref(file, f"{at}.tracks[{j}]", "track", track, tracks)
     if event.sets_track is not None:

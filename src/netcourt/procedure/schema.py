@@ -113,6 +113,8 @@ class Input(Model):
 class Event(Model):
     """A step of the procedure.
 
+    `on_expiry` names a time limit whose expiry makes the system take this step by itself
+    (e.g. the appeal period running out makes the judgment final).
     `effects` names behaviour the application attaches to the step (e.g. `assign_number`);
     the engine carries the names and never interprets them.
     `to_state` None means the case stays in its state. `tracks`, when not empty, limits the
@@ -132,6 +134,7 @@ class Event(Model):
     tracks: tuple[Id, ...] = ()
     sets_track: Id | None = None
     effects: tuple[Id, ...] = ()
+    on_expiry: Id | None = None
     basis: Basis | None = None
 
     def input(self, name: str) -> Input:

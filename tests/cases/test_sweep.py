@@ -1,0 +1,49 @@
+"""Time limits that run out move the case by themselves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from netcourt.cases import actions
+from netcourt.cases.models import Case
+
+
+def advance(case: Case, actor, *steps: str) -> None:
+    for step in steps:
+        case.refresh_from_db()
+        actions.fire(actor, case.id, step, case.version)
+    case.refresh_from_db()
+
+
+def test_the_answer_period_runs_out_and_the_case_moves_on_once(accepted, staff, frozen) -> None:
+    advance(accepted, staff["clerk-hangzhou"], "serve_complaint", "confirm_service")
+    assert accepted.state == "answer_period"
+    assert actions.sweep_expired() == []
+    frozen.advance(timedelta(days=15))
+    assert actions.sweep_expired() == []  # the last day of the period is still the party's
+    frozen.advance(timedelta(days=1))
+    fired = actions.sweep_expired()
+    assert [e.event for e in fired] == ["close_answer_period"]
+    assert fired[0].actor is None and fired[0].payload["expired"] == "answer"
+    accepted.refresh_from_db()
+    assert accepted.state == "evidence_exchange"
+    assert actions.sweep_expired() == []
+
+
+def test_an_unpaid_fee_deems_the_case_withdrawn_but_a_late_clerk_does_not(
+    accepted, staff, frozen
+) -> None:
+    frozen.advance(timedelta(days=30))
+    fired = actions.sweep_expired()
+    assert [e.event for e in fired] == ["deem_withdrawn"]
+    accepted.refresh_from_db()
+    assert accepted.state == "deemed_withdrawn"
+    assert not accepted.deadlines.filter(stopped_by__isnull=True, time_limit="pay_fee").exists()
+
+
+def test_a_paid_fee_keeps_the_case_alive(accepted, staff, frozen) -> None:
+    advance(accepted, staff["clerk-hangzhou"], "record_payment")
+    frozen.advance(timedelta(days=30))
+    assert [e.event for e in actions.sweep_expired()] == []
+    accepted.refresh_from_db()
+    assert accepted.state == "accepted"
