@@ -236,3 +236,18 @@ def test_a_hearing_needs_the_statutory_notice(accepted: Case, staff) -> None:
     )
     notice = CaseDeadline.objects.get(case=accepted, time_limit="hearing_notice")
     assert notice.due == date(2026, 11, 6)
+
+
+def test_a_time_limit_ending_in_an_unpublished_year_is_marked_provisional(
+    alice, hangzhou, staff
+) -> None:
+    from datetime import UTC, datetime
+
+    from netcourt.core import clock
+
+    with clock.use(clock.FixedClock(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))):
+        case = actions.file_case(alice, hangzhou, "ecommerce_purchase", complete_filing())
+        actions.fire(alice, case.id, "submit", case.version)
+    decision = CaseDeadline.objects.get(case=case, time_limit="filing_decision")
+    assert decision.due.year == 2027
+    assert decision.provisional

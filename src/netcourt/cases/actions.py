@@ -551,6 +551,7 @@ def _start_deadline(
         direction=deadline.direction,
         start=deadline.start,
         due=deadline.due,
+        provisional=deadline.provisional,
         started_by=record,
     )
 

@@ -118,6 +118,7 @@ class DeadlineOut(Schema):
     due: date
     direction: str
     days_left: int
+    provisional: bool
     overdue: bool
     running: bool
     basis_article: str

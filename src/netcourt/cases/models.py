@@ -162,6 +162,10 @@ class CaseDeadline(models.Model):
     direction = models.CharField(max_length=10, default="after")
     start = models.DateField()
     due = models.DateField()
+    provisional = models.BooleanField(
+        default=False,
+        help_text="the due date depends on a year whose public holidays are not yet published",
+    )
     started_by = models.ForeignKey(CaseEvent, on_delete=models.PROTECT, related_name="+")
     stopped_by = models.ForeignKey(
         CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -43,6 +43,7 @@ def deadline(item: CaseDeadline) -> dict[str, Any]:
         "direction": item.direction,
         "days_left": remaining,
         "days_overdue": -remaining if remaining < 0 else 0,
+        "provisional": item.provisional,
         "overdue": remaining < 0 and item.stopped_by_id is None,
         "running": item.stopped_by_id is None,
         "basis_article": text(item.basis["article"]),
