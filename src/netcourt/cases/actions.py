@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
@@ -90,7 +90,6 @@ class FilingData:
     exclusions: list[str] | None = None
     simple: bool | None = None
     parties: list[PartyData] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _jsonable(value: Any) -> Any:
