@@ -106,3 +106,17 @@ def test_missing_reasons_show_next_to_the_field(submitted, staff) -> None:
 def test_another_persons_case_page_is_404(submitted, mallory) -> None:
     assert signed_in(mallory).get(f"/cases/{submitted.id}/").status_code == 404
     assert signed_in(mallory).get("/courts/hangzhou/queue/").status_code == 404
+
+
+def test_a_step_the_person_may_not_take_is_explained_not_swallowed(submitted) -> None:
+    response = signed_in(submitted.created_by).post(
+        f"/cases/{submitted.id}/steps/",
+        {"event": "accept", "version": submitted.version, "accept-track": "small_claims"},
+        follow=True,
+    )
+    assert (
+        "does not allow this step" in response.content.decode()
+        or "无权" in response.content.decode()
+    )
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"

@@ -305,7 +305,13 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
         try:
             actions.fire(request.user, case.id, event_id, _version(request), form.cleaned_data)
         except Problem as problem:
-            if problem.code == "stale_version":
+            if problem.code in (
+                "stale_version",
+                "wrong_state",
+                "role_not_allowed",
+                "limit_reached",
+            ):
+                # The step is not (or no longer) open to this person: say why on the case page.
                 messages.error(request, problem.message)
                 return redirect("cases:detail", case.id)
             if problem.code in ("incomplete_filing", "not_competent"):
