@@ -6,9 +6,12 @@ import uuid
 
 import pytest
 
+from netcourt.accounts.models import User
 from netcourt.cases import actions, policy
-from netcourt.cases.models import AccessLogEntry, Case
+from netcourt.cases.models import AccessLogEntry, Case, Representative
 from netcourt.core.problems import Problem
+from netcourt.courts.models import Court
+from tests.conftest import complete_filing, make_user
 
 
 def test_a_stranger_gets_the_same_404_as_for_a_case_that_does_not_exist(
@@ -54,18 +57,21 @@ def test_reads_are_logged_for_the_parties_to_see(accepted: Case, staff) -> None:
     assert entry.roles == ["judge"]
 
 
-def test_a_lawyer_files_for_a_client_and_acts_on_their_behalf(hangzhou, staff, frozen) -> None:
-    from tests.conftest import complete_filing, make_user
-
-    lawyer = make_user("lawyer")
+def filed_by_lawyer(username: str, court: Court) -> tuple[User, Case]:
+    lawyer = make_user(username)
     case = actions.file_case(
         lawyer,
-        hangzhou,
+        court,
         "ecommerce_purchase",
         complete_filing(),
         acting_as="lawyer",
         licence_number="13301201910123456",
     )
+    return lawyer, case
+
+
+def test_a_lawyer_files_for_a_client_and_acts_on_their_behalf(hangzhou, staff, frozen) -> None:
+    lawyer, case = filed_by_lawyer("lawyer", hangzhou)
     actions.fire(lawyer, case.id, "submit", case.version)
     submitted = case.events.get(event="submit")
     assert submitted.actor == lawyer
@@ -74,18 +80,7 @@ def test_a_lawyer_files_for_a_client_and_acts_on_their_behalf(hangzhou, staff, f
 
 
 def test_a_lawyer_whose_representation_ends_loses_the_case(hangzhou, staff, frozen) -> None:
-    from netcourt.cases.models import Representative
-    from tests.conftest import complete_filing, make_user
-
-    lawyer = make_user("former-lawyer")
-    case = actions.file_case(
-        lawyer,
-        hangzhou,
-        "ecommerce_purchase",
-        complete_filing(),
-        acting_as="lawyer",
-        licence_number="13301201910123456",
-    )
+    lawyer, case = filed_by_lawyer("former-lawyer", hangzhou)
     Representative.objects.filter(user=lawyer).update(active=False)
     assert policy.case_roles(lawyer, case) == set()
     assert not policy.visible_cases(lawyer).exists()
