@@ -122,7 +122,6 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
     user = _find_user(args.user)
     if user is None:
-        print(f"no user {args.user!r}", file=sys.stderr)
         return 1
     raw = create_token(user, args.name)
     if args.json:
@@ -148,11 +147,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _find_user(name: str) -> Any:
+    """The user by username or e-mail; None (after saying so on stderr) when there is none."""
     from django.db.models import Q
 
     from netcourt.accounts.models import User
 
-    return User.objects.filter(Q(username=name) | Q(email__iexact=name)).first()
+    user = User.objects.filter(Q(username=name) | Q(email__iexact=name)).first()
+    if user is None:
+        print(f"no user {name!r}", file=sys.stderr)
+    return user
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
@@ -161,7 +164,6 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
     user = _find_user(args.user)
     if user is None:
-        print(f"no user {args.user!r}", file=sys.stderr)
         return 1
     tokens = [
         {
@@ -189,7 +191,6 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
     user = _find_user(args.user)
     if user is None:
-        print(f"no user {args.user!r}", file=sys.stderr)
         return 1
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     if args.id is not None:

@@ -29,14 +29,16 @@ def _recipients(case: Case) -> list[Any]:
     return [p for p in people.values() if p.email and p.is_active]
 
 
-def _send(case: Case, subject_and_body: Any) -> None:
+def _send(case_id: Any, subject_and_body: Any) -> None:
+    """Compose once per language from the committed case, then send to each person."""
+    case = Case.objects.select_related("court", "judge").get(pk=case_id)
     link = settings.NETCOURT_BASE_URL + reverse("cases:detail", args=[case.id])
     composed: dict[str, tuple[str, str]] = {}
     for person in _recipients(case):
         with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
             lang = current_language()
             if lang not in composed:
-                composed[lang] = subject_and_body(lang)
+                composed[lang] = subject_and_body(case, lang)
             subject, body = composed[lang]
             try:
                 send_mail(
@@ -54,8 +56,7 @@ def _send(case: Case, subject_and_body: Any) -> None:
 def judge_assigned(case: Case) -> None:
     case_id = case.pk
 
-    def compose(lang: str) -> tuple[str, str]:
-        fresh = Case.objects.select_related("judge", "court").get(pk=case_id)
+    def compose(fresh: Case, lang: str) -> tuple[str, str]:
         subject = translation.gettext("Case %(number)s: your judge") % {"number": fresh.number}
         body = translation.gettext(
             "The case %(number)s at the %(court)s has been assigned to Judge %(judge)s. "
@@ -63,7 +64,7 @@ def judge_assigned(case: Case) -> None:
         ) % {"number": fresh.number, "court": fresh.court.name_in(lang), "judge": fresh.judge}
         return subject, body
 
-    transaction.on_commit(lambda: _send(Case.objects.get(pk=case_id), compose))
+    transaction.on_commit(lambda: _send(case_id, compose))
 
 
 def step_taken(case: Case, record: CaseEvent) -> None:
@@ -71,8 +72,7 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     event_id = record.event
     pack_name = case.pack_name
 
-    def compose(lang: str) -> tuple[str, str]:
-        fresh = Case.objects.select_related("court").get(pk=case_id)
+    def compose(fresh: Case, lang: str) -> tuple[str, str]:
         label = load_pack(pack_name).events[event_id].label.get(lang)
         reference = fresh.number or fresh.title or str(fresh.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
@@ -85,4 +85,4 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         ) % {"court": fresh.court.name_in(lang), "step": label}
         return subject, body
 
-    transaction.on_commit(lambda: _send(Case.objects.get(pk=case_id), compose))
+    transaction.on_commit(lambda: _send(case_id, compose))
