@@ -206,6 +206,7 @@ def test_a_judge_who_is_a_party_is_never_drawn(alice, hangzhou, staff, frozen) -
     defendant = case.parties.get(role="defendant")
     defendant.user = judge
     defendant.save()
+    case.refresh_from_db()
     assert actions.eligible_judges(case) == [staff["judge2-hangzhou"].pk]
 
 

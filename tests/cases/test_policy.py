@@ -82,6 +82,7 @@ def test_a_lawyer_files_for_a_client_and_acts_on_their_behalf(hangzhou, staff, f
 def test_a_lawyer_whose_representation_ends_loses_the_case(hangzhou, staff, frozen) -> None:
     lawyer, case = filed_by_lawyer("former-lawyer", hangzhou)
     Representative.objects.filter(user=lawyer).update(active=False)
+    case.refresh_from_db()
     assert policy.case_roles(lawyer, case) == set()
     assert not policy.visible_cases(lawyer).exists()
     with pytest.raises(Problem) as refused:

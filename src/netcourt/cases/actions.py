@@ -175,7 +175,9 @@ def _append_event(
         prev_hash=case.last_event_hash or GENESIS_HASH,
     )
     event.hash = digest = record_hash(event_record(event))
+    history = case.event_ids()  # read before the new event is saved, then kept in step
     event.save()
+    history.append(event_id)
     case.last_event_hash = digest
     case.updated_at = event.at
     return event
@@ -357,7 +359,7 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
                 status=422,
             )
     existing: dict[str, list[Party]] = {}
-    for party in case.parties.all():
+    for party in case.people():
         existing.setdefault(party.role, []).append(party)
     kept: set[int] = set()
     for index, data in enumerate(parties):
@@ -376,6 +378,7 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
         .filter(user__isnull=True, representatives__isnull=True)
         .delete()
     )
+    case.forget_people()
 
 
 def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: FilingData) -> Case:
@@ -384,11 +387,15 @@ def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: Fili
         case = _locked(case_id)
         roles = _roles_or_404(user, case)
         _check_version(case, version)
-        # Replacing parties keeps each linked person's party and role, so ``roles`` still hold.
-        changed = _apply_filing(case, data)
-        _fire_locked(case, user, AMEND_EVENT, {"changed": changed}, roles=roles)
-        case.save()
+        _amend_locked(case, user, data, roles)
     return case
+
+
+def _amend_locked(case: Case, user: Any, data: FilingData, roles: set[str]) -> None:
+    # Replacing parties keeps each linked person's party and role, so ``roles`` still hold.
+    changed = _apply_filing(case, data)
+    _fire_locked(case, user, AMEND_EVENT, {"changed": changed}, roles=roles)
+    case.save()
 
 
 # --- the generic step ---------------------------------------------------------------------
@@ -447,12 +454,11 @@ def fire_effect_event(
 ) -> CaseEvent | None:
     """Fire, as the system, the pack's event that carries ``effect`` and is open now."""
     pack = case.court.pack
-    history = list(case.events.values_list("event", flat=True))
     for event in available_events(
-        pack, case.state, [policy.SYSTEM_ROLE], history, track=case.track or None
+        pack, case.state, [policy.SYSTEM_ROLE], case.event_ids(), track=case.track or None
     ):
         if effect in event.effects:
-            return _fire_locked(case, None, event.id, inputs, extra, history=history)
+            return _fire_locked(case, None, event.id, inputs, extra)
     return None
 
 
@@ -464,9 +470,8 @@ def _fire_locked(
     extra: Mapping[str, Any] | None = None,
     *,
     roles: set[str] | None = None,
-    history: list[str] | None = None,
 ) -> CaseEvent:
-    """Fire ``event_id``; ``roles`` and ``history``, when the caller has them, save queries."""
+    """Fire ``event_id``; ``roles``, when the caller has them, saves reading them again."""
     pack = case.court.pack
     if event_id not in pack.events:
         raise Problem("unknown_event", field="event", status=422)
@@ -481,8 +486,7 @@ def _fire_locked(
             translation.gettext("Your role in this case does not allow this step."),
             status=403,
         )
-    if history is None:
-        history = list(case.events.values_list("event", flat=True))
+    history = list(case.event_ids())
     if event.sets_track and case.track and not inputs.get(event.sets_track):
         inputs = {**inputs, event.sets_track: case.track}
     try:
@@ -570,7 +574,7 @@ def filing_problems(case: Case) -> list[tuple[str, str]]:
     category = pack.categories[case.category]
     problems: list[tuple[str, str]] = []
     gettext = translation.gettext
-    parties = list(case.parties.all())
+    parties = case.people()
     if not any(p.role == "plaintiff" and p.name for p in parties):
         problems.append(("parties", gettext("Name at least one plaintiff.")))
     if not any(p.role == "defendant" and p.name for p in parties):
@@ -701,12 +705,8 @@ def run_draw(eligible: Sequence[int], seed: str) -> int:
 def eligible_judges(case: Case) -> list[int]:
     """Judges of the court who may be drawn for this case: active, not marked unavailable,
     and not themselves a party or a representative in it."""
-    involved = set(
-        Party.objects.filter(case=case, user__isnull=False).values_list("user_id", flat=True)
-    )
-    involved |= set(
-        Representative.objects.filter(party__case=case).values_list("user_id", flat=True)
-    )
+    involved = {p.user_id for p in case.people() if p.user_id is not None}
+    involved |= {r.user_id for p in case.people() for r in p.representatives.all()}
     return sorted(
         set(
             CourtMembership.objects.filter(
@@ -796,7 +796,9 @@ def file_case(
         case = create_draft(
             user, court, category, acting_as=acting_as, licence_number=licence_number, firm=firm
         )
-        return amend_filing(user, case.id, case.version, data)
+        # No one else can know of the draft yet, so it needs neither a lock nor a version.
+        _amend_locked(case, user, data, {"plaintiff"})
+    return case
 
 
 def log_access(user: Any, case: Case, what: str) -> None:
@@ -848,12 +850,15 @@ def sweep_expired(today: date | None = None) -> list[CaseEvent]:
             if not still_running:
                 continue
             pack = case.court.pack
-            history = list(case.events.values_list("event", flat=True))
             step = next(
                 (
                     event
                     for event in available_events(
-                        pack, case.state, [policy.SYSTEM_ROLE], history, track=case.track or None
+                        pack,
+                        case.state,
+                        [policy.SYSTEM_ROLE],
+                        case.event_ids(),
+                        track=case.track or None,
                     )
                     if event.on_expiry == limit
                 ),
@@ -861,6 +866,6 @@ def sweep_expired(today: date | None = None) -> list[CaseEvent]:
             )
             if step is None:
                 continue
-            fired.append(_fire_locked(case, None, step.id, {}, {"expired": limit}, history=history))
+            fired.append(_fire_locked(case, None, step.id, {}, {"expired": limit}))
             case.save()
     return fired

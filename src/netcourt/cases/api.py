@@ -188,9 +188,9 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
 
     pack = case.court.pack
     roles = policy.case_roles(request.user, case)
-    history = list(case.events.values_list("event", flat=True))
+    history = case.event_ids()
     body = present.summary(case)
-    body["parties"] = [{"role": p.role, "kind": p.kind, "name": p.name} for p in case.parties.all()]
+    body["parties"] = [{"role": p.role, "kind": p.kind, "name": p.name} for p in case.people()]
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.all()]
     body["statement"] = case.statement
     body["available_events"] = [

@@ -32,7 +32,7 @@ def _party_line(party: Party, lang: str) -> str:
 
 
 def _block(case: Case, role: str, lang: str) -> str:
-    lines = [_party_line(p, lang) for p in case.parties.filter(role=role)]
+    lines = [_party_line(p, lang) for p in case.people() if p.role == role]
     if lines:
         return "\n".join(lines)
     with translation.override(lang):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.courts.models import Court
@@ -60,8 +63,50 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
+    # Read once per instance: the ids of the case's events so far, in order (see event_ids).
+    _event_ids: list[str] | None = None
+
     def __str__(self) -> str:
         return self.number or str(self.id)
+
+    def refresh_from_db(
+        self,
+        using: str | None = None,
+        fields: Iterable[str] | None = None,
+        from_queryset: Any = None,
+    ) -> None:
+        self._event_ids = None
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+    def people(self) -> list[Party]:
+        """The parties, each with its representatives and both linked accounts.
+
+        Read once per instance: a write path locks a fresh instance, so the policy, the
+        documents, the judge draw and the notifications of one step share one read. Code
+        that changes the parties calls :meth:`forget_people`.
+        """
+        prefetch_related_objects(
+            [self],
+            Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("user").prefetch_related(
+                    Prefetch(
+                        "representatives", queryset=Representative.objects.select_related("user")
+                    )
+                ),
+            ),
+        )
+        return list(self.parties.all())
+
+    def forget_people(self) -> None:
+        getattr(self, "_prefetched_objects_cache", {}).pop("parties", None)
+
+    def event_ids(self) -> list[str]:
+        """The ids of the events so far, in order; steps taken through this instance are
+        appended as they are recorded."""
+        if self._event_ids is None:
+            self._event_ids = list(self.events.order_by("seq").values_list("event", flat=True))
+        return self._event_ids
 
 
 class PartyRole(models.TextChoices):
@@ -94,7 +139,7 @@ class Party(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["case", "position", "id"]
+        ordering = ["case_id", "position", "id"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
 
@@ -148,7 +193,7 @@ class CaseEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["case", "seq"]
+        ordering = ["case_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="event_unique_case_seq")
         ]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
-from netcourt.cases.models import Case, CaseEvent, Party, Representative
+from netcourt.cases.models import Case, CaseEvent
 from netcourt.core.i18n import current_language
 from netcourt.procedure import load_pack
 
@@ -21,17 +21,21 @@ log = logging.getLogger(__name__)
 
 def _recipients(case: Case) -> list[Any]:
     people: dict[int, Any] = {}
-    for party in Party.objects.filter(case=case, user__isnull=False).select_related("user"):
+    for party in case.people():
         if party.user is not None:
             people[party.user.pk] = party.user
-    for rep in Representative.objects.filter(party__case=case, active=True).select_related("user"):
-        people[rep.user.pk] = rep.user
+        for rep in party.representatives.all():
+            if rep.active:
+                people[rep.user.pk] = rep.user
     return [p for p in people.values() if p.email and p.is_active]
 
 
-def _send(case_id: Any, subject_and_body: Any) -> None:
-    """Compose once per language from the committed case, then send to each person."""
-    case = Case.objects.select_related("court", "judge").get(pk=case_id)
+def _send(case: Case, subject_and_body: Any) -> None:
+    """Compose once per language from the case as committed, then send to each person.
+
+    Runs after commit, on the instance the step was taken on: it holds what was committed,
+    and its parties were already read for the step.
+    """
     link = settings.NETCOURT_BASE_URL + reverse("cases:detail", args=[case.id])
     composed: dict[str, tuple[str, str]] = {}
     for person in _recipients(case):
@@ -54,8 +58,6 @@ def _send(case_id: Any, subject_and_body: Any) -> None:
 
 
 def judge_assigned(case: Case) -> None:
-    case_id = case.pk
-
     def compose(fresh: Case, lang: str) -> tuple[str, str]:
         subject = translation.gettext("Case %(number)s: your judge") % {"number": fresh.number}
         body = translation.gettext(
@@ -64,11 +66,10 @@ def judge_assigned(case: Case) -> None:
         ) % {"number": fresh.number, "court": fresh.court.name_in(lang), "judge": fresh.judge}
         return subject, body
 
-    transaction.on_commit(lambda: _send(case_id, compose))
+    transaction.on_commit(lambda: _send(case, compose))
 
 
 def step_taken(case: Case, record: CaseEvent) -> None:
-    case_id = case.pk
     event_id = record.event
     pack_name = case.pack_name
 
@@ -85,4 +86,4 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         ) % {"court": fresh.court.name_in(lang), "step": label}
         return subject, body
 
-    transaction.on_commit(lambda: _send(case_id, compose))
+    transaction.on_commit(lambda: _send(case, compose))

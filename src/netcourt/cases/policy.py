@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from netcourt.cases.models import Case, Party, Representative
+from netcourt.cases.models import Case, Party
 from netcourt.core.problems import NotFound
 from netcourt.courts.models import CourtMembership, CourtRole
 
@@ -26,18 +26,17 @@ def case_roles(user: Any, case: Case) -> set[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
     roles: set[str] = set()
-    for party in Party.objects.filter(case=case, user=user):
-        roles.add(party.role)
-    for rep in Representative.objects.filter(
-        party__case=case, user=user, active=True
-    ).select_related("party"):
-        roles.add(rep.party.role)
+    for party in case.people():
+        if party.user_id == user.pk:
+            roles.add(party.role)
+        if any(r.user_id == user.pk and r.active for r in party.representatives.all()):
+            roles.add(party.role)
     if case.submitted_at is None:
         return roles & {"plaintiff"}
     if case.judge_id == user.pk:
         roles.add("judge")
     if CourtMembership.objects.filter(
-        court=case.court, user=user, role=CourtRole.CLERK, active=True
+        court_id=case.court_id, user=user, role=CourtRole.CLERK, active=True
     ).exists():
         roles.add("clerk")
     return roles
@@ -73,15 +72,18 @@ def acting_party(user: Any, case: Case, role: str) -> Party | None:
     actively represent. None when they hold the role through neither (never a guess)."""
     if role not in PARTY_ROLES:
         return None
-    own = Party.objects.filter(case=case, user=user, role=role).first()
+    parties = [p for p in case.people() if p.role == role]
+    own = next((p for p in parties if p.user_id == user.pk), None)
     if own is not None:
         return own
-    rep = (
-        Representative.objects.filter(party__case=case, party__role=role, user=user, active=True)
-        .select_related("party")
-        .first()
+    return next(
+        (
+            p
+            for p in parties
+            if any(r.user_id == user.pk and r.active for r in p.representatives.all())
+        ),
+        None,
     )
-    return rep.party if rep is not None else None
 
 
 def is_clerk_of(user: Any, court_id: int) -> bool:

@@ -91,7 +91,7 @@ def _party_initial(case: Case) -> list[dict[str, Any]]:
             "address": p.address,
             "contact_email": p.contact_email,
         }
-        for p in case.parties.all()
+        for p in case.people()
     ]
     if not any(row["role"] == "plaintiff" for row in rows):
         rows.append({"role": "plaintiff", "kind": "natural"})
@@ -208,7 +208,7 @@ def _review(request: HttpRequest, case: Case) -> HttpResponse:
             "assessment": assessment,
             "preview": preview,
             "submit_event": submit_event,
-            "parties": case.parties.all(),
+            "parties": case.people(),
         },
     )
 
@@ -220,9 +220,10 @@ def _problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
 def _open_events(request: HttpRequest, case: Case) -> tuple[set[str], list[Event]]:
     """The person's roles in the case and the steps open to them now."""
     roles = policy.case_roles(request.user, case)
-    history = list(case.events.values_list("event", flat=True))
     pack = case.court.pack
-    return roles, available_events(pack, case.state, roles, history, track=case.track or None)
+    return roles, available_events(
+        pack, case.state, roles, case.event_ids(), track=case.track or None
+    )
 
 
 def _event_forms(

@@ -740,9 +740,14 @@ def _load_shipped(name: str) -> Pack:
     return load_pack_dir(PACKS_DIR / name)
 
 
+@functools.cache
+def _shipped_names() -> frozenset[str]:
+    return frozenset(list_packs())
+
+
 def load_pack(name: str) -> Pack:
     """Load a shipped pack by name. The result is immutable and cached."""
-    available = list_packs()
-    if name not in available:
+    if name not in _shipped_names():
+        available = list_packs()
         raise PackError([f"{name}: no such pack (available: {', '.join(available)})"])
     return _load_shipped(name)
