@@ -222,7 +222,12 @@ def create_draft(
     licence_number: str = "",
     firm: str = "",
 ) -> Case:
-    pack = court.pack
+    _check_draft(court, category, acting_as, licence_number)
+    with transaction.atomic():
+        return _create_draft(user, court, category, acting_as, licence_number, firm)
+
+
+def _check_draft(court: Court, category: str, acting_as: str, licence_number: str) -> None:
     if category not in court.pack_court.categories:
         raise Problem(
             "input_invalid",
@@ -239,52 +244,57 @@ def create_draft(
             field="licence_number",
             status=422,
         )
-    with transaction.atomic():
-        now = clock.now()
-        case = Case.objects.create(
-            court=court,
-            pack_name=pack.name,
-            pack_version=pack.version,
-            category=category,
-            case_type=pack.categories[category].case_type,
-            state=pack.initial_state,
-            created_by=user,
-            created_at=now,
-            updated_at=now,
-            filing={"acting_as": acting_as},
+
+
+def _create_draft(
+    user: Any, court: Court, category: str, acting_as: str, licence_number: str, firm: str
+) -> Case:
+    pack = court.pack
+    now = clock.now()
+    case = Case.objects.create(
+        court=court,
+        pack_name=pack.name,
+        pack_version=pack.version,
+        category=category,
+        case_type=pack.categories[category].case_type,
+        state=pack.initial_state,
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        filing={"acting_as": acting_as},
+    )
+    if acting_as == "self":
+        Party.objects.create(
+            case=case,
+            role="plaintiff",
+            kind="natural",
+            name=str(user),
+            contact_email=user.email,
+            user=user,
         )
-        if acting_as == "self":
-            Party.objects.create(
-                case=case,
-                role="plaintiff",
-                kind="natural",
-                name=str(user),
-                contact_email=user.email,
-                user=user,
-            )
-        else:
-            principal = Party.objects.create(
-                case=case, role="plaintiff", kind="natural", name="", position=0
-            )
-            Representative.objects.create(
-                party=principal,
-                user=user,
-                kind=acting_as,
-                licence_number=licence_number.strip(),
-                firm=firm.strip(),
-            )
-        _append_event(
-            case,
-            event_id=CREATED_EVENT,
-            actor=user,
-            actor_role="plaintiff",
-            on_behalf_of=None,
-            state_before="",
-            state_after=case.state,
-            payload={"court": court.slug, "category": category, "acting_as": acting_as},
-            seq=1,
+    else:
+        principal = Party.objects.create(
+            case=case, role="plaintiff", kind="natural", name="", position=0
         )
-        case.save()
+        Representative.objects.create(
+            party=principal,
+            user=user,
+            kind=acting_as,
+            licence_number=licence_number.strip(),
+            firm=firm.strip(),
+        )
+    _append_event(
+        case,
+        event_id=CREATED_EVENT,
+        actor=user,
+        actor_role="plaintiff",
+        on_behalf_of=None,
+        state_before="",
+        state_after=case.state,
+        payload={"court": court.slug, "category": category, "acting_as": acting_as},
+        seq=1,
+    )
+    case.save()
     return case
 
 
@@ -358,8 +368,9 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
                 field=f"parties[{index}].name",
                 status=422,
             )
+    before = case.people()
     existing: dict[str, list[Party]] = {}
-    for party in case.people():
+    for party in before:
         existing.setdefault(party.role, []).append(party)
     kept: set[int] = set()
     for index, data in enumerate(parties):
@@ -373,11 +384,14 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
         party.position = index
         party.save()
         kept.add(party.pk)
-    (
-        case.parties.exclude(pk__in=kept)
-        .filter(user__isnull=True, representatives__isnull=True)
-        .delete()
-    )
+    # A party linked to a person (or represented by one) stays: the person keeps their role.
+    dropped = [
+        p.pk
+        for p in before
+        if p.pk not in kept and p.user_id is None and not p.representatives.all()
+    ]
+    if dropped:
+        Party.objects.filter(pk__in=dropped).delete()
     case.forget_people()
 
 
@@ -792,10 +806,9 @@ def file_case(
     firm: str = "",
 ) -> Case:
     """Open a draft with everything the filer already answered, all or nothing."""
+    _check_draft(court, category, acting_as, licence_number)
     with transaction.atomic():
-        case = create_draft(
-            user, court, category, acting_as=acting_as, licence_number=licence_number, firm=firm
-        )
+        case = _create_draft(user, court, category, acting_as, licence_number, firm)
         # No one else can know of the draft yet, so it needs neither a lock nor a version.
         _amend_locked(case, user, data, {"plaintiff"})
     return case

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -311,14 +310,11 @@ def amend(request: HttpRequest, case_id: UUID, payload: AmendIn) -> dict[str, An
 )
 def take_step(request: HttpRequest, case_id: UUID, payload: EventIn) -> Status[Any]:
     def create() -> tuple[int, Any]:
-        with transaction.atomic():
-            event = actions.fire(
-                request.user, case_id, payload.event, payload.version, payload.inputs
-            )
-            case = event.case
-            return 201, {
-                "event": present.docket_entry(case.court.pack, event),
-                "case": present.summary(case),
-            }
+        event = actions.fire(request.user, case_id, payload.event, payload.version, payload.inputs)
+        case = event.case
+        return 201, {
+            "event": present.docket_entry(case.court.pack, event),
+            "case": present.summary(case),
+        }
 
     return Status(*idempotency.run(request, create))

@@ -85,6 +85,9 @@ class Case(models.Model):
         documents, the judge draw and the notifications of one step share one read. Code
         that changes the parties calls :meth:`forget_people`.
         """
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("parties")
+        if cached is not None:
+            return list(cached)
         prefetch_related_objects(
             [self],
             Prefetch(

@@ -52,15 +52,7 @@ def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[in
         return _replay(existing, fingerprint)
     try:
         with transaction.atomic():
-            try:
-                status, body = create()
-            except Problem:
-                # A retry racing its original fails on the original's effects (say, a stale
-                # version); if the original has finished meanwhile, its answer is the answer.
-                winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
-                if winner is None:
-                    raise
-                return _replay(winner, fingerprint)
+            status, body = create()
             IdempotencyRecord.objects.create(
                 user=user,
                 key=key,
@@ -69,7 +61,10 @@ def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[in
                 body=json.loads(json.dumps(body, default=str)),
                 created_at=clock.now(),
             )
-    except IntegrityError:
+    except (Problem, IntegrityError):
+        # A retry racing its original fails on the original's effects (say, a stale version)
+        # or on the key itself; if the original has finished meanwhile, its answer is the
+        # answer. Everything ``create`` wrote is rolled back by then.
         winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if winner is None:
             raise

@@ -1,0 +1,80 @@
+"""The ASGI application uvicorn serves: Django's synchronous stack in one thread a request."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from netcourt.core.asgi import SyncStackHandler
+from netcourt.core.urls import urlpatterns as site_urls
+
+seen: dict[str, int] = {}
+
+
+def record_thread(get_response: Any) -> Any:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        seen["middleware"] = threading.get_ident()
+        return get_response(request)  # type: ignore[no-any-return]
+
+    return middleware
+
+
+def thread_view(request: HttpRequest) -> HttpResponse:
+    seen["view"] = threading.get_ident()
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("thread/", thread_view), *site_urls]
+
+
+async def _get(application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> Any:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 8000),
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(5)
+    body = await communicator.receive_output(5)
+    await communicator.wait(5)
+    return start, body
+
+
+@pytest.mark.django_db
+def test_middleware_and_view_run_in_the_same_worker_thread(settings: Any) -> None:
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:3],
+        f"{__name__}.record_thread",
+        *settings.MIDDLEWARE[3:],
+    ]
+    seen.clear()
+    start, body = async_to_sync(_get)(SyncStackHandler(), "/thread/", [])
+    assert start["status"] == 200 and body["body"] == b"ok"
+    assert seen["middleware"] == seen["view"] != threading.get_ident()
+
+
+@pytest.mark.django_db
+def test_pages_are_served_in_the_browser_language() -> None:
+    start, body = async_to_sync(_get)(
+        SyncStackHandler(), "/", [(b"accept-language", b"zh-CN,zh;q=0.9")]
+    )
+    assert start["status"] == 200
+    headers = {name.lower(): value for name, value in start["headers"]}
+    assert headers[b"content-language"] == b"zh-hans"
+    assert b'lang="zh-Hans"' in body["body"]
