@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import User
 from netcourt.accounts.tokens import create_token
 from netcourt.cases import actions
@@ -52,15 +53,23 @@ def hangzhou(courts: dict[str, Court]) -> Court:
     return courts["hangzhou"]
 
 
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_second_factor(user: User) -> User:
+    add_totp(user, STAFF_TOTP_SECRET)
+    return user
+
+
 @pytest.fixture
 def staff(courts: dict[str, Court]) -> dict[str, User]:
     people = {}
     for slug, court in courts.items():
-        clerk = make_user(f"clerk-{slug}")
+        clerk = with_second_factor(make_user(f"clerk-{slug}"))
         CourtMembership.objects.create(court=court, user=clerk, role=CourtRole.CLERK)
         people[f"clerk-{slug}"] = clerk
         for n in (1, 2):
-            judge = make_user(f"judge{n}-{slug}")
+            judge = with_second_factor(make_user(f"judge{n}-{slug}"))
             CourtMembership.objects.create(court=court, user=judge, role=CourtRole.JUDGE)
             people[f"judge{n}-{slug}"] = judge
     return people

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -9,9 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 
+from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import ApiToken, hash_token
 from netcourt.cli import main
+from netcourt.courts.demo import DEMO_TOTP_SECRET
+from netcourt.identity.numbers import KINDS
 from netcourt.procedure import PACKS_DIR
 from tests.conftest import make_user
 
@@ -87,6 +93,15 @@ def test_migrate_and_demo_in_a_fresh_data_dir_twice(tmp_path: Path) -> None:
     assert json.loads(again.stdout)["cases"] == []
 
 
+def test_demo_code_prints_the_code_the_demo_staff_sign_in_with(db, capsys) -> None:
+    assert main(["demo", "--code"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed.isdigit() and len(printed) == 6
+    clerk = make_user("clerk-with-demo-secret")
+    add_totp(clerk, DEMO_TOTP_SECRET)
+    assert TOTP(Authenticator.objects.get(user=clerk)).validate_code(printed)
+
+
 def test_token_list_and_revoke(db, capsys) -> None:
     make_user("operator")
     assert main(["token", "create", "--user", "operator", "--name", "ci", "--json"]) == 0
@@ -99,3 +114,91 @@ def test_token_list_and_revoke(db, capsys) -> None:
     assert json.loads(capsys.readouterr().out) == {"revoked": 1}
     assert ApiToken.objects.get().revoked_at is not None
     assert main(["token", "revoke", "--user", "operator", "--id", "999"]) == 1
+
+
+ID_NUMBER = "11010519491231002X"
+
+
+def test_identity_validate_says_valid_with_the_number_masked(capsys) -> None:
+    assert main(["identity", "validate", "prc-id", ID_NUMBER.lower()]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "valid",
+        "number: 1101**********002X",
+        "sex: female",
+    ]
+
+
+def test_identity_validate_json_never_shows_the_number_or_the_date_of_birth(capsys) -> None:
+    assert main(["identity", "validate", "prc-id", ID_NUMBER, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == {
+        "kind": "prc-id",
+        "number_masked": "1101**********002X",
+        "valid": True,
+        "findings": [],
+        "details": {"sex": "female"},
+    }
+    assert ID_NUMBER not in out
+    assert "19491231" not in out
+    assert "1949-12-31" not in out
+
+
+def test_identity_validate_gives_each_reason_and_exit_1(capsys) -> None:
+    number = "910105194912310021"
+    assert main(["identity", "validate", "prc-id", number, "--lang", "zh-hans"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["前两位“91”不是省级行政区划代码。", "校验码应为 9，而不是 1。"]
+    assert main(["identity", "validate", "prc-id", number, "--json"]) == 1
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert report["valid"] is False
+    assert report["number_masked"] == "9101**********0021"
+    assert report["details"] == {}
+    assert report["findings"][1] == {
+        "code": "check_character",
+        "message": "The check character should be 9, not 1.",
+    }
+    assert number not in out
+
+
+def test_identity_validate_refuses_an_unknown_kind_with_exit_2(capsys) -> None:
+    assert main(["identity", "validate", "ssn", ID_NUMBER]) == 2
+    captured = capsys.readouterr()
+    assert "known kinds: prc-id, uscc, passport-cn, passport, hk-macao-permit, taiwan-permit" in (
+        captured.err
+    )
+    assert ID_NUMBER not in captured.out + captured.err
+
+
+def test_identity_validate_reads_the_number_from_stdin(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("91350100M000100Y43\n"))
+    assert main(["identity", "validate", "uscc", "-", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["number_masked"] == "9135**********0Y43"
+
+
+def test_identity_validate_help_names_every_kind(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["identity", "validate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(kind in help_text for kind in KINDS)
+
+
+def test_identity_validate_needs_no_django_and_no_database(tmp_path: Path) -> None:
+    script = (
+        "import sys; from netcourt.cli import main;"
+        " code = main(['identity', 'validate', 'passport-cn', 'E12345678']);"
+        " print(code, 'django' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"NETCOURT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 False"
+    assert "E12345678" not in done.stdout
+    assert list(tmp_path.iterdir()) == []

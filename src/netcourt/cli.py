@@ -46,6 +46,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _django()
+    if args.code:
+        from netcourt.accounts.mfa import current_totp_code
+        from netcourt.courts.demo import DEMO_TOTP_SECRET
+
+        print(current_totp_code(DEMO_TOTP_SECRET))
+        return 0
     from netcourt.courts.demo import load_demo
 
     report = load_demo(password=args.password) if args.password else load_demo()
@@ -203,6 +209,40 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0 if revoked or args.id is None else 1
 
 
+def cmd_identity_validate(args: argparse.Namespace) -> int:
+    from netcourt.identity.numbers import mask, public_details, validate
+    from netcourt.procedure.schema import Text
+
+    number = sys.stdin.readline() if args.number == "-" else args.number
+    try:
+        result = validate(args.kind, number)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    details = public_details(result)
+    if args.json:
+        _print_json(
+            {
+                "kind": result.kind,
+                "number_masked": mask(result.kind, result.number),
+                "valid": result.valid,
+                "findings": [
+                    {"code": f.code, "message": f.message.get(args.lang)} for f in result.findings
+                ],
+                "details": details,
+            }
+        )
+    elif result.valid:
+        print(Text(en="valid", zh="有效").get(args.lang))
+        print(f"number: {mask(result.kind, result.number)}")
+        for key, value in details.items():
+            print(f"{key}: {value}")
+    else:
+        for finding in result.findings:
+            print(finding.message.get(args.lang))
+    return 0 if result.valid else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netcourt", description="netcourt, an online court.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the demo courts, staff, litigants and cases")
     demo.add_argument("--password", help="password for every demo user (default: netcourt-demo)")
     demo.add_argument("--json", action="store_true")
+    demo.add_argument(
+        "--code", action="store_true", help="print the demo staff's current second-factor code"
+    )
     demo.set_defaults(func=cmd_demo)
 
     sweep = sub.add_parser(
@@ -262,6 +305,27 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--id", type=int)
     revoke.add_argument("--json", action="store_true")
     revoke.set_defaults(func=cmd_token_revoke)
+
+    identity = sub.add_parser("identity", help="identity-document numbers").add_subparsers(
+        dest="identity", required=True
+    )
+    check_number = identity.add_parser(
+        "validate",
+        help="check an identity number; exit 0 if valid, 1 if not, 2 for an unknown kind",
+        description="Check an identity-document number and say why it is invalid. The number"
+        " is never printed in clear, only masked.",
+    )
+    check_number.add_argument(
+        "kind", help="prc-id, uscc, passport-cn, passport, hk-macao-permit or taiwan-permit"
+    )
+    check_number.add_argument(
+        "number",
+        help="the number, or - to read it from standard input (keeps it out of the"
+        " shell history and the process list)",
+    )
+    check_number.add_argument("--json", action="store_true")
+    check_number.add_argument("--lang", choices=["en", "zh-hans"], default="en")
+    check_number.set_defaults(func=cmd_identity_validate)
     return parser
 
 

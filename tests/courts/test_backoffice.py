@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.test import Client
 
 from netcourt.courts.models import CourtMembership, CourtRole
-from tests.conftest import make_user
+from tests.conftest import make_user, with_second_factor
 
 
 def court_admin(courts, slug: str):
-    user = make_user(f"admin-{slug}", is_staff=True)
+    user = with_second_factor(make_user(f"admin-{slug}", is_staff=True))
     CourtMembership.objects.create(court=courts[slug], user=user, role=CourtRole.ADMIN)
     client = Client()
     client.force_login(user)

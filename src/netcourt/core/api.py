@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from netcourt.accounts.mfa import require_second_factor
 from netcourt.accounts.tokens import user_for_token
 from netcourt.core.problems import Problem, problem_response
 
@@ -18,6 +19,7 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = user_for_token(token)
         if user is not None:
+            require_second_factor(user)
             request.user = user
         return user
 

@@ -28,6 +28,7 @@ TITLES: dict[str, Promise] = {
     "idempotency_key_invalid": _("The Idempotency-Key header is not valid."),
     "no_eligible_judge": _("No judge of this court is available for assignment."),
     "rate_limited": _("Too many requests."),
+    "second_factor_required": _("Set up a second factor first."),
 }
 
 

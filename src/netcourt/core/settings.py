@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "netcourt.web",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "netcourt.core",
     "netcourt.accounts",
     "netcourt.courts",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "netcourt.accounts.mfa.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "netcourt.core.urls"
@@ -152,6 +154,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_USER_DISPLAY = str
 ACCOUNT_FORMS = {"signup": "netcourt.accounts.forms.SignupForm"}
+# Second factors (netcourt.accounts.mfa): TOTP and recovery codes; passkeys come with identity.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "netcourt"
+# Staff accounts are made in the back office, where no one verifies their e-mail address;
+# allauth would otherwise refuse them a second factor, and they could never act.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import translation
 
+from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import User
 from netcourt.cases import actions
 from netcourt.cases.models import Case
@@ -24,6 +25,7 @@ from netcourt.procedure import Event, Pack, load_pack, propose_track
 
 DEMO_DOMAIN = "demo.netcourt.localhost"
 DEMO_PASSWORD = "netcourt-demo"  # noqa: S105 - printed on the console for the demo only
+DEMO_TOTP_SECRET = "NETCOURTDEMOSTAFFTOTPSECRETABCDE"  # noqa: S105 - published, demo only
 
 STAFF_NAMES = {
     "clerk": ["陈静 Chen Jing", "刘洋 Liu Yang", "黄丽 Huang Li"],
@@ -48,6 +50,12 @@ CLIENT = "陈小明 Chen Xiaoming"
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("demo_cases.yaml")).read_text(encoding="utf-8")
 )["scenarios"]
+
+
+def _staff(user: User) -> User:
+    """Court staff cannot act without a second factor: the demo's share one published secret."""
+    add_totp(user, DEMO_TOTP_SECRET)
+    return user
 
 
 def _user(username: str, name: str, lang: str, password: str, *, staff: bool = False) -> User:
@@ -260,7 +268,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
     people: dict[str, User] = {}
     logins: list[dict[str, str]] = []
-    admin = _user("admin", "Court Administrator 法院管理员", "en", password, staff=True)
+    admin = _staff(_user("admin", "Court Administrator 法院管理员", "en", password, staff=True))
     if not admin.is_superuser:
         admin.is_superuser = True
         admin.save(update_fields=["is_superuser"])
@@ -276,7 +284,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
         ):
             username = f"{key}.{court_id}"
             name = STAFF_NAMES[key][index % len(STAFF_NAMES[key])]
-            user = _user(username, name, "zh-hans", password)
+            user = _staff(_user(username, name, "zh-hans", password))
             CourtMembership.objects.get_or_create(court=court, user=user, role=role)
             people[username] = user
             logins.append({"role": f"{role.label} — {court.name_in('en')}", "email": user.email})
@@ -290,10 +298,19 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     lines = [
         "netcourt demo court — sign in at http://127.0.0.1:8000/accounts/login/",
         f"Every demo account uses the password: {password}",
+        "Court staff and the administrator also need a second factor. Their authenticator",
+        f"secret is {DEMO_TOTP_SECRET} (add it to an authenticator app), or print the",
+        "current code with: netcourt demo --code",
         "",
     ]
     width = max(len(entry["email"]) for entry in logins)
     lines += [f"  {entry['email']:<{width}}  {entry['role']}" for entry in logins]
     if made:
         lines += ["", f"Created {len(made)} demo cases, one in each stage of the procedure."]
-    return {"password": password, "logins": logins, "cases": made, "text": "\n".join(lines)}
+    return {
+        "password": password,
+        "totp_secret": DEMO_TOTP_SECRET,
+        "logins": logins,
+        "cases": made,
+        "text": "\n".join(lines),
+    }

@@ -1,0 +1,99 @@
+"""Second factors: court staff cannot act until they have one.
+
+Staff are the people with an active role at a court (clerk, judge, administrator) and the
+back-office users. A second factor is an allauth authenticator that proves possession (TOTP
+today; passkeys join it with the identity work); recovery codes alone do not count.
+Once a person has one, allauth asks for it at every sign-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import translation
+
+from netcourt.accounts.models import User
+from netcourt.core.problems import Problem, problem_response
+from netcourt.courts.models import CourtMembership
+
+FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+# Pages a member of staff without a second factor can still reach: signing in and out, the
+# account pages where the factor is set up, the language switch and static files.
+OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
+
+
+def lacks_second_factor(user: Any) -> bool:
+    """True for court staff who have no second factor yet (one query)."""
+    if user is None or not user.is_authenticated:
+        return False
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values_list(
+            Exists(CourtMembership.objects.filter(user=OuterRef("pk"), active=True)),
+            Exists(Authenticator.objects.filter(user=OuterRef("pk"), type__in=FACTOR_TYPES)),
+        )
+        .first()
+    )
+    if row is None:
+        return False
+    is_member, has_factor = row
+    return bool((is_member or user.is_staff or user.is_superuser) and not has_factor)
+
+
+def add_totp(user: Any, secret: str) -> None:
+    """Give ``user`` a TOTP authenticator with ``secret`` (base32), unless they have one."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for ``secret``."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counters = list(yield_hotp_counters_from_time())
+    return str(format_hotp_value(hotp_value(secret, counters[len(counters) // 2])))
+
+
+def second_factor_problem() -> Problem:
+    return Problem(
+        "second_factor_required",
+        translation.gettext(
+            "Court staff must set up a second factor (an authenticator app) before acting. "
+            "Set it up under “Two-factor authentication”."
+        ),
+        status=403,
+    )
+
+
+def require_second_factor(user: Any) -> None:
+    if lacks_second_factor(user):
+        raise second_factor_problem()
+
+
+class SecondFactorMiddleware:
+    """Sends staff without a second factor to set one up; the API answers 403."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if not path.startswith(OPEN_PREFIXES) and lacks_second_factor(request.user):
+            if path.startswith("/api/"):
+                return problem_response(request, second_factor_problem())
+            from django.contrib import messages
+
+            messages.warning(request, second_factor_problem().message)
+            return redirect("mfa_activate_totp")
+        response: HttpResponse = self.get_response(request)
+        return response

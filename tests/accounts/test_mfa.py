@@ -1,0 +1,96 @@
+"""Court staff cannot act until they have a second factor; then sign-in asks for it."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from netcourt.accounts.mfa import current_totp_code
+from netcourt.accounts.tokens import create_token
+from netcourt.courts.models import CourtMembership, CourtRole
+from tests.conftest import STAFF_TOTP_SECRET, make_user
+
+PASSWORD = "a long enough passphrase 42"
+ACTIVATE = "/accounts/2fa/totp/activate/"
+
+
+def new_clerk(court, username: str = "new-clerk"):
+    clerk = make_user(username)
+    clerk.set_password(PASSWORD)
+    clerk.save()
+    CourtMembership.objects.create(court=court, user=clerk, role=CourtRole.CLERK)
+    return clerk
+
+
+def test_staff_without_a_second_factor_are_sent_to_set_one_up(hangzhou) -> None:
+    client = Client()
+    client.force_login(new_clerk(hangzhou))
+    page = client.get("/courts/hangzhou/queue/", follow=True)
+    assert page.redirect_chain[0] == (ACTIVATE, 302)
+    assert "second factor" in page.content.decode()
+
+
+def test_the_api_refuses_staff_without_a_second_factor(hangzhou) -> None:
+    token = create_token(new_clerk(hangzhou))
+    answer = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/cases")
+    assert answer.status_code == 403
+    assert answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "second_factor_required"
+
+
+def test_the_refusal_is_in_the_persons_language(hangzhou) -> None:
+    clerk = new_clerk(hangzhou)
+    clerk.preferred_language = "zh-hans"
+    clerk.save()
+    client = Client()
+    client.force_login(clerk)
+    answer = client.get("/api/v1/cases")
+    assert answer.status_code == 403
+    assert answer.json()["detail"].startswith("法院工作人员须先设置第二重验证")
+
+
+def test_litigants_are_not_asked_for_one(alice, courts) -> None:
+    token = create_token(alice)
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/cases").status_code == 200
+    client = Client()
+    client.force_login(alice)
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_clerk_sets_up_an_authenticator_then_works_and_signs_in_with_it(hangzhou) -> None:
+    clerk = new_clerk(hangzhou)
+    client = Client()
+    assert (
+        client.post("/accounts/login/", {"login": clerk.email, "password": PASSWORD}).status_code
+        == 302
+    )
+    # Adding a factor asks for the password again (a stolen session cannot add its own).
+    assert client.get(ACTIVATE)["Location"].startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    setup = client.get(ACTIVATE)
+    assert setup.status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    done = client.post(ACTIVATE, {"code": current_totp_code(secret)})
+    assert done.status_code == 302
+    assert client.get("/courts/hangzhou/queue/").status_code == 200
+
+    again = Client()
+    answer = again.post("/accounts/login/", {"login": clerk.email, "password": PASSWORD})
+    assert answer.status_code == 302 and answer["Location"] == "/accounts/2fa/authenticate/"
+    assert again.get("/courts/hangzhou/queue/").status_code == 302
+    wrong = again.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 200
+    assert again.get("/courts/hangzhou/queue/").status_code == 302
+
+
+def test_staff_with_a_factor_sign_in_with_their_code(hangzhou, staff) -> None:
+    judge = staff["judge1-hangzhou"]
+    judge.set_password(PASSWORD)
+    judge.save()
+    client = Client()
+    answer = client.post("/accounts/login/", {"login": judge.email, "password": PASSWORD})
+    assert answer["Location"] == "/accounts/2fa/authenticate/"
+    signed_in = client.post(
+        "/accounts/2fa/authenticate/", {"code": current_totp_code(STAFF_TOTP_SECRET)}
+    )
+    assert signed_in.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
