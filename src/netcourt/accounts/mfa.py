@@ -69,7 +69,7 @@ def second_factor_problem() -> Problem:
         "second_factor_required",
         translation.gettext(
             "Court staff must set up a second factor (an authenticator app) before acting. "
-            "Set it up under “Two-factor authentication”."
+            "Set it up under “Account security”."
         ),
         status=403,
     )

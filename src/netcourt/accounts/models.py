@@ -39,3 +39,29 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class SecurityEvent(models.Model):
+    """Something that happened to an account's security, shown to its owner.
+
+    ``tag`` is stable (``account:mfa:added`` style, see ``netcourt.accounts.security``);
+    ``detail`` holds no secrets: never a password, code, token or identity number.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_events"
+    )
+    tag = models.CharField(max_length=60)
+    at = models.DateTimeField(db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    device = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="security_event_user_at")]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+
+    def __str__(self) -> str:
+        return self.tag

@@ -79,11 +79,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     # netcourt.web comes before allauth so that its allauth/layouts/base.html override wins.
     "netcourt.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "netcourt.core",
     "netcourt.accounts",
     "netcourt.courts",

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from netcourt.accounts import views as account_views
 from netcourt.core.api import api
 from netcourt.web import views as web_views
 
 urlpatterns = [
     path("", include("netcourt.web.urls")),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
+    path("accounts/security/", account_views.security_history, name="account_security"),
     path("accounts/", include("allauth.urls")),
     path("cases/", include("netcourt.cases.urls")),
     path("courts/", include("netcourt.courts.urls")),

@@ -1,0 +1,144 @@
+"""Every sign-in, failed sign-in and change to how a person signs in is a tagged security
+event shown to that person; repeated failures lock the account for minutes, not longer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from allauth.usersessions.models import UserSession
+from django.core.cache import cache
+from django.test import Client
+
+from netcourt.accounts.mfa import add_totp, current_totp_code
+from netcourt.accounts.models import SecurityEvent
+from tests.conftest import make_user
+
+PASSWORD = "a long enough passphrase 42"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    cache.clear()
+
+
+def person(username: str = "zhao", lang: str = "en") -> Any:
+    user = make_user(username, lang)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def sign_in(client: Client, user: Any, password: str = PASSWORD) -> Any:
+    return client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": password},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_USER_AGENT="Firefox on a phone",
+    )
+
+
+def tags(user: Any) -> list[str]:
+    return list(
+        SecurityEvent.objects.filter(user=user).order_by("id").values_list("tag", flat=True)
+    )
+
+
+def test_a_sign_in_is_recorded_and_shown_to_the_person_in_their_language(db) -> None:
+    zhao = person(lang="zh-hans")
+    client = Client()
+    assert sign_in(client, zhao).status_code == 302
+    event = SecurityEvent.objects.get(user=zhao)
+    assert (event.tag, event.ip, event.device) == (
+        "account:signin",
+        "203.0.113.7",
+        "Firefox on a phone",
+    )
+    page = client.get("/accounts/security/").content.decode()
+    assert "登录" in page and "203.0.113.7" in page and "Firefox on a phone" in page
+
+
+def test_a_wrong_password_is_recorded_on_the_account_it_was_aimed_at(db) -> None:
+    zhao = person()
+    assert sign_in(Client(), zhao, "wrong password").status_code == 200
+    assert tags(zhao) == ["account:signin:failed"]
+    client = Client()
+    sign_in(client, zhao)
+    page = client.get("/accounts/security/").content.decode()
+    assert "Failed sign-in attempt (wrong password)" in page
+
+
+def test_a_failed_sign_in_for_no_account_records_nothing(db) -> None:
+    Client().post("/accounts/login/", {"login": "nobody@example.org", "password": "x" * 12})
+    assert not SecurityEvent.objects.exists()
+
+
+def test_no_one_sees_another_persons_history(db) -> None:
+    zhao, qian = person("zhao"), person("qian")
+    sign_in(Client(), zhao)
+    client = Client()
+    sign_in(client, qian)
+    page = client.get("/accounts/security/").content.decode()
+    assert page.count('data-tag="account:signin"') == 1
+    assert Client().get("/accounts/security/").status_code == 302
+
+
+def test_second_factor_changes_and_wrong_codes_are_recorded(
+    db, django_capture_on_commit_callbacks
+) -> None:
+    zhao = person()
+    client = Client()
+    sign_in(client, zhao)
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    client.get("/accounts/2fa/totp/activate/")
+    secret = client.session["mfa.totp.secret"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/2fa/totp/activate/", {"code": current_totp_code(secret)})
+    added = SecurityEvent.objects.filter(user=zhao, tag="account:mfa:added")
+    assert sorted(e.detail["kind"] for e in added) == ["recovery_codes", "totp"]
+    again = Client()
+    sign_in(again, zhao)
+    again.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert tags(zhao)[-1] == "account:mfa:failed"
+    assert "(authenticator app)" in client.get("/accounts/security/").content.decode()
+
+
+def test_five_wrong_passwords_lock_the_account_for_five_minutes_only(db, monkeypatch) -> None:
+    zhao, qian = person("zhao"), person("qian")
+    for _ in range(5):
+        sign_in(Client(), zhao, "wrong password")
+    locked = sign_in(Client(), zhao)
+    assert locked.status_code != 302
+    assert "account:signin" not in tags(zhao)
+    assert sign_in(Client(), qian).status_code == 302  # the lock is per account
+    later = time.time() + 301
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert sign_in(Client(), zhao).status_code == 302
+
+
+def test_sign_out_everywhere_else_ends_the_other_sessions(db) -> None:
+    zhao = person()
+    phone, laptop = Client(), Client()
+    sign_in(phone, zhao)
+    sign_in(laptop, zhao)
+    assert UserSession.objects.filter(user=zhao).count() == 2
+    page = laptop.get("/accounts/sessions/")
+    assert page.status_code == 200
+    laptop.post("/accounts/sessions/", {})
+    assert UserSession.objects.filter(user=zhao).count() == 1
+    assert phone.get("/accounts/security/").status_code == 302
+    assert laptop.get("/accounts/security/").status_code == 200
+
+
+def test_staff_without_a_factor_can_still_reach_their_security_page(hangzhou) -> None:
+    from netcourt.courts.models import CourtMembership, CourtRole
+
+    clerk = person("clerk-no-factor")
+    CourtMembership.objects.create(court=hangzhou, user=clerk, role=CourtRole.CLERK)
+    client = Client()
+    sign_in(client, clerk)
+    assert client.get("/accounts/security/").status_code == 200
+    add_totp(clerk, SECRET)
+    assert client.get("/dashboard/").status_code == 200
