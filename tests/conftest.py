@@ -7,13 +7,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from netcourt.accounts import identity
 from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import User
 from netcourt.accounts.tokens import create_token
 from netcourt.cases import actions
 from netcourt.cases.models import Case
 from netcourt.core import clock
+from netcourt.courts.demo import fictitious_id_number
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.procedure import load_pack
 
@@ -75,9 +78,15 @@ def staff(courts: dict[str, Court]) -> dict[str, User]:
     return people
 
 
+def verified(user: User) -> User:
+    """``user`` with a checked identity document (``document_checked``)."""
+    identity.verify_document(user, str(user), "prc-id", fictitious_id_number(user.pk))
+    return user
+
+
 @pytest.fixture
 def alice(db: Any) -> User:
-    return make_user("alice", "zh-hans", display_name="张伟")
+    return verified(make_user("alice", "zh-hans", display_name="张伟"))
 
 
 @pytest.fixture
@@ -130,6 +139,18 @@ def accepted(submitted: Case, staff: dict[str, User]) -> Case:
 
 def api_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_token(user)}")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each request sets its language; code run outside one starts from the default."""
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(settings: Any, tmp_path: Any) -> None:
+    """Files an instance keeps in its data directory (the vault's keys) go to the test's own."""
+    settings.DATA_DIR = tmp_path
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,11 @@ from allauth.mfa.totp.internal.auth import TOTP
 from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import ApiToken, hash_token
 from netcourt.cli import main
+from netcourt.core import vault
 from netcourt.courts.demo import DEMO_TOTP_SECRET
 from netcourt.identity.numbers import KINDS
 from netcourt.procedure import PACKS_DIR
+from netcourt.vault import Keyring
 from tests.conftest import make_user
 
 
@@ -202,3 +206,81 @@ def test_identity_validate_needs_no_django_and_no_database(tmp_path: Path) -> No
     assert done.stdout.splitlines()[-1] == "0 False"
     assert "E12345678" not in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def vault_dir(settings, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv(vault.ENV_VAR, raising=False)
+    settings.DATA_DIR = tmp_path
+    vault.reset()
+    yield tmp_path
+    vault.reset()
+
+
+def key_material(keyring: Keyring) -> list[str]:
+    keys = [kek.key for kek in keyring.keys] + [keyring.lookup_key]
+    return [form for key in keys for form in (key.hex(), base64.b64encode(key).decode())]
+
+
+def test_vault_status_never_creates_keys(vault_dir: Path, capsys) -> None:
+    assert main(["vault", "status"]) == 1
+    assert "no vault keys" in capsys.readouterr().out
+    assert not (vault_dir / "vault-keys.json").exists()
+
+
+def test_vault_status_names_the_keys_but_never_shows_them(vault_dir: Path, capsys) -> None:
+    vault.keyring()  # first use creates them
+    assert main(["vault", "status"]) == 0
+    text = capsys.readouterr().out
+    keyring = Keyring.from_json((vault_dir / "vault-keys.json").read_text())
+    assert text.splitlines() == [
+        f"keys from {vault_dir / 'vault-keys.json'}",
+        f"{keyring.active.id}  created {keyring.active.created.isoformat()}  active",
+    ]
+    assert main(["vault", "status", "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed) == {
+        "source": str(vault_dir / "vault-keys.json"),
+        "active": keyring.active.id,
+        "keys": [
+            {"id": keyring.active.id, "created": keyring.active.created.isoformat(), "active": True}
+        ],
+    }
+    for secret in key_material(keyring):
+        assert secret not in text + printed
+
+
+def test_vault_rotate_activates_a_new_key_and_old_values_still_open(vault_dir: Path, capsys):
+    sealed = vault.seal_text("11010519491231002X", "accounts.person.id_number:1")
+    old = vault.keyring().active.id
+    assert main(["vault", "rotate", "--json"]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads(printed)
+    assert report["active"] != old
+    assert [(key["id"], key["active"]) for key in report["keys"]] == [
+        (old, False),
+        (report["active"], True),
+    ]
+    keyring = Keyring.from_json((vault_dir / "vault-keys.json").read_text())
+    assert keyring.active.id == report["active"]
+    for secret in key_material(keyring):
+        assert secret not in printed
+    assert vault.open_text(sealed, "accounts.person.id_number:1") == "11010519491231002X"
+    assert main(["vault", "rotate"]) == 0
+    assert "new values are sealed under" in capsys.readouterr().out
+    assert main(["vault", "status", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["keys"]) == 3
+
+
+def test_vault_rotate_refuses_keys_kept_in_the_environment(vault_dir: Path, monkeypatch, capsys):
+    outside = Keyring.generate(datetime(2026, 11, 2, tzinfo=UTC))
+    monkeypatch.setenv(vault.ENV_VAR, outside.to_json())
+    assert main(["vault", "rotate"]) == 2
+    assert vault.ENV_VAR in capsys.readouterr().err
+    assert main(["vault", "status", "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed)["source"] == vault.ENV_VAR
+    assert json.loads(printed)["active"] == outside.active.id
+    for secret in key_material(outside):
+        assert secret not in printed
+    assert not (vault_dir / "vault-keys.json").exists()

@@ -7,7 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netcourt.vault import Keyring
 
 
 def _django() -> None:
@@ -243,6 +246,61 @@ def cmd_identity_validate(args: argparse.Namespace) -> int:
     return 0 if result.valid else 1
 
 
+def _vault_report(keyring: Keyring) -> dict[str, Any]:
+    from netcourt.core import vault
+
+    return {
+        "source": vault.ENV_VAR if vault.keys_from_environment() else str(vault.keys_file()),
+        "active": keyring.active.id,
+        "keys": [
+            {"id": kek.id, "created": kek.created.isoformat(), "active": kek is keyring.active}
+            for kek in keyring.keys
+        ],
+    }
+
+
+def _print_vault_report(report: dict[str, Any]) -> None:
+    print(f"keys from {report['source']}")
+    for key in report["keys"]:
+        print(f"{key['id']}  created {key['created']}{'  active' if key['active'] else ''}")
+
+
+def cmd_vault_status(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.core import vault
+
+    if not vault.keys_from_environment() and not vault.keys_file().exists():
+        # Reading must not create keys: a keys file that was not restored from a backup
+        # would otherwise be silently replaced by new keys that open nothing.
+        print(f"no vault keys at {vault.keys_file()} (they are created on first use)")
+        return 1
+    report = _vault_report(vault.keyring())
+    if args.json:
+        _print_json(report)
+    else:
+        _print_vault_report(report)
+    return 0
+
+
+def cmd_vault_rotate(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.exceptions import ImproperlyConfigured
+
+    from netcourt.core import vault
+
+    try:
+        report = _vault_report(vault.rotate())
+    except ImproperlyConfigured as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.json:
+        _print_json(report)
+    else:
+        _print_vault_report(report)
+        print(f"new values are sealed under {report['active']}; older keys still open theirs")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netcourt", description="netcourt, an online court.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -326,6 +384,22 @@ def build_parser() -> argparse.ArgumentParser:
     check_number.add_argument("--json", action="store_true")
     check_number.add_argument("--lang", choices=["en", "zh-hans"], default="en")
     check_number.set_defaults(func=cmd_identity_validate)
+
+    vault = sub.add_parser("vault", help="keys for encryption at rest").add_subparsers(
+        dest="vault", required=True
+    )
+    status = vault.add_parser(
+        "status", help="the key-encryption keys: ids, creation times, which is active"
+    )
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_vault_status)
+    rotate = vault.add_parser(
+        "rotate",
+        help="add a new key-encryption key and make it active; older keys stay to open"
+        " what they sealed",
+    )
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(func=cmd_vault_rotate)
     return parser
 
 

@@ -117,3 +117,33 @@ def test_a_step_the_person_may_not_take_is_explained_not_swallowed(submitted) ->
     assert "您在本案中的身份不能进行此步骤" in response.content.decode()
     submitted.refresh_from_db()
     assert submitted.state == "submitted"
+
+
+def test_an_unverified_filer_is_taken_to_verify_and_back(hangzhou, frozen) -> None:
+    from netcourt.cases import actions
+    from tests.conftest import complete_filing, fictitious_id_number, make_user
+
+    person = make_user("li", "zh-hans")
+    case = actions.file_case(person, hangzhou, "ecommerce_purchase", complete_filing())
+    client = signed_in(person)
+    refused = client.post(
+        f"/cases/{case.id}/steps/", {"event": "submit", "version": case.version}, follow=True
+    )
+    assert refused.redirect_chain[-1][0] == f"/accounts/identity/?next=%2Fcases%2F{case.id}%2F"
+    assert "法院须确认您的身份" in refused.content.decode()
+    back = client.post(
+        "/accounts/identity/",
+        {
+            "legal_name": "李明",
+            "document_kind": "prc-id",
+            "number": fictitious_id_number(99),
+            "next": f"/cases/{case.id}/",
+        },
+        follow=True,
+    )
+    page = back.content.decode()
+    assert back.redirect_chain[-1][0] == f"/cases/{case.id}/"
+    assert "身份：身份证件已核验" in page or "身份: 身份证件已核验" in page
+    client.post(f"/cases/{case.id}/steps/", {"event": "submit", "version": case.version})
+    case.refresh_from_db()
+    assert case.state == "submitted"

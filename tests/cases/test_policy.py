@@ -11,7 +11,7 @@ from netcourt.cases import actions, policy
 from netcourt.cases.models import AccessLogEntry, Case, Representative
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court
-from tests.conftest import complete_filing, make_user
+from tests.conftest import complete_filing, make_user, verified
 
 
 def test_a_stranger_gets_the_same_404_as_for_a_case_that_does_not_exist(
@@ -58,7 +58,7 @@ def test_reads_are_logged_for_the_parties_to_see(accepted: Case, staff) -> None:
 
 
 def filed_by_lawyer(username: str, court: Court) -> tuple[User, Case]:
-    lawyer = make_user(username)
+    lawyer = verified(make_user(username))
     case = actions.file_case(
         lawyer,
         court,

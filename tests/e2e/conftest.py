@@ -46,7 +46,13 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
 # The data directory and database of a server under test are chosen here, never inherited.
-_SCRUBBED_ENV = ("NETCOURT_DATA_DIR", "NETCOURT_DATABASE_URL", "NETCOURT_SECRET_KEY")
+_SCRUBBED_ENV = (
+    "NETCOURT_DATA_DIR",
+    "NETCOURT_DATABASE_URL",
+    "NETCOURT_SECRET_KEY",
+    "NETCOURT_VAULT_KEYS",
+    "NETCOURT_ASSURANCE",
+)
 
 
 def demo_email(user: str) -> str:

@@ -65,3 +65,40 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return self.tag
+
+
+class IdentityVerification(models.Model):
+    """One check of who a person is, by a provider, at an assurance level of the pack.
+
+    The document number is kept sealed (``netcourt.vault``) and as a keyed hash for finding
+    it; pages show only ``number_masked``. ``assertion`` is the provider's signed statement.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifications"
+    )
+    level = models.CharField(_("assurance level"), max_length=40)
+    provider = models.CharField(max_length=40)
+    document_kind = models.CharField(_("document"), max_length=30)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    number_sealed = models.TextField()
+    number_lookup = models.CharField(max_length=64)
+    number_masked = models.CharField(_("document number"), max_length=40)
+    assertion = models.TextField()
+    verified_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-verified_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_kind", "number_lookup"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="identity_document_held_once",
+            )
+        ]
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
+
+    def __str__(self) -> str:
+        return f"{self.level} ({self.provider})"

@@ -36,6 +36,7 @@ LABELS: dict[str, Promise] = {
     "account:mfa:removed": _("Second factor removed"),
     "account:mfa:reset": _("New recovery codes generated"),
     "account:mfa:failed": _("Wrong second-factor code"),
+    "account:identity:verified": _("Identity verified"),
 }
 MFA_KINDS: dict[str, Promise] = {
     "totp": _("authenticator app"),

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 
+from netcourt.accounts import identity
 from netcourt.accounts.models import User
 from netcourt.cases import documents, notify, policy
 from netcourt.cases.models import (
@@ -509,6 +510,8 @@ def _fire_locked(
         )
     except TransitionError as error:
         raise _transition_problem(error) from None
+    if user is not None:
+        identity.require_assurance(user, pack, event)
     payload: dict[str, Any] = {"inputs": _jsonable(dict(step.inputs)), **(extra or {})}
     for effect in event.effects:
         before = EFFECTS[effect].before

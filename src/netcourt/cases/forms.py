@@ -11,17 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from netcourt.accounts.models import User
 from netcourt.cases.actions import eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole
+from netcourt.core.forms import Form
 from netcourt.core.i18n import current_language
 from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
-
-
-class Form(forms.Form):
-    """Labels carry their own punctuation (questions end in "?" or "？"); no added colon."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class NewCaseForm(Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from netcourt.accounts import identity
 from netcourt.accounts.models import User
 from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
@@ -247,6 +249,27 @@ def _event_forms(
     return out
 
 
+def _parties_with_identity(case: Case) -> list[Any]:
+    """The parties, each linked person marked with how sure the court is of who they are."""
+    pack = case.court.pack
+    lang = current_language()
+    parties = case.people()
+    people = [p.user_id for p in parties if p.user_id] + [
+        r.user_id for p in parties for r in p.representatives.all()
+    ]
+    levels = identity.levels_of(people)
+
+    def label(user_id: int | None) -> str:
+        level = pack.assurance_levels.get(levels.get(user_id or 0, ""))
+        return level.label.get(lang) if level else translation.gettext("not verified")
+
+    for party in parties:
+        party.identity_label = label(party.user_id)  # type: ignore[attr-defined]
+        for rep in party.representatives.all():
+            rep.identity_label = label(rep.user_id)  # type: ignore[attr-defined]
+    return parties
+
+
 def _detail_context(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -259,7 +282,7 @@ def _detail_context(
         "summary": present.summary(case),
         "roles": sorted(roles),
         "role_labels": present.role_labels(pack, sorted(roles)),
-        "parties": case.parties.prefetch_related("representatives__user"),
+        "parties": _parties_with_identity(case),
         "deadlines": [present.deadline(d) for d in case.deadlines.all()],
         "docket": [present.docket_entry(pack, e) for e in events],
         "access_log": [
@@ -318,6 +341,11 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
             if problem.code in ("incomplete_filing", "not_competent"):
                 messages.error(request, problem.message)
                 return redirect("cases:step", case.id, "review")
+            if problem.code == "assurance_required":
+                # Say what is needed and take the person where they can get it, then back.
+                messages.error(request, problem.message)
+                back = urlencode({"next": reverse("cases:detail", args=[case.id])})
+                return redirect(f"{reverse('account_identity')}?{back}")
             _apply_problem(form, problem)
         else:
             messages.success(

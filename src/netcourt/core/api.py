@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -19,6 +20,9 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = user_for_token(token)
         if user is not None:
+            if user.preferred_language:  # answers in the person's language, as on the site
+                translation.activate(user.preferred_language)
+                request.LANGUAGE_CODE = user.preferred_language
             require_second_factor(user)
             request.user = user
         return user

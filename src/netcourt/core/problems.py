@@ -29,6 +29,9 @@ TITLES: dict[str, Promise] = {
     "no_eligible_judge": _("No judge of this court is available for assignment."),
     "rate_limited": _("Too many requests."),
     "second_factor_required": _("Set up a second factor first."),
+    "assurance_required": _("The court must verify who you are first."),
+    "identity_number_invalid": _("The document number is not valid."),
+    "identity_in_use": _("This identity document is already in use."),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import tempfile
@@ -200,6 +201,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("NETCOURT_HTTPS", "0") == "1"
 
 NETCOURT_DEFAULT_PACK = os.environ.get("NETCOURT_PACK", "cn_internet_court")
+# Raise the identity assurance a pack event needs, e.g. {"submit": "eid_verified"} (never lower).
+NETCOURT_ASSURANCE: dict[str, str] = json.loads(os.environ.get("NETCOURT_ASSURANCE", "{}"))
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("netcourt.web.urls")),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("accounts/security/", account_views.security_history, name="account_security"),
+    path("accounts/identity/", account_views.identity_page, name="account_identity"),
     path("accounts/", include("allauth.urls")),
     path("cases/", include("netcourt.cases.urls")),
     path("courts/", include("netcourt.courts.urls")),

@@ -15,12 +15,14 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import translation
 
+from netcourt.accounts import identity
 from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import User
 from netcourt.cases import actions
 from netcourt.cases.models import Case
 from netcourt.core import clock
 from netcourt.courts.models import Court, CourtMembership, CourtRole
+from netcourt.identity.numbers import prc_id_check_character
 from netcourt.procedure import Event, Pack, load_pack, propose_track
 
 DEMO_DOMAIN = "demo.netcourt.localhost"
@@ -50,6 +52,20 @@ CLIENT = "陈小明 Chen Xiaoming"
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("demo_cases.yaml")).read_text(encoding="utf-8")
 )["scenarios"]
+
+
+def fictitious_id_number(seed: int) -> str:
+    """A valid but made-up PRC resident ID number (Hangzhou, born 1960–1962), one per seed."""
+    birth = date(1960, 1, 1) + timedelta(days=seed % 1000)
+    body = f"330106{birth:%Y%m%d}{seed % 1000:03d}"
+    return body + prc_id_check_character(body)
+
+
+def _verified(user: User) -> User:
+    """Demo litigants have a checked identity document, as filing requires."""
+    if identity.active(user) is None:
+        identity.verify_document(user, str(user), "prc-id", fictitious_id_number(user.pk))
+    return user
 
 
 def _staff(user: User) -> User:
@@ -289,7 +305,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
             people[username] = user
             logins.append({"role": f"{role.label} — {court.name_in('en')}", "email": user.email})
     for username, name, lang, description in PEOPLE:
-        people[username] = _user(username, name, lang, password)
+        people[username] = _verified(_user(username, name, lang, password))
         logins.append({"role": f"{description}: {name}", "email": people[username].email})
     made = []
     if not Case.objects.filter(created_by__in=[people["alice"], people["bob"]]).exists():

@@ -28,6 +28,7 @@ from netcourt.procedure.machine import (
 )
 from netcourt.procedure.pack import Calendar, Pack
 from netcourt.procedure.schema import (
+    AssuranceLevel,
     Basis,
     Category,
     ConnectingFactor,
@@ -58,6 +59,7 @@ __all__ = [
     "OUTSIDE",
     "PACKS_DIR",
     "Assessment",
+    "AssuranceLevel",
     "Basis",
     "Calendar",
     "Category",

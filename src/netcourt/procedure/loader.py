@@ -246,6 +246,7 @@ def _check_pack_file(f: _Files, texts: Mapping[str, tuple[str, str]], errors: _E
             )
         if "seq" not in used:
             errors.add(file, "case_number_format", "must contain the {seq} placeholder")
+    _index(p.assurance_levels, file, "assurance_levels", errors)
     _index(p.templates, file, "templates", errors)
     for i, template in enumerate(p.templates):
         _no_repeats(template.fields, file, f"templates[{i}].fields", errors)
@@ -295,6 +296,9 @@ def _check_event(
         errors.add(file, f"{at}.roles", "must list at least one role")
     for j, role in enumerate(event.roles):
         errors.ref(file, f"{at}.roles[{j}]", "role", role, roles)
+    if event.assurance is not None:
+        levels = {level.id for level in f.pack.assurance_levels}
+        errors.ref(file, f"{at}.assurance", "assurance level", event.assurance, levels)
     _no_repeats([item.name for item in event.inputs], file, f"{at}.inputs", errors)
     for j, item in enumerate(event.inputs):
         if item.type == "choice" and not item.choices:
@@ -686,6 +690,7 @@ def _build(f: _Files, texts: Mapping[str, tuple[str, str]]) -> Pack:
         case_number_format=f.pack.case_number_format,
         case_type_codes=MappingProxyType({str(k): v for k, v in f.pack.case_type_codes.items()}),
         templates=_by_id(templates),
+        assurance_levels=_by_id(f.pack.assurance_levels),
     )
 
 

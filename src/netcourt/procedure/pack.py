@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from netcourt.procedure.schema import (
+    AssuranceLevel,
     Category,
     ConnectingFactor,
     Court,
@@ -84,6 +85,7 @@ class Pack:
     case_number_format: str
     case_type_codes: Mapping[str, str]
     templates: Mapping[str, Template]
+    assurance_levels: Mapping[str, AssuranceLevel]
 
     def event(self, event_id: str) -> Event:
         return self.events[event_id]
@@ -96,3 +98,10 @@ class Pack:
 
     def court(self, court_id: str) -> Court:
         return self.courts[court_id]
+
+    def assurance_rank(self, level: str | None) -> int:
+        """0 for no level (or one the pack does not know), then 1, 2, … from lowest to highest."""
+        for rank, known in enumerate(self.assurance_levels, start=1):
+            if known == level:
+                return rank
+        return 0

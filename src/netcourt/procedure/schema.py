@@ -102,6 +102,15 @@ class State(Model):
 InputType = Literal["text", "longtext", "choice", "bool", "date", "int", "money", "list"]
 
 
+class AssuranceLevel(Model):
+    """How sure the court is of who a person is. A pack lists its levels from lowest to
+    highest; an event's `assurance` names the lowest level a person needs to take it."""
+
+    id: Id
+    label: Text
+    description: Text
+
+
 class Input(Model):
     name: Id
     label: Text
@@ -135,6 +144,7 @@ class Event(Model):
     sets_track: Id | None = None
     effects: tuple[Id, ...] = ()
     on_expiry: Id | None = None
+    assurance: Id | None = None
     basis: Basis | None = None
 
     def input(self, name: str) -> Input:
@@ -352,6 +362,7 @@ class PackFile(Model):
     roles: tuple[Role, ...]
     tracks: tuple[Track, ...]
     templates: tuple[TemplateFile, ...]
+    assurance_levels: tuple[AssuranceLevel, ...] = ()
 
 
 class StatesFile(Model):

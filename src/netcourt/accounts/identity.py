@@ -1,0 +1,202 @@
+"""Who a person is, and how sure the court is of it.
+
+A *provider* checks an identity and produces a signed assertion at one of the pack's
+assurance levels (lowest first: ``self_asserted`` < ``document_checked`` < ``eid_verified``
+in ``cn_internet_court``). Each pack event may name the level a person needs to take it
+(``assurance``); a deployment can raise any of them with ``NETCOURT_ASSURANCE``, never lower.
+
+The built-in provider, the embedded default, checks an identity document's number with
+``netcourt.identity.numbers`` (format, date of birth, check character) and that no other
+account holds it. It never sees the document, so it gives ``document_checked`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
+
+from netcourt.accounts import security
+from netcourt.accounts.models import IdentityVerification
+from netcourt.core import clock, vault
+from netcourt.core.i18n import current_language
+from netcourt.core.problems import Problem
+from netcourt.identity import numbers
+from netcourt.procedure import Event, Pack, load_pack
+
+DOCUMENT_CHECK = "document_check"
+DOCUMENT_CHECK_LEVEL = "document_checked"
+PERSONAL_DOCUMENTS = ("prc-id", "passport-cn", "passport", "hk-macao-permit", "taiwan-permit")
+ASSERTION_SALT = "netcourt.identity.assertion"
+
+
+def active(user: Any) -> IdentityVerification | None:
+    """The person's strongest verification that is not revoked."""
+    pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
+    held = list(IdentityVerification.objects.filter(user=user, revoked_at__isnull=True))
+    return max(held, key=lambda v: pack.assurance_rank(v.level), default=None)
+
+
+def levels_of(user_ids: list[int]) -> dict[int, str]:
+    """Each person's strongest level, for showing on a case page (one query)."""
+    pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
+    best: dict[int, str] = {}
+    rows = IdentityVerification.objects.filter(user_id__in=user_ids, revoked_at__isnull=True)
+    for user_id, level in rows.values_list("user_id", "level"):
+        if pack.assurance_rank(level) > pack.assurance_rank(best.get(user_id)):
+            best[user_id] = level
+    return best
+
+
+def required_level(pack: Pack, event: Event) -> str | None:
+    """The level ``event`` needs: the pack's, or the deployment's when that is higher."""
+    needed = event.assurance
+    raised = settings.NETCOURT_ASSURANCE.get(event.id)
+    if raised in pack.assurance_levels and pack.assurance_rank(raised) > pack.assurance_rank(
+        needed
+    ):
+        needed = raised
+    return needed
+
+
+def require_assurance(user: Any, pack: Pack, event: Event) -> None:
+    needed = required_level(pack, event)
+    if needed is None:
+        return
+    held = active(user)
+    have = held.level if held is not None else None
+    if pack.assurance_rank(have) >= pack.assurance_rank(needed):
+        return
+    lang = current_language()
+    raise Problem(
+        "assurance_required",
+        translation.gettext(
+            "Before you can take this step the court must know who you are: it needs "
+            "“%(needed)s” (you have: %(have)s). Verify your identity under Account security → "
+            "Identity, then try again."
+        )
+        % {
+            "needed": pack.assurance_levels[needed].label.get(lang),
+            "have": pack.assurance_levels[have].label.get(lang)
+            if have is not None and have in pack.assurance_levels
+            else translation.gettext("no verified identity"),
+        },
+        status=403,
+        extra={"required": needed, "current": have, "verify_url": reverse("account_identity")},
+    )
+
+
+def verify_document(
+    user: Any, legal_name: str, kind: str, number: str, request: HttpRequest | None = None
+) -> IdentityVerification:
+    """The built-in document check: all or nothing, and the number is never stored in clear."""
+    name = " ".join(legal_name.split())
+    if not name or len(name) > 200 or not name.isprintable():
+        raise Problem(
+            "input_invalid",
+            translation.gettext("Give your full legal name as it appears on the document."),
+            field="legal_name",
+            status=422,
+        )
+    if kind not in PERSONAL_DOCUMENTS:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("Choose one of the identity documents listed."),
+            field="document_kind",
+            status=422,
+        )
+    result = numbers.validate(kind, number, today=clock.today())
+    if not result.valid:
+        lang = current_language()
+        raise Problem(
+            "identity_number_invalid",
+            " ".join(f.message.get(lang) for f in result.findings),
+            field="number",
+            status=422,
+            extra={
+                "findings": [
+                    {"code": f.code, "message": f.message.get(lang)} for f in result.findings
+                ]
+            },
+        )
+    lookup = vault.lookup(kind, result.number)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            holder = (
+                IdentityVerification.objects.select_for_update()
+                .filter(document_kind=kind, number_lookup=lookup, revoked_at__isnull=True)
+                .first()
+            )
+            if holder is not None and holder.user_id != user.pk:
+                raise _in_use()
+            IdentityVerification.objects.filter(
+                user=user, provider=DOCUMENT_CHECK, revoked_at__isnull=True
+            ).update(revoked_at=now)
+            verification = IdentityVerification.objects.create(
+                user=user,
+                level=DOCUMENT_CHECK_LEVEL,
+                provider=DOCUMENT_CHECK,
+                document_kind=kind,
+                legal_name=name,
+                number_sealed=vault.seal_text(result.number, _context(user.pk, kind, lookup)),
+                number_lookup=lookup,
+                number_masked=numbers.mask(kind, result.number),
+                assertion=signing.dumps(
+                    {
+                        "sub": user.pk,
+                        "level": DOCUMENT_CHECK_LEVEL,
+                        "provider": DOCUMENT_CHECK,
+                        "document": kind,
+                        "number_lookup": lookup,
+                        "at": now.isoformat(),
+                    },
+                    salt=ASSERTION_SALT,
+                ),
+                verified_at=now,
+            )
+            security.record(user, "account:identity:verified", request, level=DOCUMENT_CHECK_LEVEL)
+    except IntegrityError:
+        raise _in_use() from None
+    return verification
+
+
+def document_number(verification: IdentityVerification) -> str:
+    """The number in clear, for the rare screen that must show it (never logged)."""
+    context = _context(verification.user_id, verification.document_kind, verification.number_lookup)
+    return vault.open_text(verification.number_sealed, context)
+
+
+def assertion_valid(verification: IdentityVerification) -> bool:
+    try:
+        claims = signing.loads(verification.assertion, salt=ASSERTION_SALT)
+    except signing.BadSignature:
+        return False
+    return bool(
+        claims.get("sub") == verification.user_id
+        and claims.get("level") == verification.level
+        and claims.get("number_lookup") == verification.number_lookup
+    )
+
+
+def _context(user_id: int, kind: str, lookup: str) -> str:
+    """Binds a sealed number to its person and its own lookup hash: copied to another row or
+    another person, it does not open."""
+    return f"identity-number:{user_id}:{kind}:{lookup}"
+
+
+def _in_use() -> Problem:
+    return Problem(
+        "identity_in_use",
+        translation.gettext(
+            "This document is already verified for another account. Each person has one "
+            "account; if it is yours, sign in to it, or ask the court for help."
+        ),
+        field="number",
+        status=409,
+    )

@@ -1,0 +1,149 @@
+"""Streaming encryption for large blobs (evidence files, recordings), in bounded memory.
+
+An encrypted stream (format 1) is a header, then chunks::
+
+    offset  size   field
+    0       4      magic b"NCVS"
+    4       1      format version, 0x01
+    5       4      plaintext chunk size, big-endian (1 to 16 MiB; 64 KiB by default)
+    9       4      id of the KEK that wraps the data key
+    13      40     the 256-bit data key wrapped with AES key wrap (RFC 3394), as in a sealed value
+    53      7      random nonce prefix
+    60      ...    chunks: each the AES-256-GCM ciphertext of chunk-size plaintext bytes plus the
+                   16-byte tag; the last one holds fewer than chunk-size bytes (possibly none),
+                   so there is always a last chunk
+
+Chunk i is encrypted under the stream's own data key with the nonce
+``prefix || i (4 bytes, big-endian) || last`` (``last`` is 0x01 for the final chunk, 0x00 before
+it) and the associated data ``b"netcourt-vault/stream/v1\\x00" || chunk size || context``. This
+is the STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár, 2015): reordering, dropping or
+repeating chunks changes their nonces, cutting the stream at any chunk boundary leaves a final
+chunk encrypted as not final, and a chunk from another stream was made under another data key,
+so each is refused as ``tampered``.
+
+Each chunk is checked before its plaintext is written, but a stream that fails part-way has
+already written the chunks before the failure: write to a temporary place and keep the result
+only when `decrypt_stream` returns.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from netcourt.vault.envelope import (
+    KEY_BLOCK_BYTES,
+    TAG_BYTES,
+    new_data_key,
+    unwrap_data_key,
+    wrap_data_key,
+)
+from netcourt.vault.errors import VaultError
+from netcourt.vault.keys import Keyring
+
+STREAM_MAGIC = b"NCVS"
+STREAM_VERSION = 1
+DEFAULT_CHUNK_SIZE = 64 * 1024
+MAX_CHUNK_SIZE = 16 * 1024 * 1024
+NONCE_PREFIX_BYTES = 7
+MAX_CHUNKS = 1 << 32
+HEADER_BYTES = len(STREAM_MAGIC) + 1 + 4 + KEY_BLOCK_BYTES + NONCE_PREFIX_BYTES
+
+_STREAM_LABEL = b"netcourt-vault/stream/v1\x00"
+_KEY_BLOCK_AT = len(STREAM_MAGIC) + 1 + 4
+
+
+class Reader(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+class Writer(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def encrypt_stream(
+    keyring: Keyring,
+    reader: Reader,
+    writer: Writer,
+    context: bytes,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> None:
+    """Encrypt everything `reader` gives until end of file to `writer`, a chunk at a time."""
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError(f"the chunk size is 1 to {MAX_CHUNK_SIZE} bytes")
+    data_key = new_data_key()
+    prefix = secrets.token_bytes(NONCE_PREFIX_BYTES)
+    writer.write(
+        STREAM_MAGIC
+        + bytes([STREAM_VERSION])
+        + chunk_size.to_bytes(4, "big")
+        + wrap_data_key(keyring, data_key)
+        + prefix
+    )
+    aead = AESGCM(data_key)
+    associated = _associated_data(chunk_size, context)
+    index = 0
+    while True:
+        chunk = _read_up_to(reader, chunk_size)
+        last = len(chunk) < chunk_size
+        writer.write(aead.encrypt(_nonce(prefix, index, last), chunk, associated))
+        if last:
+            return
+        index += 1
+
+
+def decrypt_stream(keyring: Keyring, reader: Reader, writer: Writer, context: bytes) -> None:
+    """Decrypt a stream `encrypt_stream` wrote with the same context, a chunk at a time."""
+    header = _read_up_to(reader, HEADER_BYTES)
+    if len(header) < HEADER_BYTES or not header.startswith(STREAM_MAGIC):
+        raise VaultError("malformed", "not an encrypted stream")
+    if header[len(STREAM_MAGIC)] != STREAM_VERSION:
+        raise VaultError("malformed", f"not an encrypted stream of format {STREAM_VERSION}")
+    chunk_size = int.from_bytes(header[len(STREAM_MAGIC) + 1 : _KEY_BLOCK_AT], "big")
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise VaultError("malformed", "the stream's chunk size is out of range")
+    aead = AESGCM(unwrap_data_key(keyring, header[_KEY_BLOCK_AT : _KEY_BLOCK_AT + KEY_BLOCK_BYTES]))
+    prefix = header[_KEY_BLOCK_AT + KEY_BLOCK_BYTES :]
+    associated = _associated_data(chunk_size, context)
+    index = 0
+    while True:
+        block = _read_up_to(reader, chunk_size + TAG_BYTES)
+        last = len(block) < chunk_size + TAG_BYTES
+        try:
+            chunk = aead.decrypt(_nonce(prefix, index, last), block, associated)
+        except InvalidTag:
+            raise VaultError(
+                "tampered",
+                f"chunk {index} of the stream was changed, moved or cut off, or the stream"
+                " belongs to another context",
+            ) from None
+        writer.write(chunk)
+        if last:
+            return
+        index += 1
+
+
+def _associated_data(chunk_size: int, context: bytes) -> bytes:
+    return _STREAM_LABEL + chunk_size.to_bytes(4, "big") + context
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    if index >= MAX_CHUNKS:
+        raise VaultError("too_large", f"a stream holds at most {MAX_CHUNKS} chunks")
+    return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def _read_up_to(reader: Reader, size: int) -> bytes:
+    """`size` bytes from `reader`, fewer only at end of file (a read may return less)."""
+    parts = []
+    remaining = size
+    while remaining:
+        part = reader.read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
