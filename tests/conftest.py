@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -139,6 +140,12 @@ def accepted(submitted: Case, staff: dict[str, User]) -> Case:
 
 def api_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_token(user)}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters and used second-factor codes live in the cache: none carry over."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -151,3 +151,16 @@ def test_the_identity_page_checks_a_document_and_goes_back(hangzhou, frozen) -> 
         },
     )
     assert elsewhere["Location"] == "/accounts/identity/"
+
+
+def test_identity_checks_are_limited_per_person(db) -> None:
+    person = make_user("chen")
+    for attempt in range(5):
+        with pytest.raises(Problem) as refused:
+            identity.verify_document(person, "Chen Bo", "prc-id", f"1234{attempt}")
+        assert refused.value.code == "identity_number_invalid"
+    with pytest.raises(Problem) as limited:
+        identity.verify_document(person, "Chen Bo", "prc-id", NUMBER)
+    assert (limited.value.code, limited.value.status) == ("rate_limited", 429)
+    assert not IdentityVerification.objects.exists()
+    identity.verify_document(make_user("another"), "He Yun", "prc-id", NUMBER)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from allauth.usersessions.models import UserSession
-from django.core.cache import cache
 from django.test import Client
 
 from netcourt.accounts.mfa import add_totp, current_totp_code
@@ -17,11 +15,6 @@ from tests.conftest import make_user
 
 PASSWORD = "a long enough passphrase 42"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 def person(username: str = "zhao", lang: str = "en") -> Any:

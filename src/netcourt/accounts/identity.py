@@ -23,7 +23,7 @@ from django.utils import translation
 
 from netcourt.accounts import security
 from netcourt.accounts.models import IdentityVerification
-from netcourt.core import clock, vault
+from netcourt.core import clock, ratelimit, vault
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.identity import numbers
@@ -33,6 +33,10 @@ DOCUMENT_CHECK = "document_check"
 DOCUMENT_CHECK_LEVEL = "document_checked"
 PERSONAL_DOCUMENTS = ("prc-id", "passport-cn", "passport", "hk-macao-permit", "taiwan-permit")
 ASSERTION_SALT = "netcourt.identity.assertion"
+# Checks per person and per IP address an hour: enough for typos, too few to probe which
+# numbers are held by an account (identity_in_use says so).
+CHECKS_PER_PERSON = 5
+CHECKS_PER_ADDRESS = 20
 
 
 def active(user: Any) -> IdentityVerification | None:
@@ -95,6 +99,7 @@ def verify_document(
     user: Any, legal_name: str, kind: str, number: str, request: HttpRequest | None = None
 ) -> IdentityVerification:
     """The built-in document check: all or nothing, and the number is never stored in clear."""
+    _limit(user, request)
     name = " ".join(legal_name.split())
     if not name or len(name) > 200 or not name.isprintable():
         raise Problem(
@@ -182,6 +187,21 @@ def assertion_valid(verification: IdentityVerification) -> bool:
         and claims.get("level") == verification.level
         and claims.get("number_lookup") == verification.number_lookup
     )
+
+
+def _limit(user: Any, request: HttpRequest | None) -> None:
+    allowed = ratelimit.allow("identity-check", str(user.pk), CHECKS_PER_PERSON, 3600)
+    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    if address:
+        allowed = (
+            ratelimit.allow("identity-check-ip", address, CHECKS_PER_ADDRESS, 3600) and allowed
+        )
+    if not allowed:
+        raise Problem(
+            "rate_limited",
+            translation.gettext("Too many identity checks. Try again in an hour."),
+            status=429,
+        )
 
 
 def _context(user_id: int, kind: str, lookup: str) -> str:
