@@ -37,6 +37,8 @@ LABELS: dict[str, Promise] = {
     "account:mfa:reset": _("New recovery codes generated"),
     "account:mfa:failed": _("Wrong second-factor code"),
     "account:identity:verified": _("Identity verified"),
+    "account:representation:appointed": _("Representative appointed in a case"),
+    "account:representation:ended": _("Representation in a case ended"),
 }
 MFA_KINDS: dict[str, Promise] = {
     "totp": _("authenticator app"),

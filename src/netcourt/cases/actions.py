@@ -8,6 +8,7 @@ case projection, starts and stops deadlines and runs the pack-named effects of t
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,9 +19,10 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 
-from netcourt.accounts import identity
+from netcourt.accounts import identity, security
 from netcourt.accounts.models import User
 from netcourt.cases import documents, notify, policy
 from netcourt.cases.models import (
@@ -34,6 +36,7 @@ from netcourt.cases.models import (
     PartyKind,
     PartyRole,
     Representative,
+    RepresentativeKind,
 )
 from netcourt.core import clock
 from netcourt.core.i18n import current_language
@@ -787,6 +790,113 @@ def _notify_parties(case: Case, pack: Pack, record: CaseEvent) -> None:
     notify.step_taken(case, record)
 
 
+MAX_REPRESENTATIVES = 2  # CPL Art. 61: one or two agents ad litem per party
+LAWYER_LICENCE = re.compile(r"\d{17}")
+
+
+def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """The party itself appoints (the appointment is its approval); the person appointed must
+    already have an account, and takes the party's role at once."""
+    inputs = record.payload["inputs"]
+    party = record.on_behalf_of
+    gettext = translation.gettext
+    if party is None or party.user_id != record.actor_id:
+        raise Problem(
+            "role_not_allowed",
+            gettext("Only the party itself can appoint its representative."),
+            status=403,
+        )
+    email = str(inputs.get("representative_email", "")).strip()
+    person = (
+        User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email))
+        .filter(is_active=True)
+        .distinct()
+        .first()
+        if email
+        else None
+    )
+    if person is None:
+        raise Problem(
+            "input_invalid",
+            gettext(
+                "No netcourt account uses this e-mail. Ask your representative to create one "
+                "first, then appoint them again."
+            ),
+            field="representative_email",
+            status=422,
+        )
+    staff = CourtMembership.objects.filter(court=case.court, user=person, active=True).exists()
+    if person.pk == record.actor_id or staff or person.pk == case.judge_id:
+        raise Problem(
+            "input_invalid",
+            gettext("This person cannot represent you in this case."),
+            field="representative_email",
+            status=422,
+        )
+    active = [r for r in party.representatives.all() if r.active]
+    if any(r.user_id == person.pk for r in active):
+        raise Problem(
+            "input_invalid",
+            gettext("This person already represents you in this case."),
+            field="representative_email",
+            status=422,
+        )
+    if len(active) >= MAX_REPRESENTATIVES:
+        raise Problem(
+            "limit_reached",
+            gettext("A party may have at most two representatives. End one representation first."),
+            status=409,
+        )
+    kind = str(inputs.get("representative_kind", ""))
+    licence = str(inputs.get("licence_number", "")).strip()
+    if kind == RepresentativeKind.LAWYER and not LAWYER_LICENCE.fullmatch(licence):
+        raise Problem(
+            "input_invalid",
+            gettext("A lawyer's licence number has 17 digits."),
+            field="licence_number",
+            status=422,
+        )
+    Representative.objects.create(
+        party=party,
+        user=person,
+        kind=kind,
+        licence_number=licence if kind == RepresentativeKind.LAWYER else "",
+        firm=str(inputs.get("firm", "")).strip()[:200],
+    )
+    case.forget_people()
+    reference = case.number or str(case.pk)
+    for someone in (person, record.actor):
+        security.record(someone, "account:representation:appointed", None, case=reference)
+
+
+def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """The party ends a representation, or the representative withdraws; at once."""
+    raw = str(record.payload["inputs"].get("representative", ""))
+    rep = (
+        Representative.objects.select_related("party", "user")
+        .filter(pk=int(raw), party__case=case, active=True)
+        .first()
+        if raw.isdigit()
+        else None
+    )
+    if rep is None:
+        raise Problem("input_invalid", field="representative", status=422)
+    if record.actor_id not in (rep.party.user_id, rep.user_id):
+        raise Problem(
+            "role_not_allowed",
+            translation.gettext(
+                "Only the party or the representative can end this representation."
+            ),
+            status=403,
+        )
+    rep.active = False
+    rep.save(update_fields=["active"])
+    case.forget_people()
+    reference = case.number or str(case.pk)
+    for someone in {rep.user, rep.party.user} - {None}:
+        security.record(someone, "account:representation:ended", None, case=reference)
+
+
 EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
     "check_track": Effect(before=_check_track),
@@ -795,6 +905,8 @@ EFFECTS: dict[str, Effect] = {
     "set_judge": Effect(before=_set_judge, after=_give_notice),
     "judge_notice": Effect(after=_judge_notice),
     "notify_parties": Effect(after=_notify_parties),
+    "appoint_representative": Effect(after=_appoint_representative),
+    "revoke_representative": Effect(after=_revoke_representative),
 }
 
 

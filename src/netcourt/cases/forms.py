@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from netcourt.accounts.models import User
 from netcourt.cases.actions import eligible_judges
-from netcourt.cases.models import Case, PartyKind, PartyRole
+from netcourt.cases.models import Case, PartyKind, PartyRole, RepresentativeKind
 from netcourt.core.forms import Form
 from netcourt.core.i18n import current_language
 from netcourt.courts.models import Court
@@ -184,6 +184,14 @@ def event_form(
         if item.name == "judge":
             judges = User.objects.filter(pk__in=eligible_judges(case)).order_by("pk")
             field = forms.ChoiceField(label=label, choices=[(str(j.pk), str(j)) for j in judges])
+        elif item.name == "representative":
+            reps = [r for p in case.people() for r in p.representatives.all() if r.active]
+            field = forms.ChoiceField(
+                label=label,
+                choices=[(str(r.pk), f"{r.user} — {r.party.name}") for r in reps],
+            )
+        elif item.name == "representative_kind":
+            field = forms.ChoiceField(label=label, choices=RepresentativeKind.choices)
         elif item.type == "longtext":
             field = forms.CharField(
                 label=label, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000

@@ -82,7 +82,8 @@ def role_labels(pack: Pack, roles: list[str]) -> list[str]:
 
 def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
     inputs = event.payload.get("inputs", {})
-    shown = {k: v for k, v in inputs.items() if k not in ("judge", "draw", "changed")}
+    hidden = ("judge", "draw", "changed", "representative_email", "representative")
+    shown = {k: v for k, v in inputs.items() if k not in hidden}
     details = {
         k: _value(pack, v)
         for k, v in event.payload.items()

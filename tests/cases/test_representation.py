@@ -1,0 +1,154 @@
+"""A party appoints a lawyer or another agent in the app; the representative acts for the
+party at once, every event names both, and an ended representation ends access at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from netcourt.accounts.models import SecurityEvent
+from netcourt.cases import actions, policy
+from netcourt.cases.models import Case, CaseEvent, Representative
+from netcourt.core.problems import NotFound, Problem
+from tests.conftest import make_user, verified
+
+LICENCE = "13301201910123456"
+
+
+def appoint(case: Case, by, email: str, kind: str = "lawyer", licence: str = LICENCE):
+    case.refresh_from_db()
+    return actions.fire(
+        by,
+        case.id,
+        "appoint_representative",
+        case.version,
+        {
+            "representative_email": email,
+            "representative_kind": kind,
+            "licence_number": licence,
+            "firm": "West Lake Law Firm",
+        },
+    )
+
+
+def test_a_party_appoints_a_lawyer_who_then_acts_for_it(accepted: Case, alice) -> None:
+    lawyer = verified(make_user("lawyer-zhao"))
+    record = appoint(accepted, alice, lawyer.email.upper())
+    assert (record.actor_id, record.on_behalf_of.user_id) == (alice.pk, alice.pk)
+    accepted.refresh_from_db()
+    assert policy.case_roles(lawyer, accepted) == {"plaintiff"}
+    assert policy.get_case(lawyer, accepted.id) == accepted
+    rep = Representative.objects.get(user=lawyer)
+    assert (rep.kind, rep.licence_number, rep.firm) == ("lawyer", LICENCE, "West Lake Law Firm")
+    step = actions.fire(lawyer, accepted.id, "withdraw", accepted.version, {"reasons": "Settled"})
+    assert step.actor_id == lawyer.pk and step.on_behalf_of.user_id == alice.pk
+    for person in (lawyer, alice):
+        assert SecurityEvent.objects.filter(
+            user=person, tag="account:representation:appointed"
+        ).exists()
+
+
+@pytest.mark.parametrize(
+    ("email", "kind", "licence", "field"),
+    [
+        ("nobody@example.org", "agent", "", "representative_email"),
+        ("lawyer-qian@example.test", "lawyer", "12345", "licence_number"),
+        ("clerk-hangzhou@example.test", "agent", "", "representative_email"),
+        ("alice@example.test", "agent", "", "representative_email"),
+    ],
+)
+def test_an_appointment_that_cannot_stand_is_refused_and_writes_nothing(
+    accepted: Case, alice, email, kind, licence, field
+) -> None:
+    make_user("lawyer-qian")
+    events = CaseEvent.objects.filter(case=accepted).count()
+    with pytest.raises(Problem) as refused:
+        appoint(accepted, alice, email, kind, licence)
+    assert refused.value.field == field
+    assert CaseEvent.objects.filter(case=accepted).count() == events
+    assert not Representative.objects.filter(party__case=accepted).exists()
+
+
+def test_at_most_two_representatives(accepted: Case, alice) -> None:
+    for name in ("a1", "a2"):
+        appoint(accepted, alice, make_user(name).email, "agent", "")
+    with pytest.raises(Problem) as refused:
+        appoint(accepted, alice, make_user("a3").email, "agent", "")
+    assert refused.value.code == "limit_reached"
+
+
+def test_only_the_party_itself_appoints(accepted: Case, alice) -> None:
+    lawyer = verified(make_user("lawyer-sun"))
+    appoint(accepted, alice, lawyer.email)
+    with pytest.raises(Problem) as refused:
+        appoint(accepted, lawyer, make_user("friend").email, "agent", "")
+    assert refused.value.code == "role_not_allowed"
+
+
+def test_ending_a_representation_ends_access_at_once(accepted: Case, alice) -> None:
+    lawyer = verified(make_user("lawyer-li"))
+    appoint(accepted, alice, lawyer.email)
+    rep = Representative.objects.get(user=lawyer)
+    accepted.refresh_from_db()
+    actions.fire(
+        alice,
+        accepted.id,
+        "revoke_representative",
+        accepted.version,
+        {"representative": str(rep.pk)},
+    )
+    with pytest.raises(NotFound):
+        policy.get_case(lawyer, accepted.id)
+    assert not policy.visible_cases(lawyer).exists()
+    assert SecurityEvent.objects.filter(user=lawyer, tag="account:representation:ended").exists()
+
+
+def test_a_representative_may_withdraw_but_not_dismiss_a_colleague(accepted: Case, alice) -> None:
+    first, second = verified(make_user("rep-one")), verified(make_user("rep-two"))
+    appoint(accepted, alice, first.email, "agent", "")
+    appoint(accepted, alice, second.email, "agent", "")
+    other = Representative.objects.get(user=second)
+    accepted.refresh_from_db()
+    with pytest.raises(Problem) as refused:
+        actions.fire(
+            first,
+            accepted.id,
+            "revoke_representative",
+            accepted.version,
+            {"representative": str(other.pk)},
+        )
+    assert refused.value.code == "role_not_allowed"
+    own = Representative.objects.get(user=first)
+    actions.fire(
+        first,
+        accepted.id,
+        "revoke_representative",
+        accepted.version,
+        {"representative": str(own.pk)},
+    )
+    own.refresh_from_db()
+    assert not own.active
+
+
+def test_the_case_page_offers_the_appointment_with_translated_choices(
+    accepted: Case, alice
+) -> None:
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/cases/{accepted.id}/").content.decode()
+    assert "委托诉讼代理人" in page and "律师" in page
+    lawyer = verified(make_user("lawyer-web"))
+    done = client.post(
+        f"/cases/{accepted.id}/steps/",
+        {
+            "event": "appoint_representative",
+            "version": accepted.version,
+            "appoint_representative-representative_email": lawyer.email,
+            "appoint_representative-representative_kind": "lawyer",
+            "appoint_representative-licence_number": LICENCE,
+        },
+        follow=True,
+    )
+    page = done.content.decode()
+    assert "Lawyer-Web" in page
+    assert lawyer.email not in page
