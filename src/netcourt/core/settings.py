@@ -157,8 +157,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_USER_DISPLAY = str
 ACCOUNT_FORMS = {"signup": "netcourt.accounts.forms.SignupForm"}
-# Second factors (netcourt.accounts.mfa): TOTP and recovery codes; passkeys come with identity.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors (netcourt.accounts.mfa): authenticator apps (TOTP), security keys and
+# passkeys (WebAuthn; a passkey also signs in on its own), and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "netcourt"
 # Staff accounts are made in the back office, where no one verifies their e-mail address;
 # allauth would otherwise refuse them a second factor, and they could never act.
