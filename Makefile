@@ -7,8 +7,10 @@ NETCOURT := $(BIN)/netcourt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := netcourt.core.settings
+# The OpenID provider the eID tests run against (Node.js; see tests/eid_provider/).
+EID_PROVIDER := tests/eid_provider
 
-.PHONY: run install install-test messages check test test-fast e2e bench clean
+.PHONY: run install install-test system-test-packages messages check test test-fast e2e bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +35,22 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(NETCOURT) serve --host $(HOST) --port $(PORT)
 
-install-test: $(VENV)/.installed-test messages
+# Debian packages the tests need (as root): Chromium for the browser tests, Node.js for the
+# eID provider the identity tests run against.
+system-test-packages:
 	@if [ "$$(id -u)" = "0" ] && ! [ -x /usr/bin/chromium ]; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
+	@if [ "$$(id -u)" = "0" ] && ! command -v npm >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; \
+	fi
+
+# npm ci again only when node_modules is missing or the lock file changed.
+$(EID_PROVIDER)/node_modules/.installed: $(EID_PROVIDER)/package-lock.json | system-test-packages
+	npm ci --prefix $(EID_PROVIDER) --no-audit --no-fund
+	touch $@
+
+install-test: $(VENV)/.installed-test messages system-test-packages $(EID_PROVIDER)/node_modules/.installed
 
 check: install-test
 	$(BIN)/ruff check src tests bench

@@ -79,6 +79,11 @@ def staff(courts: dict[str, Court]) -> dict[str, User]:
     return people
 
 
+def confirmed() -> actions.StepUp:
+    """A second factor used just now, as a sensitive step needs."""
+    return actions.StepUp(method="totp", at=clock.now())
+
+
 def verified(user: User) -> User:
     """``user`` with a checked identity document (``document_checked``)."""
     identity.verify_document(user, str(user), "prc-id", fictitious_id_number(user.pk))

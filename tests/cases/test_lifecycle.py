@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent, JudgeDraw
 from netcourt.core.problems import Problem
-from tests.conftest import complete_filing
+from tests.conftest import complete_filing, confirmed
 
 
 def test_submit_checks_the_filing_writes_the_statement_and_starts_the_decision_clock(
@@ -167,7 +167,9 @@ def test_bad_amounts_write_nothing(alice, hangzhou, frozen) -> None:
 
 
 def test_withdrawal_by_the_plaintiff(accepted: Case) -> None:
-    actions.fire(accepted.created_by, accepted.id, "withdraw", accepted.version, {})
+    actions.fire(
+        accepted.created_by, accepted.id, "withdraw", accepted.version, {}, step_up=confirmed()
+    )
     accepted.refresh_from_db()
     assert accepted.state == "withdrawn"
 
@@ -252,3 +254,15 @@ def test_a_time_limit_ending_in_an_unpublished_year_is_marked_provisional(
     decision = CaseDeadline.objects.get(case=case, time_limit="filing_decision")
     assert decision.due.year == 2027
     assert decision.provisional
+
+
+def test_a_sensitive_step_needs_a_recent_second_factor(accepted: Case, frozen) -> None:
+    plaintiff = accepted.created_by
+    for step_up in (None, actions.StepUp(method="totp", at=frozen.now() - timedelta(minutes=16))):
+        with pytest.raises(Problem) as refused:
+            actions.fire(plaintiff, accepted.id, "withdraw", accepted.version, {}, step_up=step_up)
+        assert (refused.value.code, refused.value.status) == ("step_up_required", 403)
+        assert refused.value.extra == {"within_minutes": 15}
+    recent = actions.StepUp(method="webauthn", at=frozen.now() - timedelta(minutes=14))
+    record = actions.fire(plaintiff, accepted.id, "withdraw", accepted.version, {}, step_up=recent)
+    assert record.payload["step_up"] == {"method": "webauthn", "at": recent.at.isoformat()}

@@ -3,16 +3,21 @@ party at once, every event names both, and an ended representation ends access a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
+from netcourt.accounts.mfa import add_totp, current_totp_code
 from netcourt.accounts.models import SecurityEvent
 from netcourt.cases import actions, policy
 from netcourt.cases.models import Case, CaseEvent, Representative
 from netcourt.core.problems import NotFound, Problem
-from tests.conftest import make_user, verified
+from tests.conftest import confirmed, make_user, verified
 
 LICENCE = "13301201910123456"
+PASSWORD = "a long enough passphrase 42"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def appoint(case: Case, by, email: str, kind: str = "lawyer", licence: str = LICENCE):
@@ -28,6 +33,7 @@ def appoint(case: Case, by, email: str, kind: str = "lawyer", licence: str = LIC
             "licence_number": licence,
             "firm": "West Lake Law Firm",
         },
+        step_up=confirmed(),
     )
 
 
@@ -40,7 +46,14 @@ def test_a_party_appoints_a_lawyer_who_then_acts_for_it(accepted: Case, alice) -
     assert policy.get_case(lawyer, accepted.id) == accepted
     rep = Representative.objects.get(user=lawyer)
     assert (rep.kind, rep.licence_number, rep.firm) == ("lawyer", LICENCE, "West Lake Law Firm")
-    step = actions.fire(lawyer, accepted.id, "withdraw", accepted.version, {"reasons": "Settled"})
+    step = actions.fire(
+        lawyer,
+        accepted.id,
+        "withdraw",
+        accepted.version,
+        {"reasons": "Settled"},
+        step_up=confirmed(),
+    )
     assert step.actor_id == lawyer.pk and step.on_behalf_of.user_id == alice.pk
     for person in (lawyer, alice):
         assert SecurityEvent.objects.filter(
@@ -130,25 +143,35 @@ def test_a_representative_may_withdraw_but_not_dismiss_a_colleague(accepted: Cas
     assert not own.active
 
 
-def test_the_case_page_offers_the_appointment_with_translated_choices(
-    accepted: Case, alice
+def test_the_case_page_appoints_after_the_second_factor_is_confirmed(
+    accepted: Case, alice, frozen
 ) -> None:
+    frozen.advance(datetime.now(UTC) - frozen.now())  # allauth stamps factor use in real time
+    alice.set_password(PASSWORD)
+    alice.save()
     client = Client()
-    client.force_login(alice)
+    client.post("/accounts/login/", {"login": alice.email, "password": PASSWORD})
     page = client.get(f"/cases/{accepted.id}/").content.decode()
     assert "委托诉讼代理人" in page and "律师" in page
     lawyer = verified(make_user("lawyer-web"))
-    done = client.post(
-        f"/cases/{accepted.id}/steps/",
-        {
-            "event": "appoint_representative",
-            "version": accepted.version,
-            "appoint_representative-representative_email": lawyer.email,
-            "appoint_representative-representative_kind": "lawyer",
-            "appoint_representative-licence_number": LICENCE,
-        },
-        follow=True,
-    )
+    appointment = {
+        "event": "appoint_representative",
+        "version": accepted.version,
+        "appoint_representative-representative_email": lawyer.email,
+        "appoint_representative-representative_kind": "lawyer",
+        "appoint_representative-licence_number": LICENCE,
+    }
+    # No second factor yet: sent to set one up, with the reason.
+    first = client.post(f"/cases/{accepted.id}/steps/", appointment)
+    assert first["Location"] == f"/accounts/2fa/?next=%2Fcases%2F{accepted.id}%2F"
+    add_totp(alice, SECRET)
+    # A factor, but not used in this session: sent to confirm it, then back.
+    second = client.post(f"/cases/{accepted.id}/steps/", appointment)
+    assert second["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+    client.post("/accounts/2fa/reauthenticate/", {"code": current_totp_code(SECRET)})
+    done = client.post(f"/cases/{accepted.id}/steps/", appointment, follow=True)
     page = done.content.decode()
     assert "Lawyer-Web" in page
     assert lawyer.email not in page
+    record = CaseEvent.objects.get(case=accepted, event="appoint_representative")
+    assert record.payload["step_up"]["method"] == "totp"

@@ -52,6 +52,7 @@ _SCRUBBED_ENV = (
     "NETCOURT_SECRET_KEY",
     "NETCOURT_VAULT_KEYS",
     "NETCOURT_ASSURANCE",
+    "NETCOURT_EID",
 )
 
 
@@ -95,8 +96,9 @@ class Server:
     """One running ``netcourt serve`` with its own data directory and database."""
 
     data_dir: Path
-    port: int = 0
+    port: int = 0  # 0: a free port is chosen at start
     process: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     log_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -117,6 +119,7 @@ class Server:
             NETCOURT_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def run(self, *args: str, timeout: float = 120) -> str:
@@ -138,7 +141,7 @@ class Server:
         return done.stdout
 
     def start(self, timeout: float = 60) -> None:
-        self.port = _free_port()
+        self.port = self.port or _free_port()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
                 [*_netcourt_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -185,10 +188,13 @@ class Server:
             return ""
 
 
-def launch(data_dir: Path, *, demo: bool = True) -> Server:
+def launch(
+    data_dir: Path, *, demo: bool = True, port: int = 0, env: dict[str, str] | None = None
+) -> Server:
     """``netcourt migrate``, ``netcourt demo`` (unless ``demo=False``) and ``netcourt serve``
-    in ``data_dir``; the caller stops the server."""
-    instance = Server(data_dir)
+    in ``data_dir``, on ``port`` (0: a free one) with ``env`` added to its environment; the
+    caller stops the server."""
+    instance = Server(data_dir, port=port, extra_env=env or {})
     instance.run("migrate")
     if demo:
         instance.run("demo")

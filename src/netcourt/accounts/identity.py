@@ -8,15 +8,20 @@ in ``cn_internet_court``). Each pack event may name the level a person needs to 
 The built-in provider, the embedded default, checks an identity document's number with
 ``netcourt.identity.numbers`` (format, date of birth, check character) and that no other
 account holds it. It never sees the document, so it gives ``document_checked`` only.
+
+The OpenID Connect eID provider (``netcourt.accounts.oidc``) gives the level its deployment
+configures (``eid_verified`` by default); ``verify_eid`` stores what it confirmed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
@@ -32,6 +37,8 @@ from netcourt.procedure import Event, Pack, load_pack
 DOCUMENT_CHECK = "document_check"
 DOCUMENT_CHECK_LEVEL = "document_checked"
 PERSONAL_DOCUMENTS = ("prc-id", "passport-cn", "passport", "hk-macao-permit", "taiwan-permit")
+# An eID subject held as the identifier when the provider gives no document number.
+EID_SUBJECT = "oidc-sub"
 ASSERTION_SALT = "netcourt.identity.assertion"
 # Checks per person and per IP address an hour: enough for typos, too few to probe which
 # numbers are held by an account (identity_in_use says so).
@@ -100,8 +107,8 @@ def verify_document(
 ) -> IdentityVerification:
     """The built-in document check: all or nothing, and the number is never stored in clear."""
     _limit(user, request)
-    name = " ".join(legal_name.split())
-    if not name or len(name) > 200 or not name.isprintable():
+    name = clean_name(legal_name)
+    if name is None:
         raise Problem(
             "input_invalid",
             translation.gettext("Give your full legal name as it appears on the document."),
@@ -130,6 +137,107 @@ def verify_document(
             },
         )
     lookup = vault.lookup(kind, result.number)
+    return _store(
+        user,
+        request,
+        level=DOCUMENT_CHECK_LEVEL,
+        provider=DOCUMENT_CHECK,
+        name=name,
+        kind=kind,
+        identifier=result.number,
+        lookup=lookup,
+        masked=numbers.mask(kind, result.number),
+        in_use=_in_use,
+    )
+
+
+def verify_eid(
+    user: Any,
+    *,
+    provider: str,
+    level: str,
+    issuer: str,
+    subject: str,
+    legal_name: str,
+    kind: str | None = None,
+    number: str | None = None,
+    request: HttpRequest | None = None,
+) -> IdentityVerification:
+    """Store what an eID provider confirmed, all or nothing. With a document number the
+    verification holds that document (one document, one account, as for the document check);
+    without one it holds the eID subject itself (``oidc-sub``: one subject, one account)."""
+    name = clean_name(legal_name)
+    if name is None:
+        raise Problem(
+            "eid_invalid",
+            translation.gettext(
+                "The identity provider did not give your full legal name, so your identity "
+                "could not be verified. Nothing was changed; ask the court for help."
+            ),
+            status=502,
+            extra={"reason": "legal_name"},
+        )
+    subject_lookup = vault.lookup(EID_SUBJECT, f"{issuer} {subject}")
+    if number is None or kind is None:
+        kind, identifier, lookup = EID_SUBJECT, subject, subject_lookup
+        masked = _mask_identifier(subject)
+        in_use = _eid_in_use
+    else:
+        result = numbers.validate(kind, number, today=clock.today())
+        if not result.valid:
+            raise Problem(
+                "eid_invalid",
+                translation.gettext(
+                    "The identity provider gave a document number that is not valid, so your "
+                    "identity could not be verified. Nothing was changed; ask the court for help."
+                ),
+                status=502,
+                extra={"reason": "document_number"},
+            )
+        identifier, lookup = result.number, vault.lookup(kind, result.number)
+        masked = numbers.mask(kind, result.number)
+        in_use = _in_use
+    return _store(
+        user,
+        request,
+        level=level,
+        provider=provider,
+        name=name,
+        kind=kind,
+        identifier=identifier,
+        lookup=lookup,
+        masked=masked,
+        in_use=in_use,
+        claims={"issuer": issuer, "subject_lookup": subject_lookup},
+    )
+
+
+def clean_name(legal_name: str) -> str | None:
+    """The name with its spaces normalised, or None when it cannot be a person's legal name."""
+    name = " ".join(legal_name.split())
+    if not name or len(name) > 200 or not name.isprintable():
+        return None
+    return name
+
+
+def _store(
+    user: Any,
+    request: HttpRequest | None,
+    *,
+    level: str,
+    provider: str,
+    name: str,
+    kind: str,
+    identifier: str,
+    lookup: str,
+    masked: str,
+    in_use: Callable[[], Problem],
+    claims: dict[str, str] | None = None,
+) -> IdentityVerification:
+    """One verification: refused when another account holds the same identifier; replaces the
+    person's earlier one from the same provider and any of theirs that holds the same
+    identifier at the same or a lower level (one at a higher level stays, and is returned).
+    The identifier is kept only sealed, hashed and masked."""
     now = clock.now()
     try:
         with transaction.atomic():
@@ -139,35 +247,38 @@ def verify_document(
                 .first()
             )
             if holder is not None and holder.user_id != user.pk:
-                raise _in_use()
-            IdentityVerification.objects.filter(
-                user=user, provider=DOCUMENT_CHECK, revoked_at__isnull=True
+                raise in_use()
+            if holder is not None and _rank(holder.level) > _rank(level):
+                return holder  # already verified with this identifier, at a higher level
+            IdentityVerification.objects.filter(user=user, revoked_at__isnull=True).filter(
+                Q(provider=provider) | Q(document_kind=kind, number_lookup=lookup)
             ).update(revoked_at=now)
             verification = IdentityVerification.objects.create(
                 user=user,
-                level=DOCUMENT_CHECK_LEVEL,
-                provider=DOCUMENT_CHECK,
+                level=level,
+                provider=provider,
                 document_kind=kind,
                 legal_name=name,
-                number_sealed=vault.seal_text(result.number, _context(user.pk, kind, lookup)),
+                number_sealed=vault.seal_text(identifier, _context(user.pk, kind, lookup)),
                 number_lookup=lookup,
-                number_masked=numbers.mask(kind, result.number),
+                number_masked=masked,
                 assertion=signing.dumps(
                     {
                         "sub": user.pk,
-                        "level": DOCUMENT_CHECK_LEVEL,
-                        "provider": DOCUMENT_CHECK,
+                        "level": level,
+                        "provider": provider,
                         "document": kind,
                         "number_lookup": lookup,
+                        **(claims or {}),
                         "at": now.isoformat(),
                     },
                     salt=ASSERTION_SALT,
                 ),
                 verified_at=now,
             )
-            security.record(user, "account:identity:verified", request, level=DOCUMENT_CHECK_LEVEL)
+            security.record(user, "account:identity:verified", request, level=level)
     except IntegrityError:
-        raise _in_use() from None
+        raise in_use() from None
     return verification
 
 
@@ -220,3 +331,27 @@ def _in_use() -> Problem:
         field="number",
         status=409,
     )
+
+
+def _rank(level: str) -> int:
+    return load_pack(settings.NETCOURT_DEFAULT_PACK).assurance_rank(level)
+
+
+def _eid_in_use() -> Problem:
+    return Problem(
+        "identity_in_use",
+        translation.gettext(
+            "This electronic identity is already verified for another account. Each person "
+            "has one account; if it is yours, sign in to it, or ask the court for help."
+        ),
+        status=409,
+    )
+
+
+def _mask_identifier(value: str) -> str:
+    """An identifier with its middle hidden, as ``numbers.mask`` does, in at most 40
+    characters: at most 4 characters kept at each end and never more than half of it."""
+    shown = min(8, len(value) // 2)
+    head = shown // 2
+    tail = shown - head
+    return value[:head] + "*" * min(len(value) - shown, 32) + value[len(value) - tail :]

@@ -26,6 +26,13 @@ FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
 
 
+def has_second_factor(user: Any) -> bool:
+    return bool(
+        user.is_authenticated
+        and Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES).exists()
+    )
+
+
 def lacks_second_factor(user: Any) -> bool:
     """True for court staff who have no second factor yet (one query)."""
     if user is None or not user.is_authenticated:

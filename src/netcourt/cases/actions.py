@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -449,13 +449,16 @@ def fire(
     event_id: str,
     version: int | None,
     inputs: Mapping[str, object] | None = None,
+    *,
+    step_up: StepUp | None = None,
 ) -> CaseEvent:
-    """Take one procedural step on a case, as ``user``, in one transaction."""
+    """Take one procedural step on a case, as ``user``, in one transaction. ``step_up`` is
+    the second factor the person used most recently, for steps the pack marks sensitive."""
     with transaction.atomic():
         case = _locked(case_id)
         roles = _roles_or_404(user, case)
         _check_version(case, version)
-        event = _fire_locked(case, user, event_id, inputs or {}, roles=roles)
+        event = _fire_locked(case, user, event_id, inputs or {}, roles=roles, step_up=step_up)
         case.save()
     return event
 
@@ -488,6 +491,7 @@ def _fire_locked(
     extra: Mapping[str, Any] | None = None,
     *,
     roles: set[str] | None = None,
+    step_up: StepUp | None = None,
 ) -> CaseEvent:
     """Fire ``event_id``; ``roles``, when the caller has them, saves reading them again."""
     pack = case.court.pack
@@ -515,6 +519,8 @@ def _fire_locked(
         raise _transition_problem(error) from None
     if user is not None:
         identity.require_assurance(user, pack, event)
+        if event.step_up:
+            extra = {**(extra or {}), "step_up": _fresh_second_factor(pack, step_up)}
     payload: dict[str, Any] = {"inputs": _jsonable(dict(step.inputs)), **(extra or {})}
     for effect in event.effects:
         before = EFFECTS[effect].before
@@ -537,10 +543,16 @@ def _fire_locked(
         case.track = step.track
     case.version += 1
     today = clock.today()
-    for limit in step.stops:
-        case.deadlines.filter(time_limit=limit, stopped_by__isnull=True).update(stopped_by=record)
-    for limit in step.starts:
-        _start_deadline(case, pack, limit, record, step.anchors.get(limit, today))
+    if step.stops:
+        case.deadlines.filter(time_limit__in=step.stops, stopped_by__isnull=True).update(
+            stopped_by=record
+        )
+    CaseDeadline.objects.bulk_create(
+        [
+            _new_deadline(case, pack, limit, record, step.anchors.get(limit, today))
+            for limit in step.starts
+        ]
+    )
     for effect in event.effects:
         after = EFFECTS[effect].after
         if after is not None:
@@ -548,7 +560,34 @@ def _fire_locked(
     return record
 
 
-def _start_deadline(
+@dataclass(frozen=True)
+class StepUp:
+    """The second factor a person used most recently in their session: how, and when."""
+
+    method: str
+    at: datetime
+
+
+def _fresh_second_factor(pack: Pack, step_up: StepUp | None) -> dict[str, str]:
+    """The step-up check for a sensitive step, as recorded in its event; refused when the
+    person's last second factor is older than the pack allows (or there is none)."""
+    minutes = pack.step_up_minutes or 0
+    if step_up is None or clock.now() - step_up.at > timedelta(minutes=minutes):
+        raise Problem(
+            "step_up_required",
+            translation.gettext(
+                "This step needs you to confirm it is you with your second factor (an "
+                "authenticator app, a security key or a passkey) within the last %(minutes)s "
+                "minutes."
+            )
+            % {"minutes": minutes},
+            status=403,
+            extra={"within_minutes": minutes},
+        )
+    return {"method": step_up.method, "at": step_up.at.astimezone(UTC).isoformat()}
+
+
+def _new_deadline(
     case: Case, pack: Pack, limit: str, record: CaseEvent, start: date
 ) -> CaseDeadline:
     deadline = compute_deadline(pack, limit, start)
@@ -566,7 +605,7 @@ def _start_deadline(
             field=time_limit.starts_from,
             status=422,
         )
-    return CaseDeadline.objects.create(
+    return CaseDeadline(
         case=case,
         time_limit=limit,
         label=deadline.label.model_dump(),

@@ -30,8 +30,12 @@ TITLES: dict[str, Promise] = {
     "rate_limited": _("Too many requests."),
     "second_factor_required": _("Set up a second factor first."),
     "assurance_required": _("The court must verify who you are first."),
+    "step_up_required": _("Confirm it is you with your second factor first."),
     "identity_number_invalid": _("The document number is not valid."),
     "identity_in_use": _("This identity document is already in use."),
+    "eid_unavailable": _("The identity provider cannot be reached."),
+    "eid_refused": _("The identity provider did not confirm who you are."),
+    "eid_invalid": _("The identity provider's answer was not accepted."),
 }
 
 

@@ -8,6 +8,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -205,6 +206,9 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("NETCOURT_HTTPS", "0
 NETCOURT_DEFAULT_PACK = os.environ.get("NETCOURT_PACK", "cn_internet_court")
 # Raise the identity assurance a pack event needs, e.g. {"submit": "eid_verified"} (never lower).
 NETCOURT_ASSURANCE: dict[str, str] = json.loads(os.environ.get("NETCOURT_ASSURANCE", "{}"))
+# The OpenID Connect eID provider for identity verification (netcourt.accounts.oidc): a JSON
+# object (issuer, client_id, client_secret, claims, ...); unset, there is none.
+NETCOURT_EID: dict[str, Any] | None = json.loads(os.environ.get("NETCOURT_EID") or "null")
 
 LOGGING = {
     "version": 1,

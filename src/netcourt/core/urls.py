@@ -10,6 +10,14 @@ urlpatterns = [
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("accounts/security/", account_views.security_history, name="account_security"),
     path("accounts/identity/", account_views.identity_page, name="account_identity"),
+    path(
+        "accounts/identity/eid/start/", account_views.eid_start, name="account_identity_eid_start"
+    ),
+    path(
+        "accounts/identity/eid/callback/",
+        account_views.eid_callback,
+        name="account_identity_eid_callback",
+    ),
     path("accounts/", include("allauth.urls")),
     path("cases/", include("netcourt.cases.urls")),
     path("courts/", include("netcourt.courts.urls")),

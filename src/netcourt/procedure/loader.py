@@ -296,6 +296,12 @@ def _check_event(
         errors.add(file, f"{at}.roles", "must list at least one role")
     for j, role in enumerate(event.roles):
         errors.ref(file, f"{at}.roles[{j}]", "role", role, roles)
+    if event.step_up and f.pack.step_up_minutes is None:
+        errors.add(
+            file,
+            f"{at}.step_up",
+            "the pack must set step_up_minutes (how recent the second factor must be)",
+        )
     if event.assurance is not None:
         levels = {level.id for level in f.pack.assurance_levels}
         errors.ref(file, f"{at}.assurance", "assurance level", event.assurance, levels)
@@ -691,6 +697,7 @@ def _build(f: _Files, texts: Mapping[str, tuple[str, str]]) -> Pack:
         case_type_codes=MappingProxyType({str(k): v for k, v in f.pack.case_type_codes.items()}),
         templates=_by_id(templates),
         assurance_levels=_by_id(f.pack.assurance_levels),
+        step_up_minutes=f.pack.step_up_minutes,
     )
 
 

@@ -86,6 +86,7 @@ class Pack:
     case_type_codes: Mapping[str, str]
     templates: Mapping[str, Template]
     assurance_levels: Mapping[str, AssuranceLevel]
+    step_up_minutes: int | None
 
     def event(self, event_id: str) -> Event:
         return self.events[event_id]

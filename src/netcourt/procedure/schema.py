@@ -145,6 +145,7 @@ class Event(Model):
     effects: tuple[Id, ...] = ()
     on_expiry: Id | None = None
     assurance: Id | None = None
+    step_up: StrictBool = False
     basis: Basis | None = None
 
     def input(self, name: str) -> Input:
@@ -363,6 +364,7 @@ class PackFile(Model):
     tracks: tuple[Track, ...]
     templates: tuple[TemplateFile, ...]
     assurance_levels: tuple[AssuranceLevel, ...] = ()
+    step_up_minutes: PositiveInt | None = None
 
 
 class StatesFile(Model):
