@@ -284,3 +284,85 @@ def test_vault_rotate_refuses_keys_kept_in_the_environment(vault_dir: Path, monk
     for secret in key_material(outside):
         assert secret not in printed
     assert not (vault_dir / "vault-keys.json").exists()
+
+
+FEES = ["fees", "quote", "--pack", "cn_internet_court"]
+
+
+def test_fees_quote_json_gives_the_total_and_every_line(capsys) -> None:
+    args = [*FEES, "--kind", "property", "--amount", "123456.78", "--track", "simplified"]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["total"], data["currency"]) == ("1384.57", "CNY")
+    assert [(line["code"], line["amount"]) for line in data["lines"]] == [
+        ("flat", "50.00"),
+        ("band", "2250.00"),
+        ("band", "469.1356"),
+        ("rounding", "0.0044"),
+        ("reduction", "-1384.57"),
+    ]
+    assert (
+        data["lines"][-1]["basis"]["article"]
+        == "Measures on the Payment of Litigation Costs Art. 16"
+    )
+    assert set(data["lines"][0]) == {"code", "label", "amount", "basis"}
+
+
+def test_fees_quote_prints_lines_and_total_in_chinese(capsys) -> None:
+    args = [*FEES, "--kind", "divorce", "--court", "hangzhou", "--lang", "zh-hans"]
+    assert main([*args, "--reduction", "mediation_or_withdrawal", "--counterclaim"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["300.00", "离婚案件：杭州互联网法院每件300（幅度50至300）"]
+    assert "《诉讼费用交纳办法》第十三条" in out[1]
+    assert out[-1] == "合计：¥150.00"
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--kind", "property", "--amount", "-5"], "amount_invalid", "must not be negative"),
+        (["--kind", "property", "--amount", "lots"], "amount_invalid", "written in digits"),
+        (["--kind", "property", "--amount", "1e20"], "amount_too_large", "is too large"),
+        (["--kind", "property"], "amount_required", "give the amount"),
+        (["--kind", "tax", "--amount", "5"], "unknown_fee_class", "no kind of case 'tax'"),
+        (["--kind", "other_non_property"], "court_required", "say which court"),
+        (
+            ["--kind", "property", "--amount", "5", "--reduction", "simplified_procedure"],
+            "reduction_not_allowed",
+            "follows from the case's track",
+        ),
+    ],
+)
+def test_fees_quote_exits_1_with_the_exact_fault(args, code, message, capsys) -> None:
+    assert main([*FEES, *args]) == 1
+    assert capsys.readouterr().err.startswith(f"{code}: ")
+    assert main([*FEES, *args, "--json"]) == 1
+    fault = json.loads(capsys.readouterr().out)
+    assert fault["code"] == code
+    assert message in fault["message"]
+
+
+def test_fees_quote_names_an_unknown_pack(capsys) -> None:
+    assert main(["fees", "quote", "--pack", "nowhere", "--kind", "property"]) == 1
+    assert "nowhere: no such pack" in capsys.readouterr().err
+
+
+def test_fees_quote_needs_no_django_and_no_database(tmp_path: Path) -> None:
+    script = (
+        "import sys; from netcourt.cli import main;"
+        " code = main(['fees', 'quote', '--pack', 'cn_internet_court', '--kind', 'property',"
+        " '--amount', '5000']);"
+        " print(code, 'django' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"NETCOURT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Total: CN¥50.00" in done.stdout
+    assert done.stdout.splitlines()[-1] == "0 False"
+    assert list(tmp_path.iterdir()) == []

@@ -125,6 +125,42 @@ def cmd_pack_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fees_quote(args: argparse.Namespace) -> int:
+    from netcourt.core.money import format_money
+    from netcourt.procedure import FeeError, PackError, Text, load_pack, quote, quote_to_dict
+
+    try:
+        result = quote(
+            load_pack(args.pack),
+            kind=args.kind,
+            court=args.court,
+            amount=args.amount,
+            track=args.track,
+            reductions=args.reductions,
+            counterclaim=args.counterclaim,
+        )
+    except PackError as error:
+        for fault in error.errors:
+            print(fault, file=sys.stderr)
+        return 1
+    except FeeError as error:
+        message = error.message.get(args.lang)
+        if args.json:
+            _print_json({"code": error.code, "field": error.field, "message": message})
+        else:
+            print(f"{error.code}: {message}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(quote_to_dict(result, args.lang))
+        return 0
+    for line in result.lines:
+        print(f"{line.amount:>16f}  {line.label.get(args.lang)}")
+        print(f"{'':>16}  {line.basis.article.get(args.lang)}")
+    total = Text(en="Total: ", zh="合计：").get(args.lang)
+    print(f"{total}{format_money(result.total, result.currency, args.lang)}")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     _django()
     from netcourt.accounts.tokens import create_token
@@ -347,6 +383,38 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("name")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_pack_show)
+
+    fees = sub.add_parser("fees", help="court fees").add_subparsers(dest="fees", required=True)
+    fee_quote = fees.add_parser(
+        "quote",
+        help="quote the acceptance fee line by line, each line with its article; exit 1 with"
+        " the fault on bad input",
+    )
+    fee_quote.add_argument(
+        "--pack", required=True, help="the procedure pack, e.g. cn_internet_court"
+    )
+    fee_quote.add_argument(
+        "--kind", required=True, help="the fee class, e.g. property, divorce, other_non_property"
+    )
+    fee_quote.add_argument(
+        "--court", help="the pack's court id (for fees each province sets inside a range)"
+    )
+    fee_quote.add_argument("--amount", help="the amount claimed, in digits, e.g. 123456.78")
+    fee_quote.add_argument("--track", help="the case's track, e.g. simplified")
+    fee_quote.add_argument(
+        "--counterclaim", action="store_true", help="the fee is for a counterclaim"
+    )
+    fee_quote.add_argument(
+        "--reduction",
+        action="append",
+        default=[],
+        dest="reductions",
+        metavar="ID",
+        help="a reduction that applies, e.g. mediation_or_withdrawal (repeatable)",
+    )
+    fee_quote.add_argument("--lang", choices=["en", "zh-hans"], default="en")
+    fee_quote.add_argument("--json", action="store_true")
+    fee_quote.set_defaults(func=cmd_fees_quote)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token", required=True)
     create = token.add_parser("create", help="create a bearer token and print it once")

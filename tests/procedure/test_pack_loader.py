@@ -190,6 +190,33 @@ BROKEN = {
             " (e.g. '0.025'), never as floating-point numbers"
         ],
     ),
+    "fee reduction for an unknown track": (
+        (
+            "fees.yaml",
+            "tracks: [simplified, small_claims, administrative_simplified]",
+            "tracks: [simplified, small_claim, administrative_simplified]",
+        ),
+        [
+            "fees.yaml: reductions[1].tracks[1]: unknown track 'small_claim' (did you mean"
+            " 'small_claims'?)"
+        ],
+    ),
+    "aid reduction without its minimum share": (
+        ("fees.yaml", '    minimum_share: "0.3"\n', ""),
+        ["fees.yaml: aid[1].minimum_share: a reduction needs its minimum share"],
+    ),
+    "aid reduction of everything": (
+        ("fees.yaml", 'minimum_share: "0.3"', 'minimum_share: "1"'),
+        ["fees.yaml: aid[1].minimum_share: 1 is not above 0 and below 1"],
+    ),
+    "minimum share on a deferral": (
+        ("fees.yaml", "  - kind: deferral\n", '  - kind: deferral\n    minimum_share: "0.5"\n'),
+        ["fees.yaml: aid[0].minimum_share: only a reduction has a minimum share"],
+    ),
+    "aid kind listed twice": (
+        ("fees.yaml", "  - kind: exemption\n", "  - kind: deferral\n"),
+        ["fees.yaml: aid[2].kind: kind 'deferral' is already listed at aid[0]"],
+    ),
     "day both holiday and working day": (
         (
             "holidays.yaml",

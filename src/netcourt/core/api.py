@@ -89,10 +89,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from netcourt.cases.api import router as cases_router
+    from netcourt.cases.fees_api import router as fees_router
     from netcourt.courts.api import router as courts_router
 
     api.add_router("/v1/cases", cases_router)
     api.add_router("/v1/courts", courts_router)
+    api.add_router("/v1/fees", fees_router)
 
 
 _register_routers()

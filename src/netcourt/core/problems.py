@@ -36,6 +36,18 @@ TITLES: dict[str, Promise] = {
     "eid_unavailable": _("The identity provider cannot be reached."),
     "eid_refused": _("The identity provider did not confirm who you are."),
     "eid_invalid": _("The identity provider's answer was not accepted."),
+    "unknown_pack": _("There is no such procedure pack."),
+    "unknown_court": _("There is no such court."),
+    "unknown_fee_class": _("There is no such kind of case in the fee schedule."),
+    "unknown_track": _("There is no such track in this court's procedure."),
+    "unknown_reduction": _("There is no such fee reduction."),
+    "reduction_not_allowed": _("This fee reduction follows from the case itself."),
+    "court_required": _("Say which court: the fee depends on it."),
+    "court_amount_missing": _("The fee schedule has no figure for this court."),
+    "amount_required": _("The amount claimed is required."),
+    "amount_not_allowed": _("This kind of case is charged per case, without an amount."),
+    "amount_invalid": _("The amount is not valid."),
+    "amount_too_large": _("The amount is too large."),
 }
 
 

@@ -2,13 +2,22 @@
 
 A pack is a folder of data files (states, events, time limits, jurisdiction, fees, holidays,
 templates) that is typed and validated when loaded. The engine (state machine, deadlines,
-jurisdiction and track proposals, case numbers, templates, graphs) never names a state, event
-or court of its own. Nothing here imports Django.
+jurisdiction and track proposals, fees, case numbers, templates, graphs) never names a state,
+event or court of its own. Nothing here imports Django.
 """
 
 from netcourt.procedure.deadlines import Deadline, add_period, compute_deadline
 from netcourt.procedure.documents import format_case_number, render_template, template_fields
 from netcourt.procedure.export import pack_to_dict
+from netcourt.procedure.fees import (
+    FEE_ERROR_CODES,
+    Aid,
+    FeeError,
+    Line,
+    Quote,
+    quote,
+    quote_to_dict,
+)
 from netcourt.procedure.graph import graph_dot, graph_mermaid, render_pack_doc
 from netcourt.procedure.jurisdiction import (
     OUTSIDE,
@@ -36,10 +45,12 @@ from netcourt.procedure.schema import (
     Event,
     Exclusion,
     Extension,
+    FeeAid,
     FeeBand,
     FeeBands,
     FeeClass,
     FeeReduction,
+    FeeRounding,
     FeeSchedule,
     Input,
     Place,
@@ -56,8 +67,10 @@ from netcourt.procedure.schema import (
 
 __all__ = [
     "ERROR_CODES",
+    "FEE_ERROR_CODES",
     "OUTSIDE",
     "PACKS_DIR",
+    "Aid",
     "Assessment",
     "AssuranceLevel",
     "Basis",
@@ -69,17 +82,22 @@ __all__ = [
     "Event",
     "Exclusion",
     "Extension",
+    "FeeAid",
     "FeeBand",
     "FeeBands",
     "FeeClass",
+    "FeeError",
     "FeeReduction",
+    "FeeRounding",
     "FeeSchedule",
     "Finding",
     "Input",
+    "Line",
     "Pack",
     "PackError",
     "Place",
     "Province",
+    "Quote",
     "Role",
     "SmallClaims",
     "SmallClaimsCeiling",
@@ -103,6 +121,8 @@ __all__ = [
     "load_pack_dir",
     "pack_to_dict",
     "propose_track",
+    "quote",
+    "quote_to_dict",
     "render_pack_doc",
     "render_template",
     "template_fields",

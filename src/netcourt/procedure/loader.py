@@ -546,6 +546,26 @@ def _check_bands(bands: FeeBands, at: str, errors: _Errors) -> None:
         )
 
 
+def _check_aid(fees: FeeSchedule, errors: _Errors) -> None:
+    file = "fees.yaml"
+    kinds: dict[str, int] = {}
+    for i, aid in enumerate(fees.aid):
+        at = f"aid[{i}]"
+        if aid.kind in kinds:
+            errors.add(
+                file, f"{at}.kind", f"kind {aid.kind!r} is already listed at aid[{kinds[aid.kind]}]"
+            )
+        kinds.setdefault(aid.kind, i)
+        share = aid.minimum_share
+        if aid.kind != "reduction":
+            if share is not None:
+                errors.add(file, f"{at}.minimum_share", "only a reduction has a minimum share")
+        elif share is None:
+            errors.add(file, f"{at}.minimum_share", "a reduction needs its minimum share")
+        elif not Decimal(0) < share < 1:
+            errors.add(file, f"{at}.minimum_share", f"{share} is not above 0 and below 1")
+
+
 def _check_fees(f: _Files, errors: _Errors) -> None:
     file = "fees.yaml"
     fees = f.fees
@@ -569,11 +589,16 @@ def _check_fees(f: _Files, errors: _Errors) -> None:
         if fee_class.bands is not None:
             _check_bands(fee_class.bands, f"{at}.bands", errors)
     _index(fees.reductions, file, "reductions", errors)
+    tracks = {t.id for t in f.pack.tracks}
     for i, reduction in enumerate(fees.reductions):
         if not Decimal(0) <= reduction.factor <= 1:
             errors.add(
                 file, f"reductions[{i}].factor", f"{reduction.factor} is not between 0 and 1"
             )
+        for k, track_id in enumerate(reduction.tracks):
+            errors.ref(file, f"reductions[{i}].tracks[{k}]", "track", track_id, tracks)
+        _no_repeats(reduction.tracks, file, f"reductions[{i}].tracks", errors)
+    _check_aid(fees, errors)
     courts = {c.id for c in f.jurisdiction.courts}
     for court_id, amounts in fees.court_amounts.items():
         errors.ref(file, f"court_amounts.{court_id}", "court", court_id, courts)

@@ -9,8 +9,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from netcourt.procedure.errors import RefusedError
+from netcourt.procedure.money import MoneyError, parse_money
 from netcourt.procedure.pack import Pack
 from netcourt.procedure.schema import Event, Input, Text
 
@@ -26,19 +28,10 @@ ERROR_CODES = (
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 _INTEGER = re.compile(r"-?[0-9]+")
-_CENT = Decimal("0.01")
-_MONEY_LIMIT = Decimal("1e15")
 
 
-class TransitionError(Exception):
-    """A step was refused. `code` is one of ERROR_CODES; `message` says why in both languages;
-    `field` names the offending input, if any."""
-
-    def __init__(self, code: str, message: Text, field: str | None = None) -> None:
-        self.code = code
-        self.message = message
-        self.field = field
-        super().__init__(f"{code}: {message.en}")
+class TransitionError(RefusedError):
+    """A step was refused. `code` is one of ERROR_CODES."""
 
 
 @dataclass(frozen=True)
@@ -128,27 +121,10 @@ def _normalise(item: Input, value: object) -> object:
 
 
 def _money(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise _Invalid(
-            "must be an amount written in digits (e.g. 1234.50)",
-            "应为以数字书写的金额（如1234.50）",
-        )
     try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise _Invalid(
-            "must be an amount written in digits (e.g. 1234.50)",
-            "应为以数字书写的金额（如1234.50）",
-        ) from None
-    if not amount.is_finite():
-        raise _Invalid("must be a finite amount", "应为有限的金额")
-    if amount < 0:
-        raise _Invalid("must not be negative", "不得为负数")
-    if amount >= _MONEY_LIMIT:
-        raise _Invalid("is too large", "数额过大")
-    if amount != amount.quantize(_CENT):
-        raise _Invalid("may have at most two decimal places (fen)", "最多保留两位小数（至分）")
-    return amount.quantize(_CENT)
+        return parse_money(value)
+    except MoneyError as exc:
+        raise _Invalid(exc.text.en, exc.text.zh) from None
 
 
 def _check_inputs(event: Event, inputs: Mapping[str, object]) -> dict[str, object]:

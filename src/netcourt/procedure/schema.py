@@ -293,15 +293,38 @@ class FeeClass(Model):
 
 
 class FeeReduction(Model):
+    """The fee is multiplied by `factor` (0.5: halved). A reduction with `tracks` applies by
+    itself to cases on those tracks; one with `counterclaim` applies by itself to a
+    counterclaim; any other is named by the caller (e.g. settled by mediation). Reductions
+    sharing a `group` do not add up: the case gets the group's most favourable one, once."""
+
     id: Id
     label: Text
     factor: Amount
     basis: Basis
+    tracks: tuple[Id, ...] = ()
+    counterclaim: StrictBool = False
+    group: Id | None = None
+
+
+class FeeAid(Model):
+    """Judicial aid the court may grant on a party's application: `deferral` of payment, a
+    `reduction` taking off at least `minimum_share` of the fee, or `exemption` from it;
+    `natural_persons_only` limits it to natural persons."""
+
+    kind: Literal["deferral", "reduction", "exemption"]
+    label: Text
+    basis: Basis
+    minimum_share: Amount | None = None
+    natural_persons_only: StrictBool = False
 
 
 class FeeRounding(Model):
+    """Fees are rounded to a multiple of `quantum` after the bands and after each reduction."""
+
     quantum: Amount
     mode: Literal["half_up"]
+    basis: Basis
 
 
 class FeeSchedule(Model):
@@ -310,6 +333,7 @@ class FeeSchedule(Model):
     basis: Basis
     classes: tuple[FeeClass, ...]
     reductions: tuple[FeeReduction, ...]
+    aid: tuple[FeeAid, ...] = ()
     court_amounts: dict[Id, dict[Id, Amount]] = {}
     court_amounts_source: dict[Id, Text] = {}
 
