@@ -40,12 +40,14 @@ from netcourt.cases.models import (
 )
 from netcourt.core import clock
 from netcourt.core.i18n import current_language
+from netcourt.core.money import format_money
 from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
 from netcourt.procedure import (
     Event,
+    FeeError,
     Pack,
     TransitionError,
     assess_jurisdiction,
@@ -53,6 +55,7 @@ from netcourt.procedure import (
     compute_deadline,
     format_case_number,
     propose_track,
+    quote,
     transition,
 )
 
@@ -738,6 +741,52 @@ def _check_track(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[s
     return {}
 
 
+def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    """The acceptance fee, computed from the pack's schedule on the track the case now takes;
+    the event keeps every line with its article in both languages (the notice)."""
+    track = str(inputs.get("track") or case.track) or None
+    try:
+        result = quote(
+            pack,
+            kind=pack.categories[case.category].fee_class,
+            court=case.court.pack_court_id,
+            amount=case.amount,
+            track=track,
+        )
+    except FeeError as error:
+        raise Problem("input_invalid", error.message.get(current_language()), status=422) from None
+    case.fee_due = result.total
+    notify.fee_notice(case)
+    return {
+        "fee": {
+            "total": f"{result.total:f}",
+            "currency": result.currency,
+            "lines": [
+                {
+                    "code": line.code,
+                    "amount": f"{line.amount:f}",
+                    "label": line.label.model_dump(),
+                    "article": line.basis.article.model_dump(),
+                }
+                for line in result.lines
+            ],
+        }
+    }
+
+
+def _check_payment(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    paid = inputs.get("amount")
+    if paid is not None and case.fee_due is not None and paid != case.fee_due:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("The fee due is %(due)s; record the whole amount.")
+            % {"due": format_money(case.fee_due, case.currency, current_language())},
+            field="amount",
+            status=422,
+        )
+    return {}
+
+
 def _assign_number(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     year = clock.today().year
     counter, _ = CaseNumberCounter.objects.select_for_update().get_or_create(
@@ -940,6 +989,8 @@ EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
     "check_track": Effect(before=_check_track),
     "assign_number": Effect(before=_assign_number),
+    "fee_notice": Effect(before=_fee_notice),
+    "check_payment": Effect(before=_check_payment),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
     "judge_notice": Effect(after=_judge_notice),

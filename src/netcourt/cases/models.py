@@ -32,6 +32,9 @@ class Case(models.Model):
         _("amount claimed"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     currency = models.CharField(max_length=3, default="CNY")
+    fee_due = models.DecimalField(
+        _("acceptance fee"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
     filing = models.JSONField(default=dict)
     statement = models.TextField(_("statement of claim"), blank=True)
     statement_language = models.CharField(max_length=10, blank=True)

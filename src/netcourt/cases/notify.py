@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from smtplib import SMTPException
 from typing import Any
 
@@ -10,18 +11,21 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
 from netcourt.cases.models import Case, CaseEvent
 from netcourt.core.i18n import current_language
+from netcourt.core.money import format_money
 from netcourt.procedure import load_pack
 
 log = logging.getLogger(__name__)
 
 
-def _recipients(case: Case) -> list[Any]:
+def _recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
     people: dict[int, Any] = {}
     for party in case.people():
+        if roles is not None and party.role not in roles:
+            continue
         if party.user is not None:
             people[party.user.pk] = party.user
         for rep in party.representatives.all():
@@ -30,7 +34,7 @@ def _recipients(case: Case) -> list[Any]:
     return [p for p in people.values() if p.email and p.is_active]
 
 
-def _send(case: Case, subject_and_body: Any) -> None:
+def _send(case: Case, subject_and_body: Any, roles: tuple[str, ...] | None = None) -> None:
     """Compose once per language from the case as committed, then send to each person.
 
     Runs after commit, on the instance the step was taken on: it holds what was committed,
@@ -38,7 +42,7 @@ def _send(case: Case, subject_and_body: Any) -> None:
     """
     link = settings.NETCOURT_BASE_URL + reverse("cases:detail", args=[case.id])
     composed: dict[str, tuple[str, str]] = {}
-    for person in _recipients(case):
+    for person in _recipients(case, roles):
         with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
             lang = current_language()
             if lang not in composed:
@@ -87,3 +91,25 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         return subject, body
 
     transaction.on_commit(lambda: _send(case, compose))
+
+
+def fee_notice(case: Case) -> None:
+    """The notice to pay the acceptance fee, to the plaintiff's side, with its last day."""
+
+    def compose(fresh: Case, lang: str) -> tuple[str, str]:
+        deadline = fresh.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).first()
+        due = formats.date_format(deadline.due, "DATE_FORMAT") if deadline else ""
+        fee = format_money(fresh.fee_due or Decimal(0), fresh.currency, lang)
+        subject = translation.gettext("Case %(number)s: acceptance fee %(fee)s") % {
+            "number": fresh.number,
+            "fee": fee,
+        }
+        body = translation.gettext(
+            "The %(court)s has docketed your case %(number)s. The acceptance fee is %(fee)s; "
+            "pay it by %(due)s. If it is not paid in time, the case is deemed withdrawn "
+            "(Measures on the Payment of Litigation Costs, Art. 22). The case page explains "
+            "how the fee was calculated."
+        ) % {"court": fresh.court.name_in(lang), "number": fresh.number, "fee": fee, "due": due}
+        return subject, body
+
+    transaction.on_commit(lambda: _send(case, compose, roles=("plaintiff",)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
@@ -184,4 +185,27 @@ def assessment(case: Case) -> dict[str, Any]:
         "track_label": pack.tracks[proposal.track].label.get(lang),
         "track_reasons": [_finding(f) for f in proposal.reasons],
         "missing": [{"field": f, "message": m} for f, m in filing_problems(case)],
+    }
+
+
+def fee_notice(case: Case) -> dict[str, Any] | None:
+    """The acceptance fee as the notice gave it: total, each line with its article, paid?"""
+    if case.fee_due is None:
+        return None
+    notice = case.events.filter(event="accept").order_by("-seq").first()
+    lines = notice.payload.get("fee", {}).get("lines", []) if notice is not None else []
+    lang = current_language()
+    key = "zh" if lang.startswith("zh") else "en"
+    paid = case.events.filter(event="record_payment").exists()
+    return {
+        "total": format_money(case.fee_due, case.currency, lang),
+        "paid": paid,
+        "lines": [
+            {
+                "label": line["label"][key],
+                "amount": format_money(Decimal(line["amount"]), case.currency, lang),
+                "article": line["article"][key],
+            }
+            for line in lines
+        ],
     }

@@ -299,6 +299,7 @@ def _detail_context(
         "role_labels": present.role_labels(pack, sorted(roles)),
         "parties": _parties_with_identity(case),
         "deadlines": [present.deadline(d) for d in case.deadlines.all()],
+        "fee": present.fee_notice(case),
         "docket": [present.docket_entry(pack, e) for e in events],
         "access_log": [
             present.access_entry(case.court.pack, e)

@@ -1,0 +1,71 @@
+"""Docketing a case computes its acceptance fee from the pack and tells the plaintiff."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from netcourt.cases import actions
+from netcourt.cases.models import Case, CaseDeadline, CaseEvent
+from netcourt.core.problems import Problem
+
+
+def accept(case: Case, clerk, track: str, capture) -> Case:
+    with capture(execute=True):
+        actions.fire(clerk, case.id, "accept", case.version, {"track": track})
+    case.refresh_from_db()
+    return case
+
+
+def test_the_fee_follows_the_track_and_the_notice_explains_it(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    case = accept(
+        submitted, staff["clerk-hangzhou"], "small_claims", django_capture_on_commit_callbacks
+    )
+    assert case.fee_due == Decimal("25.00")  # CNY 50 flat for 4,299.00, halved (Art. 16)
+    notice = CaseEvent.objects.get(case=case, event="accept").payload["fee"]
+    assert notice["total"] == "25.00" and notice["currency"] == "CNY"
+    assert [line["code"] for line in notice["lines"]] == ["flat", "reduction"]
+    assert "第十六条" in notice["lines"][1]["article"]["zh"]
+    due = CaseDeadline.objects.get(case=case, time_limit="pay_fee").due
+    fee_mail = [m for m in mail.outbox if "受理费" in m.subject]
+    assert len(fee_mail) == 1 and fee_mail[0].to == [case.created_by.email]
+    assert "¥25.00" in fee_mail[0].subject
+    assert f"{due.year}年{due.month}月{due.day}日" in fee_mail[0].body
+
+
+def test_the_ordinary_procedure_is_not_halved(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    case = accept(
+        submitted, staff["clerk-hangzhou"], "ordinary", django_capture_on_commit_callbacks
+    )
+    assert case.fee_due == Decimal("50.00")
+
+
+def test_the_case_page_shows_the_fee_and_how_it_was_calculated(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    case = accept(
+        submitted, staff["clerk-hangzhou"], "small_claims", django_capture_on_commit_callbacks
+    )
+    client = Client()
+    client.force_login(case.created_by)
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "案件受理费" in page and "¥25.00" in page and "第十六条" in page
+
+
+def test_a_payment_must_be_the_fee_due(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "small_claims", django_capture_on_commit_callbacks)
+    with pytest.raises(Problem) as refused:
+        actions.fire(clerk, case.id, "record_payment", case.version, {"amount": "20.00"})
+    assert refused.value.field == "amount"
+    actions.fire(clerk, case.id, "record_payment", case.version, {"amount": "25.00"})
+    assert CaseDeadline.objects.get(case=case, time_limit="pay_fee").stopped_by is not None
