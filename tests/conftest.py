@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -40,6 +41,7 @@ def make_user(username: str, lang: str = "en", **extra: Any) -> User:
         preferred_language=lang,
         **extra,
     )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
 
 

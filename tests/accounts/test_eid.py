@@ -154,12 +154,23 @@ def test_without_a_document_number_the_subject_is_held_sealed_and_once(eid) -> N
     assert not SecurityEvent.objects.filter(user=second, tag="account:identity:verified").exists()
 
 
-def test_a_document_another_account_holds_is_refused(eid) -> None:
-    identity.verify_document(make_user("zheng"), "Zhang Wei", "prc-id", ZHANG_NUMBER)
+def test_the_eid_wins_over_a_weaker_check_of_the_same_document_by_someone_else(eid) -> None:
+    """Anyone who knows a number passes the document check; the owner's eID must not be
+    locked out by it: the weaker claim is withdrawn, and its account is told."""
+    squatter = make_user("zheng")
+    identity.verify_document(squatter, "Zhang Wei", "prc-id", ZHANG_NUMBER)
     person, client = signed_in("wang")
-    refused = come_back(client, eid.sign_in(go_to_provider(client), "zhang.wei"))
-    assert "already verified for another account" in messages_on(client, refused)
-    assert identity.active(person) is None
+    come_back(client, eid.sign_in(go_to_provider(client), "zhang.wei"))
+    assert identity.active(person).level == "eid_verified"
+    assert identity.active(squatter) is None
+    assert SecurityEvent.objects.filter(user=squatter, tag="account:identity:superseded").exists()
+
+
+def test_a_document_held_at_the_same_level_by_another_account_is_refused(db) -> None:
+    identity.verify_document(make_user("zheng"), "Zhang Wei", "prc-id", ZHANG_NUMBER)
+    with pytest.raises(Problem) as refused:
+        identity.verify_document(make_user("wang"), "Zhang Wei", "prc-id", ZHANG_NUMBER)
+    assert refused.value.code == "identity_in_use"
 
 
 def test_a_replayed_or_tampered_state_is_refused(eid, caplog) -> None:

@@ -164,3 +164,11 @@ def test_identity_checks_are_limited_per_person(db) -> None:
     assert (limited.value.code, limited.value.status) == ("rate_limited", 429)
     assert not IdentityVerification.objects.exists()
     identity.verify_document(make_user("another"), "He Yun", "prc-id", NUMBER)
+
+
+def test_a_level_edited_in_the_database_does_not_count(db) -> None:
+    person = make_user("tang")
+    identity.verify_document(person, "Tang Lin", "prc-id", NUMBER)
+    IdentityVerification.objects.filter(user=person).update(level="eid_verified")
+    assert identity.active(person) is None
+    assert identity.levels_of([person.pk]) == {}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.test import Client
 
 from netcourt.accounts.mfa import current_totp_code
+from netcourt.accounts.models import User
 from netcourt.accounts.tokens import create_token
 from netcourt.courts.models import CourtMembership, CourtRole
-from tests.conftest import STAFF_TOTP_SECRET, make_user
+from tests.conftest import STAFF_TOTP_SECRET, make_user, with_second_factor
 
 PASSWORD = "a long enough passphrase 42"
 ACTIVATE = "/accounts/2fa/totp/activate/"
@@ -94,3 +96,48 @@ def test_staff_with_a_factor_sign_in_with_their_code(hangzhou, staff) -> None:
     )
     assert signed_in.status_code == 302
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_the_back_office_login_form_cannot_skip_the_second_factor(hangzhou, staff) -> None:
+    judge = staff["judge1-hangzhou"]
+    judge.is_staff = True
+    judge.set_password(PASSWORD)
+    judge.save()
+    client = Client()
+    page = client.get("/backoffice/login/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+    client.post("/backoffice/login/", {"username": judge.username, "password": PASSWORD})
+    assert client.get("/backoffice/").status_code == 302
+    assert client.get("/api/v1/courts/hangzhou/queue").status_code == 401
+
+
+def test_an_account_made_in_the_back_office_can_set_up_a_second_factor(db) -> None:
+    root = with_second_factor(make_user("root", is_staff=True, is_superuser=True))
+    client = Client()
+    client.force_login(root)
+    made = client.post(
+        "/backoffice/accounts/user/add/",
+        {"username": "new-judge", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert made.status_code == 302
+    new = User.objects.get(username="new-judge")
+    new.email = "new.judge@court.example"
+    new.save()
+    change = client.get(f"/backoffice/accounts/user/{new.pk}/change/")
+    assert change.status_code == 200
+    form = change.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update(
+        {
+            "username": "new-judge",
+            "email": "new.judge@court.example",
+            "date_joined_0": "2026-11-02",
+            "date_joined_1": "10:00:00",
+            "preferred_language": "zh-hans",
+            "is_active": "on",
+        }
+    )
+    client.post(f"/backoffice/accounts/user/{new.pk}/change/", data)
+    assert EmailAddress.objects.filter(
+        user=new, email="new.judge@court.example", verified=True
+    ).exists()

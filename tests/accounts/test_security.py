@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 from allauth.usersessions.models import UserSession
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from netcourt.accounts import security
 from netcourt.accounts.mfa import add_totp, current_totp_code
 from netcourt.accounts.models import SecurityEvent
 from tests.conftest import make_user
@@ -135,3 +136,10 @@ def test_staff_without_a_factor_can_still_reach_their_security_page(hangzhou) ->
     assert client.get("/accounts/security/").status_code == 200
     add_totp(clerk, SECRET)
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_malformed_client_address_is_left_out_not_fatal(db) -> None:
+    """A misconfigured proxy can hand over anything as the address; the event is kept."""
+    request = RequestFactory().get("/", REMOTE_ADDR="unknown, 10.0.0.1")
+    event = security.record(person(), "account:signin", request)
+    assert event.ip is None

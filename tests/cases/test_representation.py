@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.test import Client
 
 from netcourt.accounts.mfa import add_totp, current_totp_code
@@ -175,3 +176,16 @@ def test_the_case_page_appoints_after_the_second_factor_is_confirmed(
     assert lawyer.email not in page
     record = CaseEvent.objects.get(case=accepted, event="appoint_representative")
     assert record.payload["step_up"]["method"] == "totp"
+
+
+def test_an_unconfirmed_address_names_no_one(accepted: Case, alice) -> None:
+    """Anyone can sign up with a lawyer's address before the lawyer does: only a confirmed
+    address may be appointed, and the refusal reads the same as for no account at all."""
+    impostor = verified(make_user("impostor"))
+    EmailAddress.objects.filter(user=impostor).update(verified=False)
+    with pytest.raises(Problem) as refused:
+        appoint(accepted, alice, impostor.email)
+    with pytest.raises(Problem) as nobody:
+        appoint(accepted, alice, "no-such-person@example.org")
+    assert refused.value.message == nobody.value.message
+    assert not Representative.objects.filter(user=impostor).exists()

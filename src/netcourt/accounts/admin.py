@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
@@ -24,6 +25,19 @@ class UserAdmin(BaseUserAdmin[User]):
         *(BaseUserAdmin.fieldsets or ()),
         (None, {"fields": ("display_name", "preferred_language")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """An account made or edited in the back office has its e-mail address vouched for by
+        the administrator, so its owner can set up a second factor (allauth allows that only
+        on a verified address)."""
+        super().save_model(request, obj, form, change)
+        if obj.email:
+            address, _ = EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
+            if not address.verified:
+                address.verified = True
+                address.save(update_fields=["verified"])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = super().get_queryset(request)

@@ -47,9 +47,14 @@ CHECKS_PER_ADDRESS = 20
 
 
 def active(user: Any) -> IdentityVerification | None:
-    """The person's strongest verification that is not revoked."""
+    """The person's strongest verification that is not revoked and whose signed assertion
+    still matches it (a row edited in the database does not count)."""
     pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
-    held = list(IdentityVerification.objects.filter(user=user, revoked_at__isnull=True))
+    held = [
+        v
+        for v in IdentityVerification.objects.filter(user=user, revoked_at__isnull=True)
+        if assertion_valid(v)
+    ]
     return max(held, key=lambda v: pack.assurance_rank(v.level), default=None)
 
 
@@ -58,8 +63,11 @@ def levels_of(user_ids: list[int]) -> dict[int, str]:
     pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
     best: dict[int, str] = {}
     rows = IdentityVerification.objects.filter(user_id__in=user_ids, revoked_at__isnull=True)
-    for user_id, level in rows.values_list("user_id", "level"):
-        if pack.assurance_rank(level) > pack.assurance_rank(best.get(user_id)):
+    for verification in rows:
+        user_id, level = verification.user_id, verification.level
+        if assertion_valid(verification) and pack.assurance_rank(level) > pack.assurance_rank(
+            best.get(user_id)
+        ):
             best[user_id] = level
     return best
 
@@ -234,7 +242,8 @@ def _store(
     in_use: Callable[[], Problem],
     claims: dict[str, str] | None = None,
 ) -> IdentityVerification:
-    """One verification: refused when another account holds the same identifier; replaces the
+    """One verification: refused when another account holds the same identifier at the same
+    or a higher level (a weaker hold by another account is revoked); replaces the
     person's earlier one from the same provider and any of theirs that holds the same
     identifier at the same or a lower level (one at a higher level stays, and is returned).
     The identifier is kept only sealed, hashed and masked."""
@@ -247,7 +256,17 @@ def _store(
                 .first()
             )
             if holder is not None and holder.user_id != user.pk:
-                raise in_use()
+                if _rank(holder.level) >= _rank(level):
+                    raise in_use()
+                # A stronger check of the same identifier wins: a weaker claim to it by another
+                # account (anyone who knows a number can pass the document check) is revoked,
+                # and that account's owner sees it in their security history.
+                holder.revoked_at = now
+                holder.save(update_fields=["revoked_at"])
+                security.record(
+                    holder.user, "account:identity:superseded", None, level=holder.level
+                )
+                holder = None
             if holder is not None and _rank(holder.level) > _rank(level):
                 return holder  # already verified with this identifier, at a higher level
             IdentityVerification.objects.filter(user=user, revoked_at__isnull=True).filter(

@@ -7,6 +7,7 @@ second-factor step, password reset by e-mail) is recorded the same way.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from allauth.account import signals as account_signals
@@ -37,6 +38,9 @@ LABELS: dict[str, Promise] = {
     "account:mfa:reset": _("New recovery codes generated"),
     "account:mfa:failed": _("Wrong second-factor code"),
     "account:identity:verified": _("Identity verified"),
+    "account:identity:superseded": _(
+        "Identity check withdrawn: the same document was verified more strongly for another account"
+    ),
     "account:representation:appointed": _("Representative appointed in a case"),
     "account:representation:ended": _("Representation in a case ended"),
 }
@@ -50,7 +54,10 @@ MFA_KINDS: dict[str, Promise] = {
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    ip = request.META.get("REMOTE_ADDR") or None
+    try:
+        ip: str | None = str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:  # not an address (a misconfigured proxy): keep the event without it
+        ip = None
     return ip, request.META.get("HTTP_USER_AGENT", "")[:200]
 
 

@@ -19,7 +19,6 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import translation
 
 from netcourt.accounts import identity, security
@@ -38,7 +37,7 @@ from netcourt.cases.models import (
     Representative,
     RepresentativeKind,
 )
-from netcourt.core import clock
+from netcourt.core import clock, ratelimit
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.core.problems import Conflict, NotFound, Problem
@@ -894,30 +893,31 @@ def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
             gettext("Only the party itself can appoint its representative."),
             status=403,
         )
+    if not ratelimit.allow("appoint-representative", str(record.actor_id), 10, 3600):
+        raise Problem("rate_limited", status=429)
     email = str(inputs.get("representative_email", "")).strip()
-    person = (
-        User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email))
-        .filter(is_active=True)
-        .distinct()
-        .first()
+    # Only a confirmed address names a person (anyone can sign up with an address that is not
+    # theirs); one answer for every refusal, so the form cannot tell who has an account.
+    matches = list(
+        User.objects.filter(
+            is_active=True, emailaddress__email__iexact=email, emailaddress__verified=True
+        ).distinct()[:2]
         if email
-        else None
+        else []
     )
-    if person is None:
+    person = matches[0] if len(matches) == 1 else None
+    staff = (
+        person is not None
+        and CourtMembership.objects.filter(court=case.court, user=person, active=True).exists()
+    )
+    if person is None or person.pk == record.actor_id or staff or person.pk == case.judge_id:
         raise Problem(
             "input_invalid",
             gettext(
-                "No netcourt account uses this e-mail. Ask your representative to create one "
-                "first, then appoint them again."
+                "No one who may represent you in this case has a netcourt account with this "
+                "confirmed e-mail address. Check the address, or ask your representative to "
+                "create an account and confirm it first."
             ),
-            field="representative_email",
-            status=422,
-        )
-    staff = CourtMembership.objects.filter(court=case.court, user=person, active=True).exists()
-    if person.pk == record.actor_id or staff or person.pk == case.judge_id:
-        raise Problem(
-            "input_invalid",
-            gettext("This person cannot represent you in this case."),
             field="representative_email",
             status=422,
         )

@@ -163,9 +163,10 @@ ACCOUNT_FORMS = {"signup": "netcourt.accounts.forms.SignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "netcourt"
-# Staff accounts are made in the back office, where no one verifies their e-mail address;
-# allauth would otherwise refuse them a second factor, and they could never act.
-MFA_ALLOW_UNVERIFIED_EMAIL = True
+# A second factor only on a verified address (allauth's default): otherwise someone could
+# register another person's address and keep a passkey on it after the owner takes it back.
+# The back office marks the addresses of the accounts it makes as verified.
+MFA_ALLOW_UNVERIFIED_EMAIL = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

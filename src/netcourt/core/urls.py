@@ -1,9 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from netcourt.accounts import views as account_views
 from netcourt.core.api import api
 from netcourt.web import views as web_views
+
+# The back office signs in through allauth (password, then the second factor, rate limits,
+# security history), never through Django's own admin login form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("netcourt.web.urls")),
