@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import Client
 
@@ -172,3 +173,12 @@ def test_a_level_edited_in_the_database_does_not_count(db) -> None:
     IdentityVerification.objects.filter(user=person).update(level="eid_verified")
     assert identity.active(person) is None
     assert identity.levels_of([person.pk]) == {}
+
+
+def test_lost_vault_keys_stop_verification_instead_of_making_new_ones(db, settings) -> None:
+    identity.verify_document(make_user("gu"), "Gu Yan", "prc-id", NUMBER)
+    keys = settings.DATA_DIR / "vault-keys.json"
+    keys.rename(keys.with_suffix(".moved"))
+    with pytest.raises(ImproperlyConfigured, match="restore the keys file"):
+        identity.verify_document(make_user("lu"), "Lu Qi", "prc-id", fictitious_id_number(8))
+    assert not keys.exists()

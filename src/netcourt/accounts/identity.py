@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -144,6 +145,7 @@ def verify_document(
                 ]
             },
         )
+    _keys_present()
     lookup = vault.lookup(kind, result.number)
     return _store(
         user,
@@ -185,6 +187,7 @@ def verify_eid(
             status=502,
             extra={"reason": "legal_name"},
         )
+    _keys_present()
     subject_lookup = vault.lookup(EID_SUBJECT, f"{issuer} {subject}")
     if number is None or kind is None:
         kind, identifier, lookup = EID_SUBJECT, subject, subject_lookup
@@ -331,6 +334,21 @@ def _limit(user: Any, request: HttpRequest | None) -> None:
             "rate_limited",
             translation.gettext("Too many identity checks. Try again in an hour."),
             status=429,
+        )
+
+
+def _keys_present() -> None:
+    """Refuse to go on when sealed numbers exist but the vault's keys file is gone (a wrong
+    data directory, a database restored without its keys): new keys would open none of them
+    and would hash every number differently, so one document could verify two accounts."""
+    if (
+        not vault.keys_from_environment()
+        and not vault.keys_file().exists()
+        and IdentityVerification.objects.exists()
+    ):
+        raise ImproperlyConfigured(
+            f"identity numbers are sealed but there are no vault keys at {vault.keys_file()}: "
+            "restore the keys file from its backup (or set NETCOURT_VAULT_KEYS)"
         )
 
 
