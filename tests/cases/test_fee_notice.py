@@ -69,3 +69,68 @@ def test_a_payment_must_be_the_fee_due(
     assert refused.value.field == "amount"
     actions.fire(clerk, case.id, "record_payment", case.version, {"amount": "25.00"})
     assert CaseDeadline.objects.get(case=case, time_limit="pay_fee").stopped_by is not None
+
+
+def decide(case: Case, clerk, **inputs) -> Case:
+    case.refresh_from_db()
+    actions.fire(clerk, case.id, "decide_fee_aid", case.version, {"reasons": "Seen.", **inputs})
+    case.refresh_from_db()
+    return case
+
+
+def test_a_plaintiff_applies_for_aid_and_the_court_reduces_the_fee(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    actions.fire(
+        case.created_by,
+        case.id,
+        "apply_fee_aid",
+        case.version,
+        {"aid_kind": "reduction", "grounds": "Out of work since June."},
+    )
+    with pytest.raises(Problem) as too_little:
+        decide(case, clerk, decision="grant", aid_kind="reduction", share="0.2")
+    assert too_little.value.field == "aid"  # a reduction takes off at least 30 %
+    case = decide(case, clerk, decision="grant", aid_kind="reduction", share="0.5")
+    assert case.fee_due == Decimal("25.00")
+    assert case.fee_aid == {"kind": "reduction", "share": "0.5"}
+    running = CaseDeadline.objects.get(case=case, time_limit="pay_fee")
+    assert running.stopped_by is None  # a reduced fee is still to be paid in time
+
+
+def test_exemption_lifts_the_time_limit_and_is_for_natural_persons_only(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    case = decide(case, clerk, decision="grant", aid_kind="exemption")
+    assert case.fee_due == Decimal("0.00")
+    assert CaseDeadline.objects.get(case=case, time_limit="pay_fee").stopped_by is not None
+    company = case.parties.get(role="plaintiff")
+    company.kind = "legal"
+    company.save()
+    with pytest.raises(Problem) as refused:
+        decide(case, clerk, decision="grant", aid_kind="exemption")
+    assert refused.value.field == "aid"
+
+
+def test_aid_granted_before_docketing_is_in_the_fee_notice(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = decide(submitted, clerk, decision="grant", aid_kind="deferral")
+    assert case.fee_due is None
+    case = accept(case, clerk, "ordinary", django_capture_on_commit_callbacks)
+    lines = CaseEvent.objects.get(case=case, event="accept").payload["fee"]["lines"]
+    assert "aid_deferral" in [line["code"] for line in lines]
+
+
+def test_a_refusal_changes_nothing(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    case = decide(case, clerk, decision="refuse")
+    assert case.fee_due == Decimal("50.00") and case.fee_aid == {}

@@ -45,9 +45,11 @@ from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
 from netcourt.procedure import (
+    Aid,
     Event,
     FeeError,
     Pack,
+    Quote,
     TransitionError,
     assess_jurisdiction,
     available_events,
@@ -743,19 +745,41 @@ def _check_track(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[s
 def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     """The acceptance fee, computed from the pack's schedule on the track the case now takes;
     the event keeps every line with its article in both languages (the notice)."""
-    track = str(inputs.get("track") or case.track) or None
+    result = _quote_fee(case, pack, str(inputs.get("track") or case.track) or None)
+    case.fee_due = result.total
+    notify.fee_notice(case)
+    return _fee_payload(result)
+
+
+def _quote_fee(case: Case, pack: Pack, track: str | None, aid: Aid | None = None) -> Quote:
+    """The acceptance fee for ``case`` on ``track``, with the judicial aid granted, if any."""
+    if aid is None and case.fee_aid:
+        share = case.fee_aid.get("share")
+        aid = Aid(
+            kind=case.fee_aid["kind"],
+            natural_person=_plaintiff_is_a_person(case),
+            share=Decimal(share) if share else None,
+        )
     try:
-        result = quote(
+        return quote(
             pack,
             kind=pack.categories[case.category].fee_class,
             court=case.court.pack_court_id,
             amount=case.amount,
             track=track,
+            aid=aid,
         )
     except FeeError as error:
-        raise Problem("input_invalid", error.message.get(current_language()), status=422) from None
-    case.fee_due = result.total
-    notify.fee_notice(case)
+        raise Problem(
+            "input_invalid", error.message.get(current_language()), field=error.field, status=422
+        ) from None
+
+
+def _plaintiff_is_a_person(case: Case) -> bool:
+    return all(p.kind == PartyKind.NATURAL for p in case.people() if p.role == "plaintiff")
+
+
+def _fee_payload(result: Quote) -> dict[str, Any]:
     return {
         "fee": {
             "total": f"{result.total:f}",
@@ -771,6 +795,38 @@ def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[st
             ],
         }
     }
+
+
+def _decide_fee_aid(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    """Judicial aid (Measures Arts. 44-51): a grant is checked against the schedule (a
+    reduction takes off at least 30 %; exemption only for natural persons) and, once the case
+    is docketed, changes the fee due; deferral and exemption stop the time limit to pay."""
+    if inputs.get("decision") != "grant":
+        return {}
+    kind = str(inputs.get("aid_kind") or "")
+    raw_share = str(inputs.get("share") or "").strip()
+    try:
+        share = Decimal(raw_share) if raw_share else None
+    except ArithmeticError:
+        raise Problem("input_invalid", field="share", status=422) from None
+    if not kind:
+        raise Problem("input_missing", field="aid_kind", status=422)
+    aid = Aid(kind=kind, natural_person=_plaintiff_is_a_person(case), share=share)
+    result = _quote_fee(case, pack, case.track or None, aid)  # refuses what the rules forbid
+    case.fee_aid = {"kind": kind, **({"share": f"{share:f}"} if share is not None else {})}
+    if case.fee_due is None:
+        return {}
+    case.fee_due = result.total
+    return _fee_payload(result)
+
+
+def _aid_stops_payment(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """Deferral and exemption lift the time limit to pay: no deemed withdrawal for it."""
+    inputs = record.payload["inputs"]
+    if inputs.get("decision") == "grant" and inputs.get("aid_kind") in ("deferral", "exemption"):
+        case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).update(
+            stopped_by=record
+        )
 
 
 def _check_payment(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
@@ -991,6 +1047,7 @@ EFFECTS: dict[str, Effect] = {
     "assign_number": Effect(before=_assign_number),
     "fee_notice": Effect(before=_fee_notice),
     "check_payment": Effect(before=_check_payment),
+    "decide_fee_aid": Effect(before=_decide_fee_aid, after=_aid_stops_payment),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
     "judge_notice": Effect(after=_judge_notice),

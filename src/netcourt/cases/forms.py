@@ -190,6 +190,16 @@ def event_form(
                 label=label,
                 choices=[(str(r.pk), f"{r.user} — {r.party.name}") for r in reps],
             )
+        elif item.name == "aid_kind":
+            labels: dict[str, str] = {a.kind: a.label.get(lang) for a in pack.fees.aid}
+            field = forms.ChoiceField(
+                label=label, choices=[(c, labels.get(c, c)) for c in item.choices]
+            )
+        elif item.name == "decision":
+            decisions = {"grant": _("Grant"), "refuse": _("Refuse")}
+            field = forms.ChoiceField(
+                label=label, choices=[(c, decisions.get(c, c)) for c in item.choices]
+            )
         elif item.name == "representative_kind":
             field = forms.ChoiceField(label=label, choices=RepresentativeKind.choices)
         elif item.type == "longtext":

@@ -35,6 +35,8 @@ class Case(models.Model):
     fee_due = models.DecimalField(
         _("acceptance fee"), max_digits=18, decimal_places=2, null=True, blank=True
     )
+    # Judicial aid the court granted with the fee: {"kind": ..., "share": "0.3"} or empty.
+    fee_aid = models.JSONField(default=dict, blank=True)
     filing = models.JSONField(default=dict)
     statement = models.TextField(_("statement of claim"), blank=True)
     statement_language = models.CharField(max_length=10, blank=True)
