@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from django.test import Client
-
 from netcourt.cases.models import Case
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import signed_in
 
 
 def test_a_litigant_files_in_chinese_through_the_guided_steps(alice, courts, staff, frozen) -> None:

@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.test import Client
 
 from netcourt.courts.models import CourtMembership, CourtRole
-from tests.conftest import make_user, with_second_factor
+from tests.conftest import make_user, signed_in, with_second_factor
 
 
 def court_admin(courts, slug: str):
     user = with_second_factor(make_user(f"admin-{slug}", is_staff=True))
     CourtMembership.objects.create(court=courts[slug], user=user, role=CourtRole.ADMIN)
-    client = Client()
-    client.force_login(user)
-    return user, client
+    return user, signed_in(user)
 
 
 def test_a_court_admin_sees_only_their_court(courts, staff) -> None:

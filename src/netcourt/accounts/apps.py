@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from netcourt.accounts import security
+        from netcourt.accounts import mfa, security
 
+        mfa.connect()
         security.connect()

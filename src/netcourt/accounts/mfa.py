@@ -9,11 +9,13 @@ Once a person has one, allauth asks for it at every sign-in.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
 from netcourt.accounts.models import User
@@ -33,10 +35,10 @@ def has_second_factor(user: Any) -> bool:
     )
 
 
-def lacks_second_factor(user: Any) -> bool:
-    """True for court staff who have no second factor yet (one query)."""
+def staff_factor(user: Any) -> tuple[bool, bool]:
+    """(is court staff, has a second factor) for ``user``, in one query."""
     if user is None or not user.is_authenticated:
-        return False
+        return False, False
     row = (
         User.objects.filter(pk=user.pk)
         .values_list(
@@ -46,9 +48,22 @@ def lacks_second_factor(user: Any) -> bool:
         .first()
     )
     if row is None:
-        return False
+        return False, False
     is_member, has_factor = row
-    return bool((is_member or user.is_staff or user.is_superuser) and not has_factor)
+    return bool(is_member or user.is_staff or user.is_superuser), bool(has_factor)
+
+
+def lacks_second_factor(user: Any) -> bool:
+    """True for court staff who have no second factor yet (one query)."""
+    is_staff, has_factor = staff_factor(user)
+    return is_staff and not has_factor
+
+
+def used_second_factor(request: HttpRequest) -> bool:
+    """Whether this session's sign-in (or a later confirmation) used a second factor."""
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    return any(r.get("method") == "mfa" for r in get_authentication_records(request, request.user))
 
 
 def add_totp(user: Any, secret: str) -> None:
@@ -95,12 +110,38 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        if not path.startswith(OPEN_PREFIXES) and lacks_second_factor(request.user):
-            if path.startswith("/api/"):
-                return problem_response(request, second_factor_problem())
-            from django.contrib import messages
-
-            messages.warning(request, second_factor_problem().message)
-            return redirect("mfa_activate_totp")
+        if not path.startswith(OPEN_PREFIXES):
+            is_staff, has_factor = staff_factor(request.user)
+            if is_staff and not has_factor:
+                return self._refuse(request, "mfa_activate_totp")
+            # A session that never used the factor (signed in before it was added, or by
+            # any way around allauth's second step) must confirm it before staff work.
+            if is_staff and not used_second_factor(request):
+                return self._refuse(request, "mfa_reauthenticate")
         response: HttpResponse = self.get_response(request)
         return response
+
+    @staticmethod
+    def _refuse(request: HttpRequest, where: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return problem_response(request, second_factor_problem())
+        from django.contrib import messages
+
+        messages.warning(request, second_factor_problem().message)
+        return redirect(f"{reverse(where)}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _count_new_factor_as_used(request: HttpRequest, authenticator: Any, **kwargs: Any) -> None:
+    """Adding a factor proves it (a code or a key was just used): the session counts it."""
+    from allauth.account.internal.flows.login import record_authentication
+
+    if authenticator.type in FACTOR_TYPES and hasattr(request, "session"):
+        record_authentication(request, authenticator.user, "mfa", type=str(authenticator.type))
+
+
+def connect() -> None:
+    from allauth.mfa.signals import authenticator_added
+
+    authenticator_added.connect(
+        _count_new_factor_as_used, weak=False, dispatch_uid="netcourt.mfa.new-factor"
+    )
