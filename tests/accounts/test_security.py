@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 from netcourt.accounts import security
 from netcourt.accounts.mfa import add_totp, current_totp_code
 from netcourt.accounts.models import SecurityEvent
-from tests.conftest import make_user
+from tests.conftest import make_user, signed_in
 
 PASSWORD = "a long enough passphrase 42"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -143,3 +143,19 @@ def test_a_malformed_client_address_is_left_out_not_fatal(db) -> None:
     request = RequestFactory().get("/", REMOTE_ADDR="unknown, 10.0.0.1")
     event = security.record(person(), "account:signin", request)
     assert event.ip is None
+
+
+def test_a_factor_removed_in_the_back_office_is_in_the_owners_history(db) -> None:
+    """Someone who lost their password, device and recovery codes proves who they are at
+    the court; the administrator removes the old factor; the owner sees that it happened."""
+    zhao = person()
+    add_totp(zhao, SECRET)
+    root = make_user("root", is_staff=True, is_superuser=True)
+    add_totp(root, SECRET)
+    factor = zhao.authenticator_set.get()
+    admin = signed_in(root)
+    page = admin.post(f"/backoffice/mfa/authenticator/{factor.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 302
+    assert not zhao.authenticator_set.exists()
+    removed = SecurityEvent.objects.get(user=zhao, tag="account:mfa:removed")
+    assert removed.detail == {"kind": "totp"}

@@ -12,8 +12,10 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import signals as auth_signals
 from django.db.models import Q
+from django.db.models.signals import post_delete
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -129,12 +131,20 @@ _RECEIVERS: list[tuple[Any, Any]] = [
     (account_signals.email_changed, _simple("account:email:changed")),
     (account_signals.email_confirmed, _simple("account:email:confirmed")),
     (mfa_signals.authenticator_added, _on_authenticator("account:mfa:added")),
-    (mfa_signals.authenticator_removed, _on_authenticator("account:mfa:removed")),
     (mfa_signals.authenticator_reset, _on_authenticator("account:mfa:reset")),
     (mfa_signals.authentication_failed, _simple("account:mfa:failed")),
 ]
 
 
+def _on_factor_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Every way a factor goes — the person removing it, or the court's administrator
+    removing it in the back office to let someone who lost everything back in — is recorded."""
+    record(instance.user, "account:mfa:removed", None, kind=str(instance.type))
+
+
 def connect() -> None:
+    post_delete.connect(
+        _on_factor_deleted, sender=Authenticator, weak=False, dispatch_uid="netcourt.mfa.removed"
+    )
     for number, (signal, receiver) in enumerate(_RECEIVERS):
         signal.connect(receiver, weak=False, dispatch_uid=f"netcourt.security.{number}")
