@@ -168,7 +168,11 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     user = _find_user(args.user)
     if user is None:
         return 1
-    raw = create_token(user, args.name)
+    try:
+        raw = create_token(user, args.name, args.days)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     if args.json:
         _print_json({"user": user.username, "token": raw})
     else:
@@ -217,6 +221,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
             "created_at": t.created_at,
             "last_used_at": t.last_used_at,
             "revoked_at": t.revoked_at,
+            "expires_at": t.expires_at,
         }
         for t in ApiToken.objects.filter(user=user).order_by("pk")
     ]
@@ -224,7 +229,13 @@ def cmd_token_list(args: argparse.Namespace) -> int:
         _print_json(tokens)
     else:
         for t in tokens:
-            state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
+            state = (
+                f"revoked {t['revoked_at']:%Y-%m-%d}"
+                if t["revoked_at"]
+                else f"expires {t['expires_at']:%Y-%m-%d}"
+                if t["expires_at"]
+                else "active"
+            )
             print(f"{t['id']:>6}  {t['name']:<30}  {state}")
     return 0
 
@@ -421,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--user", required=True, help="username or e-mail")
     create.add_argument("--name", default="cli")
     create.add_argument("--json", action="store_true")
+    create.add_argument(
+        "--days",
+        type=int,
+        help="how long the token lasts (default 90; at most 365, court staff 30)",
+    )
     create.set_defaults(func=cmd_token_create)
     listing = token.add_parser("list", help="a user's tokens (never their values)")
     listing.add_argument("--user", required=True, help="username or e-mail")

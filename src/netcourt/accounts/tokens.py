@@ -3,23 +3,45 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
+
+from netcourt.accounts.mfa import staff_factor
 from netcourt.accounts.models import ApiToken, User, hash_token
 from netcourt.core import clock
 
 # Recording each use would cost a write per request; to the hour is enough to spot stale tokens.
 LAST_USED_RESOLUTION = timedelta(hours=1)
+# A token stands in for the password and the second factor at once, so none lasts forever;
+# court staff's least long (their second factor is checked only when the token is made).
+MAX_DAYS = 365
+DEFAULT_DAYS = 90
+MAX_STAFF_DAYS = 30
 
 
-def create_token(user: User, name: str = "cli") -> str:
-    """Create a bearer token and return its raw value; only its hash is kept."""
+def create_token(user: User, name: str = "cli", days: int | None = None) -> str:
+    """Create a bearer token valid for ``days`` and return its raw value; only its hash is
+    kept. ValueError when ``days`` is out of range for this person."""
+    is_staff, _ = staff_factor(user)
+    longest = MAX_STAFF_DAYS if is_staff else MAX_DAYS
+    days = days if days is not None else min(DEFAULT_DAYS, longest)
+    if not 1 <= days <= longest:
+        raise ValueError(f"a token for this person lasts 1 to {longest} days")
     raw = ApiToken.new_raw()
-    ApiToken.objects.create(user=user, name=name, digest=hash_token(raw), created_at=clock.now())
+    now = clock.now()
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        digest=hash_token(raw),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
     return raw
 
 
 def user_for_token(raw: str) -> Any:
     token = (
         ApiToken.objects.filter(digest=hash_token(raw), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
         .select_related("user")
         .first()
     )
