@@ -35,28 +35,24 @@ def has_second_factor(user: Any) -> bool:
     )
 
 
+def staff_and_factor(user_ref: str) -> tuple[Exists, Exists]:
+    """Expressions telling, for the user at ``user_ref``, whether they are court staff by
+    membership and whether they have a second factor (for one query with others)."""
+    return (
+        Exists(CourtMembership.objects.filter(user=OuterRef(user_ref), active=True)),
+        Exists(Authenticator.objects.filter(user=OuterRef(user_ref), type__in=FACTOR_TYPES)),
+    )
+
+
 def staff_factor(user: Any) -> tuple[bool, bool]:
     """(is court staff, has a second factor) for ``user``, in one query."""
     if user is None or not user.is_authenticated:
         return False, False
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values_list(
-            Exists(CourtMembership.objects.filter(user=OuterRef("pk"), active=True)),
-            Exists(Authenticator.objects.filter(user=OuterRef("pk"), type__in=FACTOR_TYPES)),
-        )
-        .first()
-    )
+    row = User.objects.filter(pk=user.pk).values_list(*staff_and_factor("pk")).first()
     if row is None:
         return False, False
     is_member, has_factor = row
     return bool(is_member or user.is_staff or user.is_superuser), bool(has_factor)
-
-
-def lacks_second_factor(user: Any) -> bool:
-    """True for court staff who have no second factor yet (one query)."""
-    is_staff, has_factor = staff_factor(user)
-    return is_staff and not has_factor
 
 
 def used_second_factor(request: HttpRequest) -> bool:
@@ -95,11 +91,6 @@ def second_factor_problem() -> Problem:
         ),
         status=403,
     )
-
-
-def require_second_factor(user: Any) -> None:
-    if lacks_second_factor(user):
-        raise second_factor_problem()
 
 
 class SecondFactorMiddleware:

@@ -5,7 +5,11 @@ from typing import Any
 
 from django.db.models import Q
 
-from netcourt.accounts.mfa import staff_factor
+from netcourt.accounts.mfa import (
+    second_factor_problem,
+    staff_and_factor,
+    staff_factor,
+)
 from netcourt.accounts.models import ApiToken, User, hash_token
 from netcourt.core import clock
 
@@ -39,14 +43,21 @@ def create_token(user: User, name: str = "cli", days: int | None = None) -> str:
 
 
 def user_for_token(raw: str) -> Any:
-    token = (
+    """The token's person, or None; court staff without a second factor are refused
+    (``second_factor_required``) in the same query that finds the token."""
+    staff_member, has_factor = staff_and_factor("user_id")
+    token: Any = (
         ApiToken.objects.filter(digest=hash_token(raw), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
         .select_related("user")
+        .annotate(staff_member=staff_member, has_factor=has_factor)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
+    staff = token.staff_member or token.user.is_staff or token.user.is_superuser
+    if staff and not token.has_factor:
+        raise second_factor_problem()
     now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -11,7 +11,6 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from netcourt.accounts.mfa import require_second_factor
 from netcourt.accounts.tokens import user_for_token
 from netcourt.core.problems import Problem, problem_response
 
@@ -23,7 +22,6 @@ class BearerToken(HttpBearer):
             if user.preferred_language:  # answers in the person's language, as on the site
                 translation.activate(user.preferred_language)
                 request.LANGUAGE_CODE = user.preferred_language
-            require_second_factor(user)
             request.user = user
         return user
 
