@@ -195,6 +195,46 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_payments_reconcile(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.payments.actions import reconcile
+
+    report = [
+        {"intent": str(i.pk), "case": str(i.case_id), "status": i.status} for i in reconcile()
+    ]
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report:
+            print(f"{line['intent']}  case {line['case']}: {line['status']}")
+        print(f"{len(report)} pending payment(s) checked with the provider")
+    return 0
+
+
+def cmd_paysandbox_deliver(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.paysandbox.actions import deliver_due
+
+    report = [
+        {
+            "event": d.event_id,
+            "type": d.type,
+            "attempts": d.attempts,
+            "delivered": d.delivered_at is not None,
+            "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at else None,
+        }
+        for d in deliver_due()
+    ]
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report:
+            state = "delivered" if line["delivered"] else f"next try {line['next_attempt_at']}"
+            print(f"{line['event']}  {line['type']}: {state}")
+        print(f"{len(report)} webhook(s) due were sent")
+    return 0
+
+
 def _find_user(name: str) -> Any:
     """The user by username or e-mail; None (after saying so on stderr) when there is none."""
     from django.db.models import Q
@@ -377,6 +417,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--json", action="store_true")
     sweep.set_defaults(func=cmd_sweep)
+
+    payments = sub.add_parser("payments", help="online payment of fees").add_subparsers(
+        dest="payments", required=True
+    )
+    reconcile = payments.add_parser(
+        "reconcile", help="ask the provider about every pending payment and take the answer"
+    )
+    reconcile.add_argument("--json", action="store_true")
+    reconcile.set_defaults(func=cmd_payments_reconcile)
+
+    paysandbox = sub.add_parser("paysandbox", help="the sandbox payment service").add_subparsers(
+        dest="paysandbox", required=True
+    )
+    deliver = paysandbox.add_parser(
+        "deliver", help="send the sandbox's webhooks that are due (retries with backoff)"
+    )
+    deliver.add_argument("--json", action="store_true")
+    deliver.set_defaults(func=cmd_paysandbox_deliver)
 
     pack = sub.add_parser("pack", help="procedure packs").add_subparsers(dest="pack", required=True)
     check = pack.add_parser("check", help="validate packs; exit 1 with every fault")

@@ -25,6 +25,7 @@ from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
+from netcourt.payments import policy as payment_policy
 from netcourt.procedure import Event, available_events, load_pack
 
 STEPS = ("parties", "claim", "territory", "review")
@@ -300,6 +301,7 @@ def _detail_context(
         "parties": _parties_with_identity(case),
         "deadlines": [present.deadline(d) for d in case.deadlines.all()],
         "fee": present.fee_notice(case),
+        "pay_online": payment_policy.may_pay_online(request.user, case),
         "docket": [present.docket_entry(pack, e) for e in events],
         "access_log": [
             present.access_entry(case.court.pack, e)

@@ -48,6 +48,9 @@ TITLES: dict[str, Promise] = {
     "amount_not_allowed": _("This kind of case is charged per case, without an amount."),
     "amount_invalid": _("The amount is not valid."),
     "amount_too_large": _("The amount is too large."),
+    "payment_not_due": _("No fee is waiting to be paid online."),
+    "payment_unavailable": _("The payment service cannot be reached."),
+    "webhook_rejected": _("The webhook was not accepted."),
 }
 
 

@@ -21,15 +21,16 @@ DATA_DIR = Path(os.environ.get("NETCOURT_DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
-    from_env = os.environ.get("NETCOURT_SECRET_KEY")
+def _generated_secret(variable: str, file_name: str) -> str:
+    """The secret in ``variable``; unset, one generated once into the data directory."""
+    from_env = os.environ.get(variable)
     if from_env:
         return from_env
-    key_file = DATA_DIR / "secret_key"
+    key_file = DATA_DIR / file_name
     if not key_file.exists():
         # Write the whole key aside, then link it into place: a second process starting at
         # the same moment either wins the link or reads the complete key of the winner.
-        fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=".secret_key.")
+        fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=f".{file_name}.")
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(64))
         try:
@@ -41,7 +42,7 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _generated_secret("NETCOURT_SECRET_KEY", "secret_key")
 DEBUG = os.environ.get("NETCOURT_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h.strip()
@@ -92,6 +93,8 @@ INSTALLED_APPS = [
     "netcourt.accounts",
     "netcourt.courts",
     "netcourt.cases",
+    "netcourt.payments",
+    "netcourt.paysandbox",
 ]
 
 MIDDLEWARE = [
@@ -218,3 +221,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("NETCOURT_LOG_LEVEL", "WARNING")},
 }
 NETCOURT_BASE_URL = os.environ.get("NETCOURT_BASE_URL", "http://127.0.0.1:8000")
+
+# Online payment of fees (netcourt.payments, docs/payments.md): the provider the court uses.
+NETCOURT_PAYMENT_PROVIDER = os.environ.get("NETCOURT_PAYMENT_PROVIDER", "sandbox")
+# The sandbox payment service (netcourt.paysandbox), mounted at /sandbox-pay/ in this server.
+# Its API key and its webhook-signing secret are generated into the data directory if unset.
+NETCOURT_SANDBOX_PAY_SECRET = _generated_secret("NETCOURT_SANDBOX_PAY_SECRET", "sandbox_pay_secret")
+NETCOURT_SANDBOX_PAY_WEBHOOK_SECRET = _generated_secret(
+    "NETCOURT_SANDBOX_PAY_WEBHOOK_SECRET", "sandbox_pay_webhook_secret"
+)
+# Where the court reaches the sandbox's API, and where the sandbox sends its webhooks. Unset,
+# each is this very server, called in-process (it serves requests in one thread, so a call
+# over HTTP to itself would wait for itself).
+NETCOURT_SANDBOX_PAY_URL = os.environ.get("NETCOURT_SANDBOX_PAY_URL", "")
+NETCOURT_SANDBOX_PAY_WEBHOOK_URL = os.environ.get("NETCOURT_SANDBOX_PAY_WEBHOOK_URL", "")
+# When the sandbox sends a webhook: "now" (right after checkout), "later" (only when
+# `netcourt paysandbox deliver` runs) or "never" (dropped: for testing reconciliation).
+NETCOURT_SANDBOX_PAY_WEBHOOKS = os.environ.get("NETCOURT_SANDBOX_PAY_WEBHOOKS", "now")

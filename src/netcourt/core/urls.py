@@ -26,6 +26,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("cases/", include("netcourt.cases.urls")),
     path("courts/", include("netcourt.courts.urls")),
+    path("payments/", include("netcourt.payments.urls")),
+    path("sandbox-pay/", include("netcourt.paysandbox.urls")),
     path("api/", api.urls),
     path("backoffice/", admin.site.urls),
 ]

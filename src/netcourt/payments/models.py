@@ -1,0 +1,86 @@
+"""Payment intents, the webhooks taken, and the double-entry fee ledger."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class IntentStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PaymentIntent(models.Model):
+    """One attempt to collect a fee through a provider, keyed by the court's own idempotency
+    key (one per case and amount), so asking twice never makes two intents."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    key = models.CharField(max_length=255, unique=True)
+    provider = models.CharField(max_length=40)
+    provider_id = models.CharField(max_length=100, blank=True)
+    checkout_url = models.URLField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=20, choices=IntentStatus.choices, default=IntentStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_id"],
+                condition=~Q(provider_id=""),
+                name="payment_intent_provider_id_unique",
+            )
+        ]
+
+
+class ProcessedWebhook(models.Model):
+    """A provider's event the court has taken: the same event id again changes nothing."""
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_once")
+        ]
+
+
+class Account(models.TextChoices):
+    PROVIDER_CLEARING = "provider_clearing"  # money the provider holds for the court
+    FEES_RECEIVED = "fees_received"  # fees paid and applied to a case
+    FEES_UNAPPLIED = "fees_unapplied"  # money received that no case could take (to refund)
+
+
+class LedgerEntry(models.Model):
+    """One side of a movement of money. Every transaction is entries whose debits and
+    credits balance; entries are only ever added."""
+
+    transaction = models.UUIDField(db_index=True)
+    account = models.CharField(max_length=40, choices=Account.choices)
+    debit = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    credit = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="ledger")
+    intent = models.ForeignKey(
+        PaymentIntent, on_delete=models.PROTECT, null=True, related_name="ledger"
+    )
+    memo = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(debit=0) & Q(credit__gt=0)) | (Q(credit=0) & Q(debit__gt=0)),
+                name="ledger_entry_one_side",
+            )
+        ]
