@@ -112,19 +112,33 @@ def render_pack_doc(pack: Pack) -> str:
         "",
         "## Events",
         "",
-        "Who: the roles that may take the step. To: — means the case stays in its state.",
+        "Who: the roles that may take the step. To: — means the case stays in its state."
+        " Identity: the assurance level a person needs to take it, and `step-up` when they"
+        + (
+            f" must have used a second factor within {pack.step_up_minutes} minutes."
+            if pack.step_up_minutes
+            else " must have used a second factor recently."
+        ),
         "",
-        "| id | event | who | from | to | inputs | starts | stops | tracks | basis |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| id | event | who | identity | from | to | inputs | starts | stops | tracks | basis |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for event in pack.events.values():
         inputs = ", ".join(
             f"`{i.name}` ({i.type}{'' if i.required else ', optional'})" for i in event.inputs
         )
         once = f" (at most {event.max_per_case}×)" if event.max_per_case else ""
+        identity = ", ".join(
+            part
+            for part in (
+                f"`{event.assurance}`" if event.assurance else "",
+                "step-up" if event.step_up else "",
+            )
+            if part
+        )
         out.append(
             f"| `{event.id}` | {_both(event.label)}{once} | {_ids(event.roles)}"
-            f" | {_ids(event.from_states)} | {f'`{event.to_state}`' if event.to_state else '—'}"
+            f" | {identity or '—'} | {_ids(event.from_states)} | {f'`{event.to_state}`' if event.to_state else '—'}"
             f" | {inputs or '—'} | {_ids(event.starts)}"
             f"{' + the track duration' if event.sets_track else ''} | {_ids(event.stops)}"
             f" | {_ids(event.tracks) if event.tracks else 'all'} | {_basis(event.basis)} |"
