@@ -1,10 +1,11 @@
 """HTTP between parts that may live in this server (the sandbox payment service and the
 court's payment webhooks) or elsewhere.
 
-The server runs each request's middleware and view in one thread (decision 0004), so a call
-over HTTP from a view to this same server would wait for itself. A call to a part of this
-server is therefore made in-process: the request is built as Django would build it and the
-view it resolves to is called directly, with the same headers and body as over the wire.
+A call to a part of this same server is made in-process: the request is built as Django
+would build it and the view it resolves to is called directly, in the caller's thread, with
+the same headers and body as over the wire. That needs no network and no second worker
+(`make run` serves with one process), and it works the same under Django's test client,
+where there is no server to call. A part configured elsewhere is called over HTTP.
 """
 
 from __future__ import annotations
