@@ -203,7 +203,7 @@ def fee_notice(case: Case) -> dict[str, Any] | None:
         "lines": [
             {
                 "label": line["label"][key],
-                "amount": format_money(Decimal(line["amount"]), case.currency, lang),
+                "amount": format_money(Decimal(line["amount"]), case.currency, lang, exact=True),
                 "article": line["article"][key],
             }
             for line in lines
