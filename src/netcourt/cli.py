@@ -211,6 +211,29 @@ def cmd_payments_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_payments_refund(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.payments.refunds import send_refunds
+
+    report = [
+        {
+            "refund": str(r.pk),
+            "case": str(r.case_id),
+            "amount": f"{r.amount:f}",
+            "status": r.status,
+            "due_by": r.due_by.isoformat(),
+        }
+        for r in send_refunds()
+    ]
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report:
+            print(f"{line['refund']}  case {line['case']}: {line['amount']} {line['status']}")
+        print(f"{len(report)} refund(s) sent to the provider")
+    return 0
+
+
 def cmd_paysandbox_deliver(args: argparse.Namespace) -> int:
     _django()
     from netcourt.paysandbox.actions import deliver_due
@@ -426,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--json", action="store_true")
     reconcile.set_defaults(func=cmd_payments_reconcile)
+    refund = payments.add_parser(
+        "refund", help="send the fee refunds owed to the provider (idempotent; run it daily)"
+    )
+    refund.add_argument("--json", action="store_true")
+    refund.set_defaults(func=cmd_payments_refund)
 
     paysandbox = sub.add_parser("paysandbox", help="the sandbox payment service").add_subparsers(
         dest="paysandbox", required=True

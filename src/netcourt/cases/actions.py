@@ -751,8 +751,15 @@ def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[st
     return _fee_payload(result)
 
 
-def _quote_fee(case: Case, pack: Pack, track: str | None, aid: Aid | None = None) -> Quote:
-    """The acceptance fee for ``case`` on ``track``, with the judicial aid granted, if any."""
+def _quote_fee(
+    case: Case,
+    pack: Pack,
+    track: str | None,
+    aid: Aid | None = None,
+    reductions: Sequence[str] = (),
+) -> Quote:
+    """The acceptance fee for ``case`` on ``track``, with the judicial aid granted, if any,
+    and the ``reductions`` named (those the engine cannot see for itself)."""
     if aid is None and case.fee_aid:
         share = case.fee_aid.get("share")
         aid = Aid(
@@ -767,6 +774,7 @@ def _quote_fee(case: Case, pack: Pack, track: str | None, aid: Aid | None = None
             court=case.court.pack_court_id,
             amount=case.amount,
             track=track,
+            reductions=reductions,
             aid=aid,
         )
     except FeeError as error:
@@ -1041,6 +1049,27 @@ def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
         security.record(someone, "account:representation:ended", None, case=reference)
 
 
+# The pack's reduction for a case withdrawn or settled by mediation (Measures Art. 15).
+CLOSING_REDUCTION = "mediation_or_withdrawal"
+
+
+def _refund_on_close(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """A paid case closed by withdrawal or mediation pays half the fee (Measures Art. 15):
+    record the rest as owed back within 15 days (Art. 53). Only recorded here, in the step's
+    transaction; `netcourt payments refund` sends it."""
+    from netcourt.payments import refunds
+
+    paid = refunds.fee_paid(case, pack)
+    if paid is None:
+        return
+    amount, intent = paid
+    reductions = (
+        (CLOSING_REDUCTION,) if any(r.id == CLOSING_REDUCTION for r in pack.fees.reductions) else ()
+    )
+    fee = _quote_fee(case, pack, case.track or None, reductions=reductions).total
+    refunds.record_owed(case, record, amount, intent, fee)
+
+
 EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
     "check_track": Effect(before=_check_track),
@@ -1054,6 +1083,7 @@ EFFECTS: dict[str, Effect] = {
     "notify_parties": Effect(after=_notify_parties),
     "appoint_representative": Effect(after=_appoint_representative),
     "revoke_representative": Effect(after=_revoke_representative),
+    "refund_on_close": Effect(after=_refund_on_close),
 }
 
 

@@ -22,6 +22,7 @@ from netcourt.payments.providers import (
     SUCCEEDED,
     Provider,
     ProviderError,
+    WebhookEvent,
     WebhookRejected,
     get_provider,
 )
@@ -162,6 +163,8 @@ def receive_webhook(provider_name: str, headers: Mapping[str, str], body: bytes)
     if provider.name != provider_name:
         raise WebhookRejected("not this court's provider")
     event = provider.verify_webhook(headers, body, clock.now())
+    if event.refund_id:
+        return _receive_refund_event(provider, event)
     intent = PaymentIntent.objects.filter(
         provider=provider.name, provider_id=event.intent_id
     ).first()
@@ -178,6 +181,25 @@ def receive_webhook(provider_name: str, headers: Mapping[str, str], body: bytes)
                 provider=provider.name, event_id=event.id, received_at=clock.now()
             )
             changed = apply_outcome(intent.pk, status)
+    except IntegrityError:
+        return "duplicate"
+    return "applied" if changed else "unchanged"
+
+
+def _receive_refund_event(provider: Provider, event: WebhookEvent) -> str:
+    """A refund's event: settles the court's refund once; the same event again is a
+    duplicate."""
+    from netcourt.payments import refunds
+
+    refund = refunds.find_refund(provider.name, event.refund_id, event.reference)
+    if refund is None or refund.intent is None or refund.intent.provider_id != event.intent_id:
+        raise WebhookRejected("unknown refund")
+    try:
+        with transaction.atomic():
+            ProcessedWebhook.objects.create(
+                provider=provider.name, event_id=event.id, received_at=clock.now()
+            )
+            changed = refunds.apply_refund(refund.pk, event.status, event.refund_id)
     except IntegrityError:
         return "duplicate"
     return "applied" if changed else "unchanged"

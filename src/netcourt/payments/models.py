@@ -59,6 +59,34 @@ class Account(models.TextChoices):
     PROVIDER_CLEARING = "provider_clearing"  # money the provider holds for the court
     FEES_RECEIVED = "fees_received"  # fees paid and applied to a case
     FEES_UNAPPLIED = "fees_unapplied"  # money received that no case could take (to refund)
+    REFUNDS_PAYABLE = "refunds_payable"  # fees the court owes back (Measures Art. 53)
+
+
+class RefundStatus(models.TextChoices):
+    OWED = "owed"  # recorded when the case closed; not yet sent to the provider
+    SENT = "sent"  # the provider has it; not yet confirmed
+    SUCCEEDED = "succeeded"  # the provider confirmed it: the money went back
+    COUNTER = "counter"  # paid at the counter: the finance office refunds it by hand
+
+
+class Refund(models.Model):
+    """Part of a fee the court owes back because the case closed early (Measures on the
+    Payment of Litigation Costs Arts. 15, 53), keyed by the court's idempotency key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="refunds")
+    intent = models.ForeignKey(
+        PaymentIntent, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    key = models.CharField(max_length=255, unique=True)
+    provider = models.CharField(max_length=40, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=RefundStatus.choices)
+    due_by = models.DateField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
 
 
 class LedgerEntry(models.Model):

@@ -31,12 +31,20 @@ class Intent:
 
 
 @dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str  # PENDING, SUCCEEDED or FAILED
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     id: str
     type: str
     intent_id: str
     status: str
     created: datetime
+    refund_id: str = ""  # for a refund's event: the provider's refund, and
+    reference: str = ""  # the court's key for it (given as the refund's reference)
 
 
 class ProviderError(Exception):
@@ -55,6 +63,8 @@ class Provider(Protocol):
     ) -> Intent: ...
 
     def retrieve(self, intent_id: str) -> Intent: ...
+
+    def refund(self, intent_id: str, key: str, amount: Decimal) -> Refund: ...
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, now: datetime
@@ -115,6 +125,21 @@ class SandboxProvider:
     def retrieve(self, intent_id: str) -> Intent:
         return self._intent(self._call("GET", f"/v1/intents/{intent_id}"))
 
+    def refund(self, intent_id: str, key: str, amount: Decimal) -> Refund:
+        """Give back ``amount`` of a paid intent; asking again with the same ``key`` gives
+        the same refund as it stands now (so it doubles as retrieving it)."""
+        body = {"amount": f"{amount:f}", "reference": key}
+        data = self._call("POST", f"/v1/intents/{intent_id}/refunds", body, key=key)
+        return self._refund(data)
+
+    @staticmethod
+    def _refund(data: Mapping[str, Any]) -> Refund:
+        status = {"succeeded": SUCCEEDED, "failed": FAILED}.get(str(data.get("status")), PENDING)
+        try:
+            return Refund(str(data["id"]), status)
+        except KeyError as error:
+            raise ProviderError("no refund id") from error
+
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, now: datetime
     ) -> WebhookEvent:
@@ -135,15 +160,27 @@ class SandboxProvider:
             raise WebhookRejected("timestamp outside the tolerance")
         try:
             event = json.loads(body)
+            created = datetime.fromtimestamp(int(event["created"]), now.tzinfo)
+            if "refund" in event["data"]:
+                refund = event["data"]["refund"]
+                return WebhookEvent(
+                    id=str(event["id"]),
+                    type=str(event["type"]),
+                    intent_id=str(refund["intent"]),
+                    status=self._refund(refund).status,
+                    created=created,
+                    refund_id=str(refund["id"]),
+                    reference=str(refund.get("reference") or ""),
+                )
             intent = event["data"]["intent"]
             return WebhookEvent(
                 id=str(event["id"]),
                 type=str(event["type"]),
                 intent_id=str(intent["id"]),
                 status=self._status(intent),
-                created=datetime.fromtimestamp(int(event["created"]), now.tzinfo),
+                created=created,
             )
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, ProviderError) as error:
             raise WebhookRejected("body malformed") from error
 
 

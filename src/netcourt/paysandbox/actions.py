@@ -16,7 +16,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from netcourt.core import clock, loopback
-from netcourt.paysandbox.models import IntentStatus, SandboxIntent, WebhookDelivery
+from netcourt.paysandbox.models import (
+    IntentStatus,
+    SandboxIntent,
+    SandboxRefund,
+    WebhookDelivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,15 @@ transport: loopback.Transport | None = None  # None: in-process or over HTTP, by
 
 class KeyReused(Exception):
     """The Idempotency-Key was used before with a different request."""
+
+
+class RefundRefused(Exception):
+    """A refund the intent cannot give: ``code`` is ``intent_not_paid`` or
+    ``amount_too_large`` (more than was paid less what was refunded already)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def intent_json(intent: SandboxIntent, checkout_url: str) -> dict[str, Any]:
@@ -121,6 +135,66 @@ def pay(intent_id: str, card_number: str) -> SandboxIntent | None:
     if mode == "now":
         attempt(delivery.event_id)
     return intent
+
+
+def refund_json(refund: SandboxRefund) -> dict[str, Any]:
+    return {
+        "id": refund.id,
+        "intent": refund.intent_id,
+        "status": refund.status,
+        "amount": f"{refund.amount:f}",
+        "reference": refund.reference,
+        "created": int(refund.created_at.timestamp()),
+    }
+
+
+def create_refund(
+    intent_id: str, key: str, amount: Decimal, reference: str
+) -> tuple[SandboxRefund, bool]:
+    """The refund for ``key`` on ``intent_id``, made now or before; (refund, created). A
+    partial refund leaves the rest refundable; the refunds never exceed what was paid. Raises
+    SandboxIntent.DoesNotExist, :class:`KeyReused` or :class:`RefundRefused`."""
+    fingerprint = hashlib.sha256(
+        json.dumps([intent_id, f"{amount:f}", reference]).encode()
+    ).hexdigest()
+    mode = settings.NETCOURT_SANDBOX_PAY_WEBHOOKS
+    with transaction.atomic():
+        intent = SandboxIntent.objects.select_for_update().get(id=intent_id)
+        existing = SandboxRefund.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise KeyReused()
+            return existing, False
+        if intent.status != IntentStatus.SUCCEEDED:
+            raise RefundRefused("intent_not_paid")
+        refunded = sum((r.amount for r in intent.refunds.all()), Decimal(0))
+        if amount > intent.amount - refunded:
+            raise RefundRefused("amount_too_large")
+        now = clock.now()
+        refund = SandboxRefund.objects.create(
+            id=f"re_{secrets.token_hex(12)}",
+            intent=intent,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            amount=amount,
+            reference=reference,
+            created_at=now,
+        )
+        delivery = WebhookDelivery.objects.create(
+            event_id=f"evt_{secrets.token_hex(12)}",
+            intent=intent,
+            type="refund.succeeded",
+            payload={
+                "type": "refund.succeeded",
+                "created": int(now.timestamp()),
+                "data": {"refund": refund_json(refund)},
+            },
+            created_at=now,
+            next_attempt_at=None if mode == "never" else now,
+        )
+    if mode == "now":
+        attempt(delivery.event_id)
+    return refund, True
 
 
 def sign(body: bytes, timestamp: int, secret: str) -> str:

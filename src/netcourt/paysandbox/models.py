@@ -44,3 +44,18 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveIntegerField(null=True, blank=True)  # 0: no answer
+
+
+class SandboxRefund(models.Model):
+    """Money given back on a paid intent: created once per Idempotency-Key; the refunds of an
+    intent never add up to more than was paid. The sandbox moves no money, so a refund
+    succeeds at once (and a ``refund.succeeded`` webhook is recorded)."""
+
+    id = models.CharField(primary_key=True, max_length=40)
+    intent = models.ForeignKey(SandboxIntent, on_delete=models.CASCADE, related_name="refunds")
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    reference = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20, default="succeeded")
+    created_at = models.DateTimeField()

@@ -68,6 +68,39 @@ def retrieve_intent(request: HttpRequest, intent_id: str) -> JsonResponse:
     return _intent_response(request, intent, 200)
 
 
+@csrf_exempt
+@require_http_methods(["POST"])
+def create_refund(request: HttpRequest, intent_id: str) -> JsonResponse:
+    """Give back ``amount`` (all or part) of a paid intent; the same Idempotency-Key with
+    the same body gives the same refund."""
+    if not _authorised(request):
+        return _error(401, "unauthorized", "Give the secret key as a bearer token.")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 255:
+        return _error(400, "idempotency_key_required", "Give an Idempotency-Key header.")
+    try:
+        data = json.loads(request.body)
+        amount = Decimal(str(data["amount"]))
+        reference = str(data.get("reference", ""))[:255]
+    except (ValueError, KeyError, TypeError, InvalidOperation):
+        return _error(400, "invalid_request", "amount is required.")
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        return _error(400, "invalid_amount", "The amount must be positive, in whole cents.")
+    try:
+        refund, created = actions.create_refund(intent_id, key, amount, reference)
+    except SandboxIntent.DoesNotExist:
+        return _error(404, "not_found", "No such intent.")
+    except actions.KeyReused:
+        return _error(422, "idempotency_key_reused", "The key was used for another request.")
+    except actions.RefundRefused as refused:
+        message = {
+            "intent_not_paid": "The intent has not been paid.",
+            "amount_too_large": "More than was paid, less what was refunded already.",
+        }[refused.code]
+        return _error(409 if refused.code == "intent_not_paid" else 422, refused.code, message)
+    return JsonResponse(actions.refund_json(refund), status=201 if created else 200)
+
+
 def _back(intent: SandboxIntent) -> str:
     separator = "&" if "?" in intent.return_url else "?"
     return f"{intent.return_url}{separator}intent={intent.id}"

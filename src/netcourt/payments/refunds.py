@@ -1,0 +1,153 @@
+"""Refunds of the acceptance fee when a paid case closes early (Measures on the Payment of
+Litigation Costs Art. 15: withdrawn or settled by mediation, half the fee; Art. 53: refunded
+within 15 days). The case's closing step records what is owed; `netcourt payments refund`
+sends it to the provider; the provider's webhook (or its answer) settles it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+
+from netcourt.cases.models import Case, CaseEvent
+from netcourt.core import clock
+from netcourt.payments import ledger
+from netcourt.payments.models import (
+    Account,
+    IntentStatus,
+    PaymentIntent,
+    Refund,
+    RefundStatus,
+)
+from netcourt.payments.policy import PAYMENT_EFFECT
+from netcourt.payments.providers import SUCCEEDED, Provider, ProviderError, get_provider
+from netcourt.procedure import Pack
+
+log = logging.getLogger(__name__)
+
+REFUND_WITHIN = timedelta(days=15)  # Art. 53
+
+
+def fee_paid(case: Case, pack: Pack) -> tuple[Decimal, PaymentIntent | None] | None:
+    """What was paid on the case and the online payment it came from (None: at the counter);
+    None when no payment was recorded."""
+    steps = [e.id for e in pack.events.values() if PAYMENT_EFFECT in e.effects]
+    record = case.events.filter(event__in=steps).order_by("-seq").first()
+    if record is None:
+        return None
+    raw = record.payload.get("inputs", {}).get("amount")
+    paid = Decimal(str(raw)) if raw not in (None, "") else case.fee_due
+    if paid is None or paid <= 0:
+        return None
+    payment = record.payload.get("payment") or {}
+    intent = None
+    if payment.get("intent"):
+        intent = PaymentIntent.objects.filter(
+            provider=payment.get("provider", ""),
+            provider_id=payment["intent"],
+            status=IntentStatus.SUCCEEDED,
+        ).first()
+    return paid, intent
+
+
+def record_owed(
+    case: Case, record: CaseEvent, paid: Decimal, intent: PaymentIntent | None, fee: Decimal
+) -> Refund | None:
+    """Record that ``paid - fee`` is owed back, in the closing step's transaction. Paid
+    online: the provider refunds it, and the ledger moves it from ``fees_received`` to
+    ``refunds_payable``. Paid at the counter: flagged for the counter, no provider, no
+    posting (the counter's money is not in this ledger)."""
+    amount = paid - fee
+    if amount <= 0:
+        return None
+    now = clock.now()
+    refund, created = Refund.objects.get_or_create(
+        key=f"case-{case.id}-refund-{record.seq}",
+        defaults={
+            "case": case,
+            "intent": intent,
+            "amount": amount,
+            "currency": case.currency,
+            "provider": intent.provider if intent else "",
+            "status": RefundStatus.OWED if intent else RefundStatus.COUNTER,
+            "due_by": clock.today() + REFUND_WITHIN,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if created and intent is not None:
+        ledger.post(
+            case,
+            amount,
+            case.currency,
+            debit=Account.FEES_RECEIVED,
+            credit=Account.REFUNDS_PAYABLE,
+            memo=f"refund owed ({record.event})",
+            intent=intent,
+        )
+    return refund
+
+
+def apply_refund(refund_id: UUID, status: str, provider_id: str = "") -> bool:
+    """Take the provider's word on a refund; True if anything changed. A success posts
+    ``refunds_payable`` → ``provider_clearing`` once; taking it again changes nothing."""
+    with transaction.atomic():
+        case_id = Refund.objects.values_list("case_id", flat=True).get(pk=refund_id)
+        case = Case.objects.select_for_update().get(pk=case_id)
+        refund = Refund.objects.select_for_update().select_related("intent").get(pk=refund_id)
+        if status != SUCCEEDED or refund.status not in (RefundStatus.OWED, RefundStatus.SENT):
+            return False
+        refund.status = RefundStatus.SUCCEEDED
+        refund.provider_id = refund.provider_id or provider_id
+        refund.updated_at = clock.now()
+        refund.save(update_fields=["status", "provider_id", "updated_at"])
+        ledger.post(
+            case,
+            refund.amount,
+            refund.currency,
+            debit=Account.REFUNDS_PAYABLE,
+            credit=Account.PROVIDER_CLEARING,
+            memo=f"refund {refund.provider} {refund.provider_id}",
+            intent=refund.intent,
+        )
+        return True
+
+
+def find_refund(provider: str, refund_id: str, reference: str) -> Refund | None:
+    """The court's refund a provider's event is about: by the provider's id, or (when the
+    event came before the provider's answer) by the court's key given as its reference."""
+    found = Refund.objects.filter(provider=provider, provider_id=refund_id).first()
+    if found is None and reference:
+        found = Refund.objects.filter(provider=provider, key=reference).first()
+    return found
+
+
+def send_refunds(provider: Provider | None = None) -> list[Refund]:
+    """Send every refund owed (or sent and not yet confirmed) to the provider, with its key
+    as the Idempotency-Key, and take the provider's answer (`netcourt payments refund`).
+    Running it twice sends each refund once."""
+    provider = provider or get_provider()
+    done = []
+    pending = Refund.objects.filter(
+        provider=provider.name, status__in=[RefundStatus.OWED, RefundStatus.SENT]
+    ).select_related("intent")
+    for refund in pending.order_by("created_at"):
+        if refund.intent is None or not refund.intent.provider_id:
+            continue
+        try:
+            remote = provider.refund(refund.intent.provider_id, refund.key, refund.amount)
+        except ProviderError as error:
+            log.warning("refund %s: %s", refund.pk, error)
+            continue
+        # Its webhook may have come (and settled it) while the provider was answering.
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.OWED).update(
+            status=RefundStatus.SENT, updated_at=clock.now()
+        )
+        Refund.objects.filter(pk=refund.pk, provider_id="").update(provider_id=remote.id)
+        apply_refund(refund.pk, remote.status, remote.id)
+        refund.refresh_from_db()
+        done.append(refund)
+    return done

@@ -1,0 +1,178 @@
+"""Half the fee back when a paid case is withdrawn or settled by mediation (Measures on the
+Payment of Litigation Costs Arts. 15, 53): recorded by the closing step, sent by `netcourt
+payments refund`, settled by the sandbox's signed `refund.succeeded` webhook."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from netcourt.cases import actions
+from netcourt.cases.models import Case
+from netcourt.cli import main
+from netcourt.core import clock
+from netcourt.payments import ledger
+from netcourt.payments.models import Account, ProcessedWebhook, Refund, RefundStatus
+from netcourt.paysandbox.models import SandboxRefund, WebhookDelivery
+from tests.conftest import confirmed, signed_in
+from tests.payments.test_online_payment import SUCCEEDS, WEBHOOK, checkout, signed, start
+
+
+@pytest.fixture(autouse=True)
+def _ledger_balances(db: Any) -> Iterator[None]:
+    yield
+    assert list(ledger.unbalanced()) == []
+
+
+@pytest.fixture
+def ordinary(submitted: Case, staff: dict[str, Any]) -> Case:
+    """Accepted on the ordinary track: the full fee, 50.00 (not already halved)."""
+    clerk = staff["clerk-hangzhou"]
+    actions.fire(clerk, submitted.id, "accept", submitted.version, {"track": "ordinary"})
+    submitted.refresh_from_db()
+    assert submitted.fee_due == Decimal("50.00")
+    return submitted
+
+
+def paid_online(case: Case) -> Client:
+    client = signed_in(case.created_by)
+    checkout(client, start(client, case), SUCCEEDS)
+    case.refresh_from_db()
+    return client
+
+
+def withdraw(case: Case) -> None:
+    case.refresh_from_db()
+    actions.fire(case.created_by, case.id, "withdraw", case.version, {}, step_up=confirmed())
+
+
+def refund_run(capsys: Any) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    assert main(["payments", "refund", "--json"]) == 0
+    result: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_a_paid_case_withdrawn_gets_half_its_fee_back(
+    ordinary: Case, frozen: clock.FixedClock, capsys: Any
+) -> None:
+    paid_online(ordinary)
+    withdraw(ordinary)
+    [refund] = Refund.objects.filter(case=ordinary)
+    assert refund.amount == Decimal("25.00") and refund.status == RefundStatus.OWED
+    assert refund.due_by == clock.today() + timedelta(days=15)
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == Decimal("-25.00")
+    assert ledger.balance(Account.FEES_RECEIVED) == Decimal("-25.00")  # half kept
+    # Sent; the sandbox's webhook comes right away and settles it.
+    [line] = refund_run(capsys)
+    assert line["amount"] == "25.00" and line["status"] == "succeeded"
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED and refund.provider_id.startswith("re_")
+    delivery = WebhookDelivery.objects.get(type="refund.succeeded")
+    assert delivery.delivered_at is not None
+    assert ProcessedWebhook.objects.filter(event_id=delivery.event_id).exists()
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == 0
+    assert ledger.balance(Account.PROVIDER_CLEARING) == Decimal("25.00")
+    entries = ordinary.ledger.count()
+    # Again: nothing owed, nothing sent; the same webhook again changes nothing.
+    assert refund_run(capsys) == []
+    replay = Client().post(WEBHOOK, **signed({"id": delivery.event_id, **delivery.payload}))
+    assert replay.json() == {"outcome": "duplicate"}
+    assert SandboxRefund.objects.count() == 1 and ordinary.ledger.count() == entries
+
+
+def test_without_webhooks_the_providers_answer_settles_the_refund(
+    ordinary: Case, settings: Any, capsys: Any
+) -> None:
+    paid_online(ordinary)
+    withdraw(ordinary)
+    settings.NETCOURT_SANDBOX_PAY_WEBHOOKS = "later"
+    [line] = refund_run(capsys)
+    assert line["status"] == "succeeded"
+    # The held webhook comes late: taken, but it changes nothing.
+    delivery = WebhookDelivery.objects.get(type="refund.succeeded")
+    before = ordinary.ledger.count()
+    assert main(["paysandbox", "deliver"]) == 0
+    delivery.refresh_from_db()
+    assert delivery.delivered_at is not None and ordinary.ledger.count() == before
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == 0
+
+
+def test_a_case_settled_by_mediation_gets_half_back(
+    ordinary: Case, staff: dict[str, Any], capsys: Any
+) -> None:
+    paid_online(ordinary)
+    judge = ordinary.judge
+    assert judge is not None
+    actions.fire(judge, ordinary.id, "settle", ordinary.version, {"terms": "Refund paid."})
+    [refund] = Refund.objects.filter(case=ordinary)
+    assert refund.amount == Decimal("25.00")
+    assert refund_run(capsys)[0]["status"] == "succeeded"
+
+
+def test_a_small_claims_case_already_paid_half_gets_nothing_back(accepted: Case) -> None:
+    # The small claims fee is halved already; the halvings do not add up (Art. 15 and 16).
+    paid_online(accepted)
+    withdraw(accepted)
+    assert Refund.objects.count() == 0
+
+
+def test_an_unpaid_case_withdrawn_owes_nothing(ordinary: Case) -> None:
+    withdraw(ordinary)
+    assert Refund.objects.count() == 0
+
+
+def test_a_fee_paid_at_the_counter_is_flagged_for_the_counter(
+    ordinary: Case, staff: dict[str, Any], capsys: Any
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    actions.fire(clerk, ordinary.id, "record_payment", ordinary.version, {"amount": "50.00"})
+    withdraw(ordinary)
+    [refund] = Refund.objects.filter(case=ordinary)
+    assert refund.status == RefundStatus.COUNTER and refund.amount == Decimal("25.00")
+    assert refund.intent is None and refund.provider == ""
+    assert refund_run(capsys) == []  # no provider call
+    assert SandboxRefund.objects.count() == 0 and ordinary.ledger.count() == 0
+
+
+def test_the_sandbox_refunds_no_more_than_was_paid(ordinary: Case) -> None:
+    paid_online(ordinary)
+    intent = ordinary.payments.get().provider_id
+    auth = {"Authorization": f"Bearer {settings.NETCOURT_SANDBOX_PAY_SECRET}"}
+    url = f"/sandbox-pay/v1/intents/{intent}/refunds"
+    client = Client()
+
+    def refund(key: str, amount: str) -> Any:
+        return client.post(
+            url, {"amount": amount}, "application/json", headers={**auth, "Idempotency-Key": key}
+        )
+
+    assert client.post(url, {"amount": "1.00"}, "application/json", headers=auth).status_code == 400
+    first = refund("a", "30.00")
+    assert first.status_code == 201 and first.json()["status"] == "succeeded"
+    assert refund("a", "30.00").json()["id"] == first.json()["id"]  # same key: same refund
+    assert refund("a", "31.00").status_code == 422  # same key, other body
+    too_much = refund("b", "20.01")
+    assert too_much.status_code == 422
+    assert too_much.json()["error"]["code"] == "amount_too_large"
+    assert refund("b", "20.00").status_code == 201  # the rest: refunded in full
+    assert refund("c", "0.01").status_code == 422
+    assert (
+        client.post(
+            "/sandbox-pay/v1/intents/pi_nope/refunds",
+            {"amount": "1.00"},
+            "application/json",
+            headers={**auth, "Idempotency-Key": "d"},
+        ).status_code
+        == 404
+    )
+    # These refunds are not the court's: their webhooks are refused.
+    assert WebhookDelivery.objects.filter(type="refund.succeeded").count() == 2
+    assert not Refund.objects.exists()
