@@ -27,6 +27,21 @@ def _authorised(request: HttpRequest) -> bool:
     return hmac.compare_digest(given, settings.NETCOURT_SANDBOX_PAY_SECRET.encode())
 
 
+def _authorised_with_key(request: HttpRequest) -> tuple[str, JsonResponse | None]:
+    """The request's Idempotency-Key, or the refusal when the secret key or the
+    Idempotency-Key is missing."""
+    if not _authorised(request):
+        return "", _error(401, "unauthorized", "Give the secret key as a bearer token.")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 255:
+        return "", _error(400, "idempotency_key_required", "Give an Idempotency-Key header.")
+    return key, None
+
+
+def _whole_cents(amount: Decimal) -> bool:
+    return amount.is_finite() and amount > 0 and amount == amount.quantize(Decimal("0.01"))
+
+
 def _intent_response(request: HttpRequest, intent: SandboxIntent, status: int) -> JsonResponse:
     url = request.build_absolute_uri(actions.checkout_path(intent))
     return JsonResponse(actions.intent_json(intent, url), status=status)
@@ -35,11 +50,9 @@ def _intent_response(request: HttpRequest, intent: SandboxIntent, status: int) -
 @csrf_exempt
 @require_http_methods(["POST"])
 def create_intent(request: HttpRequest) -> JsonResponse:
-    if not _authorised(request):
-        return _error(401, "unauthorized", "Give the secret key as a bearer token.")
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 255:
-        return _error(400, "idempotency_key_required", "Give an Idempotency-Key header.")
+    key, refusal = _authorised_with_key(request)
+    if refusal is not None:
+        return refusal
     try:
         data = json.loads(request.body)
         amount = Decimal(str(data["amount"]))
@@ -47,7 +60,7 @@ def create_intent(request: HttpRequest) -> JsonResponse:
         return_url = str(data["return_url"])
     except (ValueError, KeyError, TypeError, InvalidOperation):
         return _error(400, "invalid_request", "amount, currency and return_url are required.")
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    if not _whole_cents(amount):
         return _error(400, "invalid_amount", "The amount must be positive, in whole cents.")
     if len(currency) != 3 or not return_url.startswith(("http://", "https://")):
         return _error(400, "invalid_request", "A three-letter currency and an http(s) return_url.")
@@ -73,18 +86,16 @@ def retrieve_intent(request: HttpRequest, intent_id: str) -> JsonResponse:
 def create_refund(request: HttpRequest, intent_id: str) -> JsonResponse:
     """Give back ``amount`` (all or part) of a paid intent; the same Idempotency-Key with
     the same body gives the same refund."""
-    if not _authorised(request):
-        return _error(401, "unauthorized", "Give the secret key as a bearer token.")
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 255:
-        return _error(400, "idempotency_key_required", "Give an Idempotency-Key header.")
+    key, refusal = _authorised_with_key(request)
+    if refusal is not None:
+        return refusal
     try:
         data = json.loads(request.body)
         amount = Decimal(str(data["amount"]))
         reference = str(data.get("reference", ""))[:255]
     except (ValueError, KeyError, TypeError, InvalidOperation):
         return _error(400, "invalid_request", "amount is required.")
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    if not _whole_cents(amount):
         return _error(400, "invalid_amount", "The amount must be positive, in whole cents.")
     try:
         refund, created = actions.create_refund(intent_id, key, amount, reference)
