@@ -26,6 +26,7 @@ from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.payments import policy as payment_policy
+from netcourt.payments.models import IntentStatus, PaymentIntent
 from netcourt.procedure import Event, available_events, load_pack
 
 STEPS = ("parties", "claim", "territory", "review")
@@ -301,6 +302,7 @@ def _detail_context(
         "parties": _parties_with_identity(case),
         "deadlines": [present.deadline(d) for d in case.deadlines.all()],
         "fee": present.fee_notice(case),
+        "receipts": PaymentIntent.objects.filter(case=case, status=IntentStatus.SUCCEEDED),
         "pay_online": payment_policy.may_pay_online(request.user, case),
         "docket": [present.docket_entry(pack, e) for e in events],
         "access_log": [

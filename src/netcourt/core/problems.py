@@ -31,6 +31,7 @@ TITLES: dict[str, Promise] = {
     "second_factor_required": _("Set up a second factor first."),
     "assurance_required": _("The court must verify who you are first."),
     "step_up_required": _("Confirm it is you with your second factor first."),
+    "receipt_unavailable": _("The receipt cannot be made on this server just now."),
     "identity_number_invalid": _("The document number is not valid."),
     "identity_in_use": _("This identity document is already in use."),
     "eid_unavailable": _("The identity provider cannot be reached."),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from netcourt.core.problems import Problem, problem_response
 from netcourt.payments import actions
 from netcourt.payments.providers import ProviderError, WebhookRejected
+from netcourt.payments.receipt import paid_intent, receipt_pdf
 
 
 @login_required
@@ -40,6 +41,19 @@ def returned(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except Problem as problem:
         return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
     return render(request, "payments/return.html", {"intent": intent, "case_id": case_id})
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, case_id: UUID, intent_id: UUID) -> HttpResponse:
+    """The bilingual PDF receipt of a fee paid online, for the people of the case."""
+    try:
+        pdf = receipt_pdf(paid_intent(request.user, case_id, intent_id))
+    except Problem as problem:
+        return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{intent_id}.pdf"'
+    return response
 
 
 @csrf_exempt

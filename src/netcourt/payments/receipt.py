@@ -1,0 +1,61 @@
+"""The receipt for a fee paid online: one bilingual PDF (Chinese and English on the same page),
+rendered by WeasyPrint with the Noto CJK fonts.
+
+WeasyPrint needs Pango, a system library (Debian: libpango-1.0-0, brought in by Chromium and
+by most desktops); without it the receipt is refused with ``receipt_unavailable`` and the rest
+of the court works on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from netcourt.cases import policy
+from netcourt.cases.models import Case
+from netcourt.core.money import format_money
+from netcourt.core.problems import NotFound, Problem
+from netcourt.payments.models import IntentStatus, LedgerEntry, PaymentIntent
+
+
+def paid_intent(user: Any, case_id: UUID | str, intent_id: UUID | str) -> PaymentIntent:
+    """The succeeded payment ``intent_id`` of a case ``user`` may see; 404 otherwise."""
+    case = policy.get_case(user, case_id)
+    intent = PaymentIntent.objects.filter(
+        pk=intent_id, case=case, status=IntentStatus.SUCCEEDED
+    ).first()
+    if intent is None:
+        raise NotFound()
+    return intent
+
+
+def receipt_pdf(intent: PaymentIntent) -> bytes:
+    try:
+        from weasyprint import HTML
+    except OSError:  # Pango is missing on this machine
+        raise Problem("receipt_unavailable", status=503) from None
+    case: Case = intent.case
+    entry = LedgerEntry.objects.filter(intent=intent).order_by("at", "id").first()
+    texts = {}
+    for lang in ("zh-hans", "en"):
+        with translation.override(lang):
+            texts[lang] = {
+                "court": case.court.name_in(lang),
+                "amount": format_money(intent.amount, intent.currency, lang),
+            }
+    html = render_to_string(
+        "payments/receipt.html",
+        {
+            "case": case,
+            "intent": intent,
+            "transaction": entry.transaction if entry else "",
+            "paid_at": entry.at if entry else intent.updated_at,
+            "zh": texts["zh-hans"],
+            "en": texts["en"],
+        },
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
