@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 
 from netcourt.payments import ledger
-from netcourt.payments.models import Account
+from netcourt.payments.models import Account, Refund, RefundStatus
 from tests.conftest import signed_in
 
 
@@ -47,3 +47,19 @@ def test_only_the_courts_clerks_and_administrators_see_it(accepted, staff, alice
         .count("/payments/finance/hangzhou/")
         == 1
     )
+
+
+def test_the_finance_page_lists_refunds_owed(accepted, staff) -> None:
+    now = accepted.updated_at
+    Refund.objects.create(
+        case=accepted,
+        amount=Decimal("12.50"),
+        currency="CNY",
+        key="refund-test",
+        status=RefundStatus.OWED,
+        due_by=now.date(),
+        created_at=now,
+        updated_at=now,
+    )
+    page = signed_in(staff["clerk-hangzhou"]).get("/payments/finance/hangzhou/").content.decode()
+    assert "¥12.50" in page and "owed, not yet sent" in page

@@ -279,3 +279,26 @@ def test_the_sandbox_api_needs_its_key_and_honours_idempotency(db: Any) -> None:
     got = client.get(f"{post}/{first.json()['id']}", headers=auth)
     assert got.json()["status"] == "requires_payment" and got.json()["amount"] == "25.00"
     assert Decimal(got.json()["amount"]) == Decimal("25.00")
+
+
+def test_a_provider_that_times_out_charges_nothing_and_reconcile_waits_for_it(
+    accepted: Case, plaintiff: Client, settings: Any, capsys: Any
+) -> None:
+    settings.NETCOURT_SANDBOX_PAY_API = "timeout"
+    refused = plaintiff.post(f"/payments/cases/{accepted.id}/pay/", follow=True)
+    assert "cannot be reached" in refused.content.decode() or "无法连接" in refused.content.decode()
+    assert paid_steps(accepted) == [] and pay_fee_running(accepted)
+    # Back up: the same button pays, with no second intent at the provider.
+    settings.NETCOURT_SANDBOX_PAY_API = "up"
+    settings.NETCOURT_SANDBOX_PAY_WEBHOOKS = "never"
+    checkout(plaintiff, start(plaintiff, accepted), SUCCEEDS)
+    # The provider times out again while the court reconciles: nothing changes, nothing lost.
+    settings.NETCOURT_SANDBOX_PAY_API = "timeout"
+    assert main(["payments", "reconcile", "--json"]) == 0
+    assert [line["status"] for line in json.loads(capsys.readouterr().out)] in ([], ["pending"])
+    assert paid_steps(accepted) == []
+    settings.NETCOURT_SANDBOX_PAY_API = "up"
+    assert main(["payments", "reconcile", "--json"]) == 0
+    capsys.readouterr()
+    assert len(paid_steps(accepted)) == 1
+    assert PaymentIntent.objects.filter(case=accepted).count() == 1

@@ -238,3 +238,6 @@ NETCOURT_SANDBOX_PAY_WEBHOOK_URL = os.environ.get("NETCOURT_SANDBOX_PAY_WEBHOOK_
 # When the sandbox sends a webhook: "now" (right after checkout), "later" (only when
 # `netcourt paysandbox deliver` runs) or "never" (dropped: for testing reconciliation).
 NETCOURT_SANDBOX_PAY_WEBHOOKS = os.environ.get("NETCOURT_SANDBOX_PAY_WEBHOOKS", "now")
+# Simulate the provider's API being down or timing out ("timeout": every API call answers
+# 504 after the court's own timeout would have run out); "up" is normal.
+NETCOURT_SANDBOX_PAY_API = os.environ.get("NETCOURT_SANDBOX_PAY_API", "up")

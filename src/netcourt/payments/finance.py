@@ -21,7 +21,14 @@ from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.courts.admin import administered_courts
 from netcourt.courts.models import Court
-from netcourt.payments.models import Account, IntentStatus, LedgerEntry, PaymentIntent
+from netcourt.payments.models import (
+    Account,
+    IntentStatus,
+    LedgerEntry,
+    PaymentIntent,
+    Refund,
+    RefundStatus,
+)
 
 DAYS_SHOWN = 30
 
@@ -56,6 +63,18 @@ def finance(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("case")
         .order_by("created_at")
     )
+    refunds = [
+        {
+            "case": refund.case,
+            "amount": format_money(refund.amount, refund.currency, lang),
+            "status": refund.get_status_display(),
+            "due_by": refund.due_by,
+            "overdue": refund.status != RefundStatus.SUCCEEDED and refund.due_by < clock.today(),
+        }
+        for refund in Refund.objects.filter(case__court=court)
+        .select_related("case")
+        .order_by("-created_at")[:200]
+    ]
     aid_labels = {rule.kind: rule.label.get(lang) for rule in court.pack.fees.aid}
     aided = [
         {
@@ -86,6 +105,7 @@ def finance(request: HttpRequest, slug: str) -> HttpResponse:
                 for intent in pending
             ],
             "aided": aided,
+            "refunds": refunds,
         },
     )
 

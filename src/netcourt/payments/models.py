@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class IntentStatus(models.TextChoices):
@@ -63,10 +64,14 @@ class Account(models.TextChoices):
 
 
 class RefundStatus(models.TextChoices):
-    OWED = "owed"  # recorded when the case closed; not yet sent to the provider
-    SENT = "sent"  # the provider has it; not yet confirmed
-    SUCCEEDED = "succeeded"  # the provider confirmed it: the money went back
-    COUNTER = "counter"  # paid at the counter: the finance office refunds it by hand
+    # Recorded when the case closed; not yet sent to the provider.
+    OWED = "owed", _("owed, not yet sent")
+    # The provider has it; not yet confirmed.
+    SENT = "sent", _("sent to the payment service")
+    # The provider confirmed it: the money went back.
+    SUCCEEDED = "succeeded", _("refunded")
+    # Paid at the counter: the finance office refunds it by hand.
+    COUNTER = "counter", _("to be refunded at the counter")
 
 
 class Refund(models.Model):

@@ -97,7 +97,11 @@ def apply_refund(refund_id: UUID, status: str, provider_id: str = "") -> bool:
     with transaction.atomic():
         case_id = Refund.objects.values_list("case_id", flat=True).get(pk=refund_id)
         case = Case.objects.select_for_update().get(pk=case_id)
-        refund = Refund.objects.select_for_update().select_related("intent").get(pk=refund_id)
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("intent")
+            .get(pk=refund_id)
+        )
         if status != SUCCEEDED or refund.status not in (RefundStatus.OWED, RefundStatus.SENT):
             return False
         refund.status = RefundStatus.SUCCEEDED

@@ -22,6 +22,13 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
+def _api_down() -> JsonResponse | None:
+    """The switch that simulates a provider that does not answer in time."""
+    if settings.NETCOURT_SANDBOX_PAY_API == "timeout":
+        return _error(504, "timeout", "The payment service did not answer in time.")
+    return None
+
+
 def _authorised(request: HttpRequest) -> bool:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
     return hmac.compare_digest(given, settings.NETCOURT_SANDBOX_PAY_SECRET.encode())
@@ -29,7 +36,10 @@ def _authorised(request: HttpRequest) -> bool:
 
 def _authorised_with_key(request: HttpRequest) -> tuple[str, JsonResponse | None]:
     """The request's Idempotency-Key, or the refusal when the secret key or the
-    Idempotency-Key is missing."""
+    Idempotency-Key is missing (or the service is switched to time out)."""
+    down = _api_down()
+    if down is not None:
+        return "", down
     if not _authorised(request):
         return "", _error(401, "unauthorized", "Give the secret key as a bearer token.")
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -73,6 +83,9 @@ def create_intent(request: HttpRequest) -> JsonResponse:
 
 @require_http_methods(["GET"])
 def retrieve_intent(request: HttpRequest, intent_id: str) -> JsonResponse:
+    down = _api_down()
+    if down is not None:
+        return down
     if not _authorised(request):
         return _error(401, "unauthorized", "Give the secret key as a bearer token.")
     intent = SandboxIntent.objects.filter(id=intent_id).first()
