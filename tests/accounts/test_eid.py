@@ -181,11 +181,9 @@ def test_a_replayed_or_tampered_state_is_refused(eid, caplog) -> None:
         page = messages_on(client, come_back(client, tampered))
     assert "does not belong to a verification started here" in page
     assert "eid_invalid (state)" in caplog.text and "zhang.wei" not in caplog.text
-    # The flow was used up by the tampered answer: the genuine one no longer counts either.
-    assert "does not belong" in messages_on(client, come_back(client, answer_url))
-    assert not IdentityVerification.objects.exists()
-
-    done = come_back(client, eid.sign_in(go_to_provider(client), "zhang.wei"))
+    # A forged answer (anyone can make a browser open the callback) does not cancel the
+    # verification under way: the genuine answer still counts, once.
+    done = come_back(client, answer_url)
     assert done["Location"] == "/accounts/identity/"
     again = messages_on(client, come_back(client, eid.sign_in(go_to_provider(client), "li.na")))
     assert "Your identity is verified with Test eID" in again

@@ -243,12 +243,19 @@ def start(request: HttpRequest, conf: EidConfig, next_url: str) -> str:
 
 
 def pop_flow(request: HttpRequest) -> Flow | None:
-    """Take the flow under way out of the session: an answer is accepted once at most."""
-    stored = request.session.pop(SESSION_KEY, None)
+    """Take the flow under way out of the session when the answer's ``state`` is its own: an
+    answer is accepted once at most, and a stray or forged callback (which anyone can make a
+    browser open) leaves the verification under way alone."""
+    stored = request.session.get(SESSION_KEY)
     try:
-        return Flow(**stored) if isinstance(stored, dict) else None
+        flow = Flow(**stored) if isinstance(stored, dict) else None
     except TypeError:
+        flow = None
+    state = request.GET.get("state", "")
+    if flow is None or not secrets.compare_digest(state.encode(), flow.state.encode()):
         return None
+    request.session.pop(SESSION_KEY, None)
+    return flow
 
 
 def complete(request: HttpRequest, conf: EidConfig, flow: Flow | None) -> IdentityVerification:
