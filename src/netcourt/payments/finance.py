@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
@@ -14,12 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from netcourt.cases import policy
 from netcourt.cases.models import Case
 from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
-from netcourt.courts.admin import administered_courts
+from netcourt.core.problems import NotFound
 from netcourt.courts.models import Court
 from netcourt.payments.models import (
     Account,
@@ -29,24 +27,21 @@ from netcourt.payments.models import (
     Refund,
     RefundStatus,
 )
+from netcourt.payments.policy import finance_court
 
 DAYS_SHOWN = 30
 
 
-def _court_for(request: HttpRequest, slug: str) -> Court:
-    """The court, if the person is one of its clerks or administrators; else 404."""
-    court = Court.objects.filter(slug=slug).first()
-    user: Any = request.user
-    if court is None or not user.is_authenticated:
-        raise Http404
-    if not (policy.is_clerk_of(user, court.pk) or administered_courts(user).filter(pk=court.pk)):
-        raise Http404
-    return court
+def _court(request: HttpRequest, slug: str) -> Court:
+    try:
+        return finance_court(request.user, slug)
+    except NotFound:
+        raise Http404 from None
 
 
 @require_GET
 def finance(request: HttpRequest, slug: str) -> HttpResponse:
-    court = _court_for(request, slug)
+    court = _court(request, slug)
     lang = current_language()
     since = clock.today() - timedelta(days=DAYS_SHOWN - 1)
     received = (
@@ -114,7 +109,7 @@ def finance(request: HttpRequest, slug: str) -> HttpResponse:
 def ledger_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Every ledger entry of the court's cases, oldest first, exact to the fen; the last line
     totals debits and credits, which are equal."""
-    court = _court_for(request, slug)
+    court = _court(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ledger-{court.slug}.csv"'
     writer = csv.writer(response)

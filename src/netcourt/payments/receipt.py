@@ -8,28 +8,13 @@ of the court works on.
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
-
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from netcourt.cases import policy
 from netcourt.cases.models import Case
 from netcourt.core.money import format_money
-from netcourt.core.problems import NotFound, Problem
-from netcourt.payments.models import IntentStatus, LedgerEntry, PaymentIntent
-
-
-def paid_intent(user: Any, case_id: UUID | str, intent_id: UUID | str) -> PaymentIntent:
-    """The succeeded payment ``intent_id`` of a case ``user`` may see; 404 otherwise."""
-    case = policy.get_case(user, case_id)
-    intent = PaymentIntent.objects.filter(
-        pk=intent_id, case=case, status=IntentStatus.SUCCEEDED
-    ).first()
-    if intent is None:
-        raise NotFound()
-    return intent
+from netcourt.core.problems import Problem
+from netcourt.payments.models import LedgerEntry, PaymentIntent
 
 
 def receipt_pdf(intent: PaymentIntent) -> bytes:

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from netcourt.core.problems import Problem, problem_response
 from netcourt.payments import actions
+from netcourt.payments.policy import paid_intent
 from netcourt.payments.providers import ProviderError, WebhookRejected
-from netcourt.payments.receipt import paid_intent, receipt_pdf
+from netcourt.payments.receipt import receipt_pdf
 
 
 @login_required
