@@ -261,6 +261,7 @@ def sign_in(page: Page, user: str) -> None:
 
 
 _last_code: dict[str, str] = {}
+TOTP_PERIOD = 30  # seconds a code lasts (allauth's default; the server accepts no other)
 
 
 def _unused_code(user: str) -> str:
@@ -268,6 +269,8 @@ def _unused_code(user: str) -> str:
     from netcourt.accounts.mfa import current_totp_code
     from netcourt.courts.demo import DEMO_TOTP_SECRET
 
+    while time.time() % TOTP_PERIOD > TOTP_PERIOD - 4:  # not a code about to expire
+        time.sleep(0.5)
     code = current_totp_code(DEMO_TOTP_SECRET)
     while _last_code.get(user) == code:
         time.sleep(1)
