@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import secrets
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,6 +151,26 @@ def accepted(submitted: Case, staff: dict[str, User]) -> Case:
     return submitted
 
 
+@pytest.fixture
+def bob(db: Any) -> Any:
+    return verified(make_user("bob"))
+
+
+@pytest.fixture
+def exchanging(accepted: Case, staff: dict[str, Any], bob: Any) -> Case:
+    """A case past service, where the parties submit and examine evidence: the defendant
+    (bob) has an account, and the evidence period runs."""
+    defendant = accepted.parties.get(role="defendant")
+    defendant.user = bob
+    defendant.save()
+    clerk = staff["clerk-hangzhou"]
+    for step in ("serve_complaint", "confirm_service"):
+        accepted.refresh_from_db()
+        actions.fire(clerk, accepted.id, step, accepted.version)
+    accepted.refresh_from_db()
+    return accepted
+
+
 def signed_in(user: User) -> Client:
     """A browser session for ``user`` whose sign-in used a second factor, as allauth records
     it (court staff need that; for anyone else it changes nothing)."""
@@ -178,11 +203,88 @@ def _default_language() -> None:
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(settings: Any, tmp_path: Any) -> None:
-    """Files an instance keeps in its data directory (the vault's keys) go to the test's own."""
+    """Files an instance keeps in its data directory (the vault's keys, the log's signing key,
+    evidence files) go to the test's own."""
     settings.DATA_DIR = tmp_path
+    settings.NETCOURT_BLOB_STORE = str(tmp_path / "blobs")
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     """Argon2 is deliberately slow; tests that create many users use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# S3 for tests: moto's server mode stands in for a real S3-compatible store. boto3 talks HTTP to
+# it exactly as it would to AWS S3 or MinIO, so requests, multipart uploads and error responses
+# go through the whole client stack. It is started once per test session on a free port.
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def s3_client(endpoint: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        **CREDENTIALS,
+    )
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a moto S3 server run for this session."""
+    server = Path(sys.executable).parent / "moto_server"
+    if not server.exists():
+        pytest.fail(f"{server} is missing: install the test extras (moto[server])")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(server), "-H", HOST, "-p", str(port)], stdout=out, stderr=subprocess.STDOUT
+        )
+    endpoint = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"moto_server exited ({proc.returncode}): {log.read_text()[-2000:]}")
+            try:
+                with socket.create_connection((HOST, port), timeout=1):
+                    pass
+                s3_client(endpoint).list_buckets()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def s3(moto_endpoint: str) -> Any:
+    return s3_client(moto_endpoint)
+
+
+def new_bucket(client: Any) -> str:
+    bucket = f"vault-{secrets.token_hex(6)}"
+    client.create_bucket(Bucket=bucket)
+    return bucket

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from netcourt.vault.errors import VaultError
-from netcourt.vault.keys import KEY_BYTES, KEY_ID_BYTES, Keyring
+from netcourt.vault.keys import KEY_BYTES, KEY_ID_BYTES, KeySource
 
 SEALED_VERSION = 1
 WRAPPED_KEY_BYTES = KEY_BYTES + 8
@@ -53,14 +53,14 @@ def new_data_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
 
-def wrap_data_key(keyring: Keyring, data_key: bytes) -> bytes:
+def wrap_data_key(keys: KeySource, data_key: bytes) -> bytes:
     """The key block for `data_key`: the active KEK's id, then the key wrapped under it."""
-    kek = keyring.active
+    kek = keys.active
     return bytes.fromhex(kek.id) + aes_key_wrap(kek.key, data_key)
 
 
-def unwrap_data_key(keyring: Keyring, key_block: bytes) -> bytes:
-    kek = keyring.get(key_block[:KEY_ID_BYTES].hex())
+def unwrap_data_key(keys: KeySource, key_block: bytes) -> bytes:
+    kek = keys.get(key_block[:KEY_ID_BYTES].hex())
     try:
         return aes_key_unwrap(kek.key, key_block[KEY_ID_BYTES:])
     except InvalidUnwrap:
@@ -69,16 +69,16 @@ def unwrap_data_key(keyring: Keyring, key_block: bytes) -> bytes:
         ) from None
 
 
-def seal(keyring: Keyring, plaintext: bytes, context: bytes) -> bytes:
+def seal(keys: KeySource, plaintext: bytes, context: bytes) -> bytes:
     data_key = new_data_key()
     nonce = secrets.token_bytes(NONCE_BYTES)
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, _SEAL_LABEL + context)
-    return bytes([SEALED_VERSION]) + wrap_data_key(keyring, data_key) + nonce + ciphertext
+    return bytes([SEALED_VERSION]) + wrap_data_key(keys, data_key) + nonce + ciphertext
 
 
-def open_sealed(keyring: Keyring, sealed: bytes, context: bytes) -> bytes:
+def open_sealed(keys: KeySource, sealed: bytes, context: bytes) -> bytes:
     key_block, payload = _split(sealed)
-    aead = AESGCM(unwrap_data_key(keyring, key_block))
+    aead = AESGCM(unwrap_data_key(keys, key_block))
     try:
         return aead.decrypt(payload[:NONCE_BYTES], payload[NONCE_BYTES:], _SEAL_LABEL + context)
     except InvalidTag:
@@ -87,11 +87,11 @@ def open_sealed(keyring: Keyring, sealed: bytes, context: bytes) -> bytes:
         ) from None
 
 
-def rewrap(keyring: Keyring, sealed: bytes) -> bytes:
+def rewrap(keys: KeySource, sealed: bytes) -> bytes:
     """The same value with its data key wrapped under the active KEK; the payload is unchanged."""
     key_block, payload = _split(sealed)
-    data_key = unwrap_data_key(keyring, key_block)
-    return bytes([SEALED_VERSION]) + wrap_data_key(keyring, data_key) + payload
+    data_key = unwrap_data_key(keys, key_block)
+    return bytes([SEALED_VERSION]) + wrap_data_key(keys, data_key) + payload
 
 
 def to_text(sealed: bytes) -> str:

@@ -1,5 +1,10 @@
 """Key-encryption keys (KEKs), the keyring that holds them, and the keyring's JSON document.
 
+Whatever wraps data keys is a `KeySource`: an active KEK to wrap new data keys under, and
+lookup of any KEK by id to unwrap old ones. The installation's master `Keyring` is one; a
+`KeySet` is another, holding no lookup key — a case's own KEKs, for instance, which are stored
+sealed under the master keyring so that rotating the master key rewraps only them.
+
 A keyring holds one or more 256-bit KEKs, each named by a short random id (eight hex digits),
 exactly one of them active: new data keys are wrapped under the active KEK, and the others stay
 to open what was sealed under them until they are retired. It also holds one 256-bit lookup
@@ -19,7 +24,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from netcourt.vault.errors import VaultError
 
@@ -52,22 +57,85 @@ class Kek:
         if self.created.tzinfo is None:
             raise _invalid(f"key {self.id}: the creation time needs a time zone")
 
+    @classmethod
+    def generate(cls, now: datetime) -> Kek:
+        """A new random KEK with a random id (a case's own key, say)."""
+        return cls(_new_key_id(()), now, secrets.token_bytes(KEY_BYTES))
+
+
+class KeySource(Protocol):
+    """What wraps and unwraps data keys: `Keyring` and `KeySet` are both one."""
+
+    @property
+    def active(self) -> Kek:
+        """The KEK new data keys are wrapped under."""
+        ...
+
+    def get(self, key_id: str) -> Kek:
+        """The KEK `key_id`; `unknown_key` if this source does not hold it."""
+        ...
+
+
+def _index(keys: Iterable[Kek], active_id: str) -> tuple[dict[str, Kek], Kek]:
+    by_id: dict[str, Kek] = {}
+    for kek in keys:
+        if kek.id in by_id:
+            raise _invalid(f"key id {kek.id} appears twice")
+        by_id[kek.id] = kek
+    if active_id not in by_id:
+        raise _invalid("the active key id names none of the keys")
+    return by_id, by_id[active_id]
+
+
+class KeySet:
+    """One or more KEKs, one of them active, and no lookup key; it never changes.
+
+    A case's keys are one: each case gets its own random KEK (`Kek.generate`), kept in the
+    database sealed under the master keyring, and every blob of the case is a stream whose
+    data key is wrapped under it. Its repr names the key ids only.
+    """
+
+    __slots__ = ("_active", "_keys")
+
+    def __init__(self, keys: Iterable[Kek], active_id: str) -> None:
+        self._keys, self._active = _index(keys, active_id)
+
+    @classmethod
+    def single(cls, kek: Kek) -> KeySet:
+        return cls([kek], kek.id)
+
+    @property
+    def keys(self) -> tuple[Kek, ...]:
+        return tuple(self._keys.values())
+
+    @property
+    def active(self) -> Kek:
+        return self._active
+
+    def get(self, key_id: str) -> Kek:
+        try:
+            return self._keys[key_id]
+        except KeyError:
+            raise VaultError("unknown_key", f"this key set holds no key {key_id}") from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, "_active"):
+            raise AttributeError("a KeySet never changes")
+        super().__setattr__(name, value)
+
+    def __repr__(self) -> str:
+        return f"KeySet(active={self._active.id!r}, keys={list(self._keys)!r})"
+
 
 class Keyring:
     __slots__ = ("_active", "_keys", "_lookup_key")
 
     def __init__(self, keys: Iterable[Kek], active_id: str, lookup_key: bytes) -> None:
-        by_id: dict[str, Kek] = {}
-        for kek in keys:
-            if kek.id in by_id:
-                raise _invalid(f"key id {kek.id} appears twice")
-            by_id[kek.id] = kek
-        if active_id not in by_id:
-            raise _invalid("the active key id names no key in the keyring")
+        by_id, active = _index(keys, active_id)
         if len(lookup_key) != KEY_BYTES:
             raise _invalid(f"the lookup key is {KEY_BYTES} bytes")
         self._keys = by_id
-        self._active = by_id[active_id]
+        self._active = active
         self._lookup_key = lookup_key
 
     @classmethod
@@ -182,3 +250,7 @@ def _unb64(text: str, where: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except binascii.Error:
         raise _invalid(f"{where}: the key is not base64") from None
+
+
+if TYPE_CHECKING:  # mypy checks that both are key sources
+    _SOURCES: tuple[type[KeySource], ...] = (Keyring, KeySet)

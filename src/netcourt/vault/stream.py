@@ -29,6 +29,7 @@ only when `decrypt_stream` returns.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -42,7 +43,7 @@ from netcourt.vault.envelope import (
     wrap_data_key,
 )
 from netcourt.vault.errors import VaultError
-from netcourt.vault.keys import Keyring
+from netcourt.vault.keys import KeySource
 
 STREAM_MAGIC = b"NCVS"
 STREAM_VERSION = 1
@@ -65,7 +66,7 @@ class Writer(Protocol):
 
 
 def encrypt_stream(
-    keyring: Keyring,
+    keys: KeySource,
     reader: Reader,
     writer: Writer,
     context: bytes,
@@ -80,7 +81,7 @@ def encrypt_stream(
         STREAM_MAGIC
         + bytes([STREAM_VERSION])
         + chunk_size.to_bytes(4, "big")
-        + wrap_data_key(keyring, data_key)
+        + wrap_data_key(keys, data_key)
         + prefix
     )
     aead = AESGCM(data_key)
@@ -95,8 +96,18 @@ def encrypt_stream(
         index += 1
 
 
-def decrypt_stream(keyring: Keyring, reader: Reader, writer: Writer, context: bytes) -> None:
+def decrypt_stream(keys: KeySource, reader: Reader, writer: Writer, context: bytes) -> None:
     """Decrypt a stream `encrypt_stream` wrote with the same context, a chunk at a time."""
+    for chunk in decrypt_chunks(keys, reader, context):
+        writer.write(chunk)
+
+
+def decrypt_chunks(keys: KeySource, reader: Reader, context: bytes) -> Iterator[bytes]:
+    """The plaintext of a stream `encrypt_stream` wrote, one checked chunk at a time.
+
+    Each chunk is authenticated before it is given; the last is shorter than the chunk size,
+    possibly empty. A fault raises when the reading reaches it, after the chunks before it.
+    """
     header = _read_up_to(reader, HEADER_BYTES)
     if len(header) < HEADER_BYTES or not header.startswith(STREAM_MAGIC):
         raise VaultError("malformed", "not an encrypted stream")
@@ -105,7 +116,7 @@ def decrypt_stream(keyring: Keyring, reader: Reader, writer: Writer, context: by
     chunk_size = int.from_bytes(header[len(STREAM_MAGIC) + 1 : _KEY_BLOCK_AT], "big")
     if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
         raise VaultError("malformed", "the stream's chunk size is out of range")
-    aead = AESGCM(unwrap_data_key(keyring, header[_KEY_BLOCK_AT : _KEY_BLOCK_AT + KEY_BLOCK_BYTES]))
+    aead = AESGCM(unwrap_data_key(keys, header[_KEY_BLOCK_AT : _KEY_BLOCK_AT + KEY_BLOCK_BYTES]))
     prefix = header[_KEY_BLOCK_AT + KEY_BLOCK_BYTES :]
     associated = _associated_data(chunk_size, context)
     index = 0
@@ -120,7 +131,7 @@ def decrypt_stream(keyring: Keyring, reader: Reader, writer: Writer, context: by
                 f"chunk {index} of the stream was changed, moved or cut off, or the stream"
                 " belongs to another context",
             ) from None
-        writer.write(chunk)
+        yield chunk
         if last:
             return
         index += 1
