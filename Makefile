@@ -36,13 +36,16 @@ run: install
 	$(NETCOURT) serve --host $(HOST) --port $(PORT)
 
 # Debian packages the tests need (as root): Chromium for the browser tests, Node.js for the
-# eID provider the identity tests run against.
+# eID provider the identity tests run against, ClamAV's clamd for the evidence scanning tests.
 system-test-packages:
 	@if [ "$$(id -u)" = "0" ] && ! [ -x /usr/bin/chromium ]; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 	@if [ "$$(id -u)" = "0" ] && ! command -v npm >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; \
+	fi
+	@if [ "$$(id -u)" = "0" ] && ! [ -x /usr/sbin/clamd ]; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q clamav-daemon; \
 	fi
 
 # npm ci again only when node_modules is missing or the lock file changed.

@@ -27,7 +27,12 @@ def _print_json(data: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     _django()
     import uvicorn
+    from django.conf import settings
 
+    from netcourt.transparency.actions import Sequencer
+
+    if settings.NETCOURT_LOG_INTERVAL > 0:
+        Sequencer().start()
     uvicorn.run(
         "netcourt.core.asgi:application",
         host=args.host,
@@ -183,16 +188,63 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     _django()
     from netcourt.cases.actions import sweep_expired
+    from netcourt.evidence.actions import sweep_uploads
+    from netcourt.transparency.actions import integrate_all
 
     fired = sweep_expired()
     report = [{"case": str(e.case_id), "event": e.event, "state": e.state_after} for e in fired]
+    uploads = sweep_uploads()
+    integrate_all()
     if args.json:
-        _print_json(report)
+        _print_json({"steps": report, "uploads_removed": uploads})
     else:
         for line in report:
             print(f"{line['case']}  {line['event']} -> {line['state']}")
         print(f"{len(report)} step(s) taken on expired time limits")
+        print(f"{uploads} abandoned upload(s) removed")
     return 0
+
+
+def cmd_ledger_key(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.transparency.keys import log_verifier_key, origin
+
+    if args.json:
+        _print_json({"origin": origin(), "verifier_key": log_verifier_key()})
+    else:
+        print(log_verifier_key())
+    return 0
+
+
+def cmd_ledger_sequence(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.transparency.actions import integrate_all, latest_checkpoint
+
+    integrate_all()
+    checkpoint = latest_checkpoint()
+    if args.json:
+        _print_json({"size": checkpoint.size, "root": checkpoint.root})
+    else:
+        print(checkpoint.note, end="")
+    return 0
+
+
+def cmd_ledger_verify(args: argparse.Namespace) -> int:
+    _django()
+    from netcourt.transparency.actions import integrate_all, latest_checkpoint
+    from netcourt.transparency.audit import audit
+
+    if args.integrate:
+        integrate_all()
+    faults = audit(files=not args.no_files)
+    size = latest_checkpoint().size
+    if args.json:
+        _print_json({"ok": not faults, "tree_size": size, "faults": faults})
+    else:
+        for fault in faults:
+            print(f"FAULT {fault}")
+        print(f"{len(faults)} fault(s) found" if faults else f"the log is intact ({size} leaves)")
+    return 1 if faults else 0
 
 
 def cmd_payments_reconcile(args: argparse.Namespace) -> int:
@@ -403,11 +455,15 @@ def cmd_vault_rotate(args: argparse.Namespace) -> int:
     except ImproperlyConfigured as error:
         print(error, file=sys.stderr)
         return 2
+    report["rewrapped"] = vault.rewrap_all()
     if args.json:
         _print_json(report)
     else:
         _print_vault_report(report)
-        print(f"new values are sealed under {report['active']}; older keys still open theirs")
+        print(
+            f"new values are sealed under {report['active']}; {report['rewrapped']} sealed"
+            " value(s) (identity numbers, case keys) were moved to it, evidence files untouched"
+        )
     return 0
 
 
@@ -555,9 +611,32 @@ def build_parser() -> argparse.ArgumentParser:
     check_number.add_argument("--lang", choices=["en", "zh-hans"], default="en")
     check_number.set_defaults(func=cmd_identity_validate)
 
-    vault = sub.add_parser("vault", help="keys for encryption at rest").add_subparsers(
-        dest="vault", required=True
+    ledger = sub.add_parser("ledger", help="the court's transparency log").add_subparsers(
+        dest="ledger", required=True
     )
+    ledger_key = ledger.add_parser(
+        "key", help="print the log's verifier key (C2SP signed-note format)"
+    )
+    ledger_key.add_argument("--json", action="store_true")
+    ledger_key.set_defaults(func=cmd_ledger_key)
+    sequence = ledger.add_parser(
+        "sequence", help="integrate queued leaves now and print the newest checkpoint"
+    )
+    sequence.add_argument("--json", action="store_true")
+    sequence.set_defaults(func=cmd_ledger_sequence)
+    verify = ledger.add_parser(
+        "verify",
+        help="re-hash every record and file, rebuild the tree, check every checkpoint;"
+        " exit 1 naming each fault",
+    )
+    verify.add_argument("--no-files", action="store_true", help="do not re-hash stored files")
+    verify.add_argument("--integrate", action="store_true", help="integrate queued leaves first")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=cmd_ledger_verify)
+
+    vault = sub.add_parser(
+        "vault", aliases=["keys"], help="keys for encryption at rest"
+    ).add_subparsers(dest="vault", required=True)
     status = vault.add_parser(
         "status", help="the key-encryption keys: ids, creation times, which is active"
     )

@@ -59,8 +59,10 @@ from netcourt.procedure import (
     quote,
     transition,
 )
+from netcourt.transparency import actions as transparency
 
 GENESIS_HASH = "0" * 64
+EVENT_LEAF = "case_event"
 CREATED_EVENT = "created"
 AMEND_EVENT = "amend_filing"
 TRANSITION_STATUS = {
@@ -185,6 +187,7 @@ def _append_event(
     event.hash = digest = record_hash(event_record(event))
     history = case.event_ids()  # read before the new event is saved, then kept in step
     event.save()
+    transparency.append(EVENT_LEAF, event_leaf_ref(event), event_leaf(event))
     history.append(event_id)
     case.last_event_hash = digest
     case.updated_at = event.at
@@ -206,6 +209,21 @@ def event_record(event: CaseEvent) -> dict[str, Any]:
         "actor": str(event.actor_id) if event.actor_id else None,
         "on_behalf_of": str(event.on_behalf_of_id) if event.on_behalf_of_id else None,
         "prev": event.prev_hash,
+    }
+
+
+def event_leaf_ref(event: CaseEvent) -> str:
+    return f"event:{event.case_id}:{event.seq}"
+
+
+def event_leaf(event: CaseEvent) -> dict[str, Any]:
+    """The event's record in the public transparency log: identifiers and its hash only."""
+    return {
+        "case": str(event.case_id),
+        "seq": event.seq,
+        "event": event.event,
+        "at": event.at.astimezone(UTC).isoformat(),
+        "hash": event.hash,
     }
 
 
@@ -455,14 +473,22 @@ def fire(
     inputs: Mapping[str, object] | None = None,
     *,
     step_up: StepUp | None = None,
+    extra: Mapping[str, Any] | None = None,
+    any_version: bool = False,
 ) -> CaseEvent:
     """Take one procedural step on a case, as ``user``, in one transaction. ``step_up`` is
-    the second factor the person used most recently, for steps the pack marks sensitive."""
+    the second factor the person used most recently, for steps the pack marks sensitive;
+    ``extra`` goes into the event's payload (what the step made: an evidence item, ...).
+    ``any_version`` skips the check that the person saw the latest version, for steps that
+    add to a case without deciding anything on what it holds (submitting evidence)."""
     with transaction.atomic():
         case = _locked(case_id)
         roles = _roles_or_404(user, case)
-        _check_version(case, version)
-        event = _fire_locked(case, user, event_id, inputs or {}, roles=roles, step_up=step_up)
+        if not any_version:
+            _check_version(case, version)
+        event = _fire_locked(
+            case, user, event_id, inputs or {}, extra, roles=roles, step_up=step_up
+        )
         case.save()
     return event
 
@@ -502,6 +528,13 @@ def _fire_locked(
     if event_id not in pack.events:
         raise Problem("unknown_event", field="event", status=422)
     event = pack.events[event_id]
+    if OWN_PAGE_EFFECTS.intersection(event.effects) and not extra:
+        raise Problem(
+            "own_endpoint",
+            translation.gettext("This step is taken on the case's evidence page, with its file."),
+            field="event",
+            status=422,
+        )
     refuse_control_characters(dict(inputs), "")
     if roles is None:
         roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
@@ -1084,7 +1117,12 @@ EFFECTS: dict[str, Effect] = {
     "appoint_representative": Effect(after=_appoint_representative),
     "revoke_representative": Effect(after=_revoke_representative),
     "refund_on_close": Effect(after=_refund_on_close),
+    "evidence_item": Effect(),
+    "evidence_opinion": Effect(),
 }
+# Steps that make more than the pack's inputs can carry (a file, an opinion on an item): taken
+# through their own page and endpoint (netcourt.evidence), never the generic step form.
+OWN_PAGE_EFFECTS = frozenset({"evidence_item", "evidence_opinion"})
 
 
 def file_case(

@@ -240,7 +240,7 @@ def _event_forms(
     lang = current_language()
     out = []
     for event in open_events:
-        if actions.AMEND_EVENT == event.id:
+        if actions.AMEND_EVENT == event.id or actions.OWN_PAGE_EFFECTS.intersection(event.effects):
             continue
         form = (bound or {}).get(event.id) or forms.event_form(pack, event, case)
         out.append(
@@ -287,6 +287,22 @@ def _parties_with_identity(case: Case) -> list[Any]:
     return parties
 
 
+def _evidence_summary(
+    request: HttpRequest, case: Case, open_events: list[Event]
+) -> dict[str, Any] | None:
+    """How much evidence the person may see, once the case is docketed (None before)."""
+    from netcourt.evidence import policy as evidence_policy
+    from netcourt.evidence.models import EvidenceItem
+
+    if case.court.pack.evidence is None or case.accepted_at is None:
+        return None
+    items = EvidenceItem.objects.filter(case=case).only("party_id", "case_id")
+    return {
+        "count": len(evidence_policy.visible_items(request.user, case, items)),
+        "may_submit": any("evidence_item" in e.effects for e in open_events),
+    }
+
+
 def _detail_context(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -310,6 +326,7 @@ def _detail_context(
             for e in case.access_log.select_related("user")[:50]
         ],
         "actions": actions_,
+        "evidence": _evidence_summary(request, case, open_events),
         "can_amend": any(e.id == actions.AMEND_EVENT for e in open_events),
         "draws": [
             {

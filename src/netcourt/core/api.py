@@ -89,10 +89,15 @@ def _register_routers() -> None:
     from netcourt.cases.api import router as cases_router
     from netcourt.cases.fees_api import router as fees_router
     from netcourt.courts.api import router as courts_router
+    from netcourt.evidence.api import router as evidence_router
+    from netcourt.evidence.api import uploads_router
 
     api.add_router("/v1/cases", cases_router)
     api.add_router("/v1/courts", courts_router)
     api.add_router("/v1/fees", fees_router)
+    api.add_router("/v1/cases", evidence_router)
+    api.add_router("/v1/uploads", uploads_router)
+    api.add_router("/v1/platforms", "netcourt.evidence.platform_api.router")
 
 
 _register_routers()

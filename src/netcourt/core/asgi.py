@@ -8,6 +8,9 @@ synchronous middleware in the middle of the chain: about twenty thread switches 
 runs it whole in the request's thread: one switch there and one back. Reading the request
 body, sending the response and (later) WebSockets stay on the event loop.
 See docs/decisions/0004-one-thread-hop-per-request.md.
+
+Request bodies too big for memory wait on disk encrypted (`netcourt.core.spool`), never in
+clear: an evidence file may be in one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from typing import Any
 
 import django
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
+
+from netcourt.core.spool import EncryptedSpool
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netcourt.core.settings")
 
@@ -27,6 +34,21 @@ class SyncStackHandler(ASGIHandler):
         super().load_middleware(is_async=False)
         chain: Any = self._middleware_chain  # type: ignore[has-type]  # untyped in django-stubs
         self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
+
+    async def read_body(self, receive: Any) -> Any:
+        """Django's own, with an `EncryptedSpool` for the body instead of a temporary file."""
+        body = EncryptedSpool(settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body.close()
+                raise RequestAborted()
+            if "body" in message:
+                body.write(message["body"])
+            if not message.get("more_body", False):
+                break
+        body.seek(0)
+        return body
 
 
 django.setup(set_prefix=False)

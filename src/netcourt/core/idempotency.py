@@ -37,6 +37,17 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
     return record.status, record.body
 
 
+def replay(request: HttpRequest) -> tuple[int, Any] | None:
+    """The stored answer when this request's Idempotency-Key was used already, else None: for
+    endpoints that do slow work before `run` (storing a file) and must not redo it."""
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key:
+        return None
+    user: Any = request.user
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    return None if existing is None else _replay(existing, _fingerprint(request))
+
+
 def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
     """Run ``create`` once per (user, Idempotency-Key); return (status, JSON-able body)."""
     key = request.headers.get(HEADER)

@@ -9,6 +9,7 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -95,6 +96,8 @@ INSTALLED_APPS = [
     "netcourt.cases",
     "netcourt.payments",
     "netcourt.paysandbox",
+    "netcourt.transparency",
+    "netcourt.evidence",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +224,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("NETCOURT_LOG_LEVEL", "WARNING")},
 }
 NETCOURT_BASE_URL = os.environ.get("NETCOURT_BASE_URL", "http://127.0.0.1:8000")
+
+# The transparency log (netcourt.transparency, docs/transparency.md). Its origin is the first
+# line of every checkpoint and the name of its signing key: a schema-less URL of the log.
+NETCOURT_LOG_ORIGIN = os.environ.get(
+    "NETCOURT_LOG_ORIGIN", urlsplit(NETCOURT_BASE_URL).netloc + "/log"
+)
+# An external RFC 3161 timestamp authority for checkpoints; unset, the built-in one.
+NETCOURT_TSA_URL = os.environ.get("NETCOURT_TSA_URL", "")
+# How often the server's sequencer integrates new leaves (seconds; 0: only on demand).
+NETCOURT_LOG_INTERVAL = float(os.environ.get("NETCOURT_LOG_INTERVAL", "5"))
+
+# Evidence files (netcourt.evidence, docs/evidence.md): where encrypted blobs are kept — a
+# directory (default DATA_DIR/blobs) or "s3://bucket" (NETCOURT_S3_ENDPOINT_URL for a store
+# other than AWS; credentials the usual boto3 way) — and the ClamAV daemon, if any
+# ("unix:/run/clamav/clamd.ctl" or "tcp:127.0.0.1:3310").
+NETCOURT_BLOB_STORE = os.environ.get("NETCOURT_BLOB_STORE", str(DATA_DIR / "blobs"))
+NETCOURT_S3_ENDPOINT_URL = os.environ.get("NETCOURT_S3_ENDPOINT_URL", "")
+NETCOURT_CLAMD = os.environ.get("NETCOURT_CLAMD", "")
 
 # Online payment of fees (netcourt.payments, docs/payments.md): the provider the court uses.
 NETCOURT_PAYMENT_PROVIDER = os.environ.get("NETCOURT_PAYMENT_PROVIDER", "sandbox")

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from netcourt.accounts import views as account_views
 from netcourt.core.api import api
+from netcourt.transparency import views as transparency_views
 from netcourt.web import views as web_views
 
 # The back office signs in through allauth (password, then the second factor, rate limits,
@@ -24,10 +25,18 @@ urlpatterns = [
         name="account_identity_eid_callback",
     ),
     path("accounts/", include("allauth.urls")),
+    path("cases/<uuid:case_id>/evidence/", include("netcourt.evidence.urls")),
+    path(
+        "cases/<uuid:case_id>/events/<int:seq>/receipt.json",
+        transparency_views.event_receipt,
+        name="event_receipt",
+    ),
     path("cases/", include("netcourt.cases.urls")),
     path("courts/", include("netcourt.courts.urls")),
     path("payments/", include("netcourt.payments.urls")),
     path("sandbox-pay/", include("netcourt.paysandbox.urls")),
+    path("log/", include("netcourt.transparency.urls")),
+    path("tsa", transparency_views.timestamp_authority, name="tsa"),
     path("api/", api.urls),
     path("backoffice/", admin.site.urls),
 ]

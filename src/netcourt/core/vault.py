@@ -23,7 +23,16 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from netcourt.core import clock
-from netcourt.vault import Keyring, VaultError, from_text, lookup_hash, open_sealed, seal, to_text
+from netcourt.vault import (
+    Keyring,
+    VaultError,
+    from_text,
+    lookup_hash,
+    open_sealed,
+    rewrap,
+    seal,
+    to_text,
+)
 
 ENV_VAR = "NETCOURT_VAULT_KEYS"
 KEYS_FILE = "vault-keys.json"
@@ -77,11 +86,43 @@ def rotate() -> Keyring:
     try:
         fcntl.flock(directory, fcntl.LOCK_EX)
         rotated = _load_or_create(path).rotate(clock.now())
-        _publish(path, rotated.to_json(), replace=True)
+        write_secret_file(path, rotated.to_json(), replace=True)
     finally:
         os.close(directory)
     reset()
     return rotated
+
+
+# Every column that holds sealed values, as (app label, model, field): `rewrap_all` moves
+# them to the active key so that an older key can be retired. Files are never rewrapped:
+# their data keys are wrapped by their case's key, which is one of these sealed values.
+SEALED_COLUMNS = (
+    ("accounts", "IdentityVerification", "number_sealed"),
+    ("evidence", "CaseKey", "sealed"),
+    ("evidence", "Upload", "sealed_key"),
+)
+
+
+def rewrap_all() -> int:
+    """Rewrap every sealed value under the active key; how many were rewrapped."""
+    from django.apps import apps
+    from django.db import transaction
+
+    keys = keyring()
+    moved = 0
+    for app_label, model_name, field in SEALED_COLUMNS:
+        model = apps.get_model(app_label, model_name)
+        rows = model.objects.values_list("pk", field).iterator(chunk_size=1000)
+        for pk, sealed in rows:
+            raw = from_text(sealed)
+            if raw[1 : 1 + 4] == bytes.fromhex(keys.active.id):
+                continue
+            with transaction.atomic():
+                model.objects.filter(pk=pk, **{field: sealed}).update(
+                    **{field: to_text(rewrap(keys, raw))}
+                )
+            moved += 1
+    return moved
 
 
 def seal_text(value: str, context: str) -> str:
@@ -106,11 +147,11 @@ def lookup(kind: str, value: str) -> str:
 
 def _load_or_create(path: Path) -> Keyring:
     if not path.exists():
-        _publish(path, Keyring.generate(clock.now()).to_json(), replace=False)
+        write_secret_file(path, Keyring.generate(clock.now()).to_json(), replace=False)
     return Keyring.from_json(path.read_text(encoding="utf-8"))
 
 
-def _publish(path: Path, text: str, *, replace: bool) -> None:
+def write_secret_file(path: Path, text: str, *, replace: bool) -> None:
     """Write `text` to a temporary file (mode 0600) flushed to disk, then put it at `path`.
 
     `replace` renames it over what is there; otherwise it is linked into place only if `path`

@@ -22,8 +22,11 @@ from netcourt.cases import actions
 from netcourt.cases.models import Case
 from netcourt.core import clock
 from netcourt.courts.models import Court, CourtMembership, CourtRole
+from netcourt.evidence.demo import add_demo_evidence
 from netcourt.identity.numbers import prc_id_check_character
 from netcourt.procedure import Event, Pack, load_pack, propose_track
+from netcourt.transparency.actions import integrate_all
+from netcourt.transparency.keys import log_verifier_key
 
 DEMO_DOMAIN = "demo.netcourt.localhost"
 DEMO_PASSWORD = "netcourt-demo"  # noqa: S105 - printed on the console for the demo only
@@ -310,9 +313,12 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
         people[username] = _verified(_user(username, name, lang, password))
         logins.append({"role": f"{description}: {name}", "email": people[username].email})
     made = []
+    evidence = 0
     if not Case.objects.filter(created_by__in=[people["alice"], people["bob"]]).exists():
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             made = _make_cases(pack, people)
+            evidence = add_demo_evidence(people)
+        integrate_all()
     lines = [
         "netcourt demo court — sign in at http://127.0.0.1:8000/accounts/login/",
         f"Every demo account uses the password: {password}",
@@ -324,7 +330,13 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     width = max(len(entry["email"]) for entry in logins)
     lines += [f"  {entry['email']:<{width}}  {entry['role']}" for entry in logins]
     if made:
-        lines += ["", f"Created {len(made)} demo cases, one in each stage of the procedure."]
+        lines += [
+            "",
+            f"Created {len(made)} demo cases, one in each stage of the procedure, with"
+            f" {evidence} evidence items.",
+            "The transparency log is at http://127.0.0.1:8000/log/checkpoint; its key:",
+            f"  {log_verifier_key()}",
+        ]
     return {
         "password": password,
         "totp_secret": DEMO_TOTP_SECRET,

@@ -247,6 +247,15 @@ def _check_pack_file(f: _Files, texts: Mapping[str, tuple[str, str]], errors: _E
         if "seq" not in used:
             errors.add(file, "case_number_format", "must contain the {seq} placeholder")
     _index(p.assurance_levels, file, "assurance_levels", errors)
+    if p.evidence is not None:
+        errors.ref(file, "evidence.period", "time limit", p.evidence.period, limits)
+        for mime, extensions in p.evidence.types.items():
+            if "/" not in mime or not extensions:
+                errors.add(
+                    file,
+                    f"evidence.types.{mime}",
+                    "a MIME type (type/subtype) with at least one file-name extension",
+                )
     _index(p.templates, file, "templates", errors)
     for i, template in enumerate(p.templates):
         _no_repeats(template.fields, file, f"templates[{i}].fields", errors)
@@ -723,6 +732,7 @@ def _build(f: _Files, texts: Mapping[str, tuple[str, str]]) -> Pack:
         templates=_by_id(templates),
         assurance_levels=_by_id(f.pack.assurance_levels),
         step_up_minutes=f.pack.step_up_minutes,
+        evidence=f.pack.evidence,
     )
 
 

@@ -13,6 +13,7 @@ from netcourt.procedure.schema import (
     ConnectingFactor,
     Court,
     Event,
+    EvidenceRules,
     Exclusion,
     FeeSchedule,
     Holidays,
@@ -87,6 +88,7 @@ class Pack:
     templates: Mapping[str, Template]
     assurance_levels: Mapping[str, AssuranceLevel]
     step_up_minutes: int | None
+    evidence: EvidenceRules | None
 
     def event(self, event_id: str) -> Event:
         return self.events[event_id]

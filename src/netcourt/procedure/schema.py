@@ -377,6 +377,23 @@ class Template(Model):
     zh: str
 
 
+class EvidenceRules(Model):
+    """What evidence files the court takes and when the other side sees them.
+
+    `types` maps each accepted MIME type (decided from the file's content) to the file-name
+    extensions it may carry. With `exchange: on_submission` the other parties see an item as
+    soon as it is submitted; with `after_period` only once the evidence period (`period`, a
+    time limit) has ended. Items submitted after that period's due date are accepted and
+    marked late.
+    """
+
+    max_bytes: PositiveInt
+    types: dict[NonEmpty, tuple[NonEmpty, ...]]
+    exchange: Literal["on_submission", "after_period"]
+    period: Id
+    basis: Basis
+
+
 class PackFile(Model):
     name: Id
     version: NonEmpty
@@ -389,6 +406,7 @@ class PackFile(Model):
     templates: tuple[TemplateFile, ...]
     assurance_levels: tuple[AssuranceLevel, ...] = ()
     step_up_minutes: PositiveInt | None = None
+    evidence: EvidenceRules | None = None
 
 
 class StatesFile(Model):

@@ -1,0 +1,524 @@
+"""Evidence use cases: receiving a file, submitting it as an item, giving opinions on items.
+
+A file arrives as an *upload* (tus 1.0, or a browser form that is one upload in one piece),
+kept encrypted in the staging area. Submitting it as an item checks the file (size, type by
+content, active content, ClamAV), stores it encrypted in the blob store — written and flushed
+before the row that points to it commits — and then, in one transaction, fires the pack's
+``submit_evidence`` step, makes the item and queues its leaf in the transparency log.
+A refused file leaves nothing behind: its staging copy and upload are removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+
+from netcourt.cases import actions as case_actions
+from netcourt.cases import policy as case_policy
+from netcourt.cases.models import Case
+from netcourt.core import clock
+from netcourt.core import vault as core_vault
+from netcourt.core.problems import Conflict, NotFound, Problem
+from netcourt.evidence import policy, scan
+from netcourt.evidence.clamd import ClamdClient
+from netcourt.evidence.models import Blob, EvidenceItem, Opinion, Upload, Verdict
+from netcourt.evidence.staging import StagingArea
+from netcourt.evidence.store import blob_context, blob_key, blob_store, case_keys
+from netcourt.transparency import actions as transparency
+from netcourt.vault import store_encrypted
+from netcourt.vault.scratch import new_scratch_key
+
+SUBMIT_EVENT = "submit_evidence"
+EXAMINE_EVENT = "examine_evidence"
+EVIDENCE_LEAF = "evidence"
+UPLOAD_DAYS = 7
+# A staging file with no upload row is removed once it is this old (a new upload writes its
+# staging file a moment before its row commits).
+STAGING_GRACE = timedelta(hours=1)
+MAX_TITLE = 200
+MAX_SOURCE = 300
+MAX_TEXT = 5000
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def staging() -> StagingArea:
+    return StagingArea(settings.DATA_DIR / "uploads")
+
+
+def _rules(case: Case) -> Any:
+    rules = case.court.pack.evidence
+    if rules is None:
+        raise Problem(
+            "evidence_not_taken",
+            translation.gettext("This court's procedure takes no evidence files."),
+            status=409,
+        )
+    return rules
+
+
+def _clean_filename(filename: str) -> str:
+    name = _UNSAFE_NAME.sub("_", filename.strip())[:255]
+    if not name or name in {".", ".."}:
+        raise Problem(
+            "file_name_invalid",
+            translation.gettext("Give the file a name."),
+            field="filename",
+            status=422,
+        )
+    return name
+
+
+def _key_context(upload_id: Any) -> str:
+    return f"evidence.upload.key:{upload_id}"
+
+
+def start_upload(user: Any, case_id: UUID | str, length: int, filename: str) -> Upload:
+    """Open an upload of ``length`` bytes for a file to submit in the case."""
+    case, name = _check_new_upload(user, case_id, length, filename)
+    upload_id = uuid.uuid4()
+    key = new_scratch_key()
+    staging().create(str(upload_id))
+    return _upload_row(user, case, upload_id, key, name, length, 0)
+
+
+def adopt_staged(
+    user: Any, case_id: UUID | str, upload_id: UUID, key: bytes, filename: str, size: int
+) -> Upload:
+    """Record a file that a browser form staged in one piece as a complete upload."""
+    try:
+        case, name = _check_new_upload(user, case_id, size, filename)
+    except Problem:
+        staging().remove(str(upload_id))
+        raise
+    return _upload_row(user, case, upload_id, key, name, size, size)
+
+
+def _upload_row(
+    user: Any, case: Case, upload_id: UUID, key: bytes, name: str, length: int, offset: int
+) -> Upload:
+    now = clock.now()
+    return Upload.objects.create(
+        id=upload_id,
+        case=case,
+        user=user,
+        length=length,
+        offset=offset,
+        filename=name,
+        sealed_key=core_vault.seal_text(
+            base64.b64encode(key).decode("ascii"), _key_context(upload_id)
+        ),
+        created_at=now,
+        expires_at=now + timedelta(days=UPLOAD_DAYS),
+    )
+
+
+def _check_new_upload(
+    user: Any, case_id: UUID | str, length: int, filename: str
+) -> tuple[Case, str]:
+    case = case_policy.get_case(user, case_id)
+    if not policy.own_parties(user, case):
+        raise Problem(
+            "role_not_allowed",
+            translation.gettext("Only a party to the case submits evidence."),
+            status=403,
+        )
+    rules = _rules(case)
+    if length <= 0:
+        raise Problem(
+            "file_empty", translation.gettext("The file is empty."), field="file", status=422
+        )
+    if length > rules.max_bytes:
+        raise _too_large(rules.max_bytes)
+    return case, _clean_filename(filename)
+
+
+def _too_large(max_bytes: int) -> Problem:
+    return Problem(
+        "file_too_large",
+        translation.gettext("The file is larger than the court takes (%(limit)s MB at most).")
+        % {"limit": max_bytes // (1024 * 1024)},
+        field="file",
+        status=413,
+        extra={"max_bytes": max_bytes},
+    )
+
+
+def get_upload(user: Any, upload_id: UUID | str) -> Upload:
+    try:
+        upload = Upload.objects.select_related("case", "case__court").get(id=upload_id, user=user)
+    except (Upload.DoesNotExist, ValueError):
+        raise NotFound() from None
+    if upload.expires_at <= clock.now():
+        raise NotFound()
+    return upload
+
+
+def _upload_key(upload: Upload) -> bytes:
+    return base64.b64decode(core_vault.open_text(upload.sealed_key, _key_context(upload.pk)))
+
+
+def receive(user: Any, upload_id: UUID | str, offset: int, body: Any) -> Upload:
+    """Add the bytes of ``body`` at ``offset`` (which must be where the upload stands)."""
+    upload = get_upload(user, upload_id)
+    if offset != upload.offset:
+        raise Conflict(
+            "upload_offset_mismatch",
+            translation.gettext("The upload stands at byte %(offset)s; send from there.")
+            % {"offset": upload.offset},
+            extra={"offset": upload.offset},
+        )
+    try:
+        written = staging().append(
+            str(upload.pk), _upload_key(upload), offset, body, upload.length - offset
+        )
+    except ValueError:
+        raise Problem(
+            "upload_too_long",
+            translation.gettext("More bytes arrived than the upload's announced length."),
+            status=413,
+        ) from None
+    moved = Upload.objects.filter(pk=upload.pk, offset=offset).update(offset=offset + written)
+    if not moved:
+        upload.refresh_from_db()
+        raise Conflict(
+            "upload_offset_mismatch",
+            translation.gettext("The upload stands at byte %(offset)s; send from there.")
+            % {"offset": upload.offset},
+            extra={"offset": upload.offset},
+        )
+    upload.offset = offset + written
+    return upload
+
+
+def cancel_upload(user: Any, upload_id: UUID | str) -> None:
+    upload = get_upload(user, upload_id)
+    _discard(upload)
+
+
+def _discard(upload: Upload) -> None:
+    Upload.objects.filter(pk=upload.pk).delete()
+    staging().remove(str(upload.pk))
+
+
+def accepted_types(case: Case) -> str:
+    """The file types the court takes, as people know them: "PDF, JPG, PNG, …"."""
+    return ", ".join(extensions[0].upper() for extensions in _rules(case).types.values())
+
+
+def scan_policy(case: Case) -> scan.ScanPolicy:
+    rules = _rules(case)
+    clamd = ClamdClient(settings.NETCOURT_CLAMD) if settings.NETCOURT_CLAMD else None
+    return scan.ScanPolicy(max_bytes=rules.max_bytes, allowed_types=rules.types, clamd=clamd)
+
+
+SCAN_MESSAGES = {
+    "empty": lambda d: translation.gettext("The file is empty."),
+    "too_large": lambda d: translation.gettext("The file is larger than the court takes."),
+    "type_not_allowed": lambda d: (
+        translation.gettext(
+            "The court does not take files of this type (%(found)s). It takes: %(types)s."
+        )
+        % {"found": d.get("mime", "?"), "types": d.get("accepted", "?")}
+    ),
+    "active_content": lambda d: (
+        translation.gettext(
+            "The file contains active content (%(rule)s), such as scripts, macros or programs. "
+            "Save it without them (for example, print the document to a new PDF) and try again."
+        )
+        % {"rule": d.get("rule", "?")}
+    ),
+    "malware": lambda d: (
+        translation.gettext(
+            "The virus scanner found malicious software in the file (%(signature)s)."
+        )
+        % {"signature": d.get("signature", "?")}
+    ),
+    "scanner_unavailable": lambda d: translation.gettext(
+        "The court's virus scanner cannot be reached just now; the file was not accepted. "
+        "Try again later."
+    ),
+}
+
+
+def prepare_upload(user: Any, case_id: UUID | str, upload_id: UUID | str) -> Upload:
+    """Check a complete upload's file and store it as a blob, once; slow for a big file, so
+    outside any transaction. A refused file is removed with its upload."""
+    upload = get_upload(user, upload_id)
+    if str(upload.case_id) != str(case_id):
+        raise NotFound()
+    if upload.offset != upload.length:
+        raise Conflict(
+            "upload_incomplete",
+            translation.gettext(
+                "The file has not arrived in full (%(offset)s of %(length)s bytes)."
+            )
+            % {"offset": upload.offset, "length": upload.length},
+            extra={"offset": upload.offset, "length": upload.length},
+        )
+    if upload.blob_id is None:
+        upload.blob = _check_and_store(upload)
+    return upload
+
+
+def _check_and_store(upload: Upload) -> Blob:
+    """Check the complete upload and store it as a blob (before any row points to it)."""
+    area, key, case = staging(), _upload_key(upload), upload.case
+
+    def opener() -> Any:
+        return area.open(str(upload.pk), key, upload.length)
+
+    verdict = scan.check(
+        opener, size=upload.length, filename=upload.filename, policy=scan_policy(case)
+    )
+    if not verdict.ok:
+        _discard(upload)
+        code = verdict.code or "type_not_allowed"
+        status = 503 if code == "scanner_unavailable" else 422
+        raise Problem(
+            f"file_{code}",
+            SCAN_MESSAGES.get(code, SCAN_MESSAGES["type_not_allowed"])(
+                {**verdict.detail, "accepted": accepted_types(case)}
+            ),
+            field="file",
+            status=status,
+            extra={"detail": dict(verdict.detail)},
+        )
+    blob_id = uuid.uuid4()
+    store_key = blob_key(case, blob_id)
+    with opener() as reader:
+        stored = store_encrypted(
+            blob_store(),
+            store_key,
+            reader,
+            case_keys(case),
+            blob_context(blob_id),
+            max_bytes=upload.length,
+        )
+    with transaction.atomic():
+        blob = Blob.objects.create(
+            id=blob_id,
+            case=case,
+            store_key=store_key,
+            sha256=stored.sha256,
+            size=stored.size,
+            mime=verdict.mime,
+            filename=upload.filename,
+            stored_at=clock.now(),
+        )
+        Upload.objects.filter(pk=upload.pk).update(blob=blob)
+    return blob
+
+
+def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise Problem(
+            "input_missing",
+            translation.gettext("This answer is required."),
+            field=field,
+            status=422,
+        )
+    if len(value) > limit:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("At most %(limit)s characters.") % {"limit": limit},
+            field=field,
+            status=422,
+        )
+    case_actions.refuse_control_characters(value, field)
+    return value
+
+
+def submit(
+    user: Any,
+    case_id: UUID | str,
+    upload_id: UUID | str,
+    *,
+    title: str,
+    purpose: str,
+    source: str,
+    platform: Any = None,
+    provenance: dict[str, Any] | None = None,
+) -> EvidenceItem:
+    """Submit a completed upload as an evidence item of the user's side."""
+    inputs = {
+        "title": _text(title, "title", MAX_TITLE),
+        "purpose": _text(purpose, "purpose", MAX_TEXT),
+        "source": _text(source, "source", MAX_SOURCE),
+    }
+    upload = prepare_upload(user, case_id, upload_id)
+    blob = upload.blob
+    assert blob is not None
+    item_id = uuid.uuid4()
+    with transaction.atomic():
+        case = Case.objects.select_related("court").get(pk=upload.case_id)
+        late = _late(case)
+        event = case_actions.fire(
+            user,
+            case.pk,
+            SUBMIT_EVENT,
+            None,
+            inputs,
+            extra={"item": str(item_id), "sha256": blob.sha256, "size": blob.size, "late": late},
+            any_version=True,
+        )
+        party = event.on_behalf_of
+        assert party is not None
+        number = EvidenceItem.objects.filter(party=party).count() + 1
+        item = EvidenceItem.objects.create(
+            id=item_id,
+            case=case,
+            party=party,
+            submitted_by=user,
+            event=event,
+            blob=blob,
+            round=case.event_ids().count("hold_hearing") + 1,
+            number=number,
+            title=inputs["title"],
+            purpose=inputs["purpose"],
+            source=inputs["source"],
+            late=late,
+            submitted_at=event.at,
+            platform=platform,
+            provenance=provenance or {},
+        )
+        transparency.append(EVIDENCE_LEAF, item_leaf_ref(item), item_leaf(item))
+        Upload.objects.filter(pk=upload.pk).delete()
+        transaction.on_commit(lambda: staging().remove(str(upload.pk)))
+    return item
+
+
+def _late(case: Case) -> bool:
+    rules = _rules(case)
+    return case.deadlines.filter(time_limit=rules.period, due__lt=clock.today()).exists()
+
+
+def item_leaf_ref(item: EvidenceItem) -> str:
+    return f"evidence:{item.pk}"
+
+
+def item_leaf(item: EvidenceItem) -> dict[str, Any]:
+    """The item's record in the public log: identifiers and the file's hash, nothing personal."""
+    return {
+        "case": str(item.case_id),
+        "item": str(item.pk),
+        "sha256": item.blob.sha256,
+        "size": item.blob.size,
+        "at": transparency.at_utc(item.submitted_at),
+    }
+
+
+def _verdict(value: str, field: str) -> str:
+    if value not in Verdict.values:
+        raise Problem(
+            "input_invalid",
+            translation.gettext("Choose one of the answers offered."),
+            field=field,
+            status=422,
+        )
+    return value
+
+
+def examine(
+    user: Any,
+    case_id: UUID | str,
+    item_id: UUID | str,
+    *,
+    authenticity: str = "",
+    legality: str = "",
+    relevance: str = "",
+    comment: str = "",
+    reply_to: UUID | str | None = None,
+) -> Opinion:
+    """Give the user's side's opinion on another side's item, or reply to an opinion."""
+    item = policy.get_item(user, case_id, item_id)
+    comment = _text(comment, "comment", MAX_TEXT, required=reply_to is not None)
+    parent = None
+    if reply_to is not None:
+        parent = Opinion.objects.filter(pk=reply_to, item=item).first()
+        if parent is None:
+            raise NotFound()
+        party = next(
+            (
+                p
+                for p in item.case.people()
+                if p.pk in policy.own_parties(user, item.case) and p.pk != parent.party_id
+            ),
+            None,
+        )
+        verdicts = {"authenticity": "", "legality": "", "relevance": ""}
+    else:
+        party = policy.may_examine(user, item)
+        verdicts = {
+            "authenticity": _verdict(authenticity, "authenticity"),
+            "legality": _verdict(legality, "legality"),
+            "relevance": _verdict(relevance, "relevance"),
+        }
+    if party is None:
+        raise Problem(
+            "role_not_allowed",
+            translation.gettext(
+                "Opinions are given by the other parties on an item, and replies by the side "
+                "an opinion answers."
+            ),
+            status=403,
+        )
+    opinion_id = uuid.uuid4()
+    with transaction.atomic():
+        event = case_actions.fire(
+            user,
+            item.case_id,
+            EXAMINE_EVENT,
+            None,
+            {},
+            extra={
+                "item": str(item.pk),
+                "opinion": str(opinion_id),
+                "reply_to": str(parent.pk) if parent else None,
+                **verdicts,
+                "comment": comment,
+            },
+            any_version=True,
+        )
+        return Opinion.objects.create(
+            id=opinion_id,
+            item=item,
+            party=party,
+            author=user,
+            event=event,
+            reply_to=parent,
+            comment=comment,
+            at=event.at,
+            **verdicts,
+        )
+
+
+def sweep_uploads() -> int:
+    """Remove expired uploads, staging files no upload points to, stored files no item or
+    upload points to, and what interrupted blob writes left; how many uploads and files went."""
+    now = clock.now()
+    expired = list(Upload.objects.filter(expires_at__lte=now).values_list("pk", flat=True))
+    Upload.objects.filter(pk__in=expired).delete()
+    store = blob_store()
+    for blob in Blob.objects.filter(item__isnull=True).exclude(
+        pk__in=Upload.objects.filter(blob__isnull=False).values("blob")
+    ):
+        store.delete(blob.store_key)
+        blob.delete()
+    store.sweep_incomplete(STAGING_GRACE, now)
+    live = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
+    gone = 0
+    area = staging()
+    for name in area.names():
+        if name not in live and area.modified(name) < now - STAGING_GRACE:
+            area.remove(name)
+            gone += 1
+    return gone

@@ -1,0 +1,333 @@
+"""Evidence over HTTP: resumable uploads (tus 1.0), items, files, opinions and receipts.
+
+A file is sent as a tus upload: ``POST /api/v1/cases/{case}/uploads`` with ``Upload-Length``
+(and ``Upload-Metadata: filename <base64>``) opens it; ``PATCH /api/v1/uploads/{id}`` with
+``Upload-Offset`` and an ``application/offset+octet-stream`` body adds bytes; ``HEAD`` says
+how far it got, so a client resumes after a broken connection; ``DELETE`` abandons it. Then
+``POST /api/v1/cases/{case}/evidence`` submits the complete upload as an item.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import translation
+from ninja import Field, Router, Schema, Status
+
+from netcourt.cases import actions as case_actions
+from netcourt.cases import policy as case_policy
+from netcourt.core import idempotency
+from netcourt.core.problems import Problem
+from netcourt.evidence import actions, policy
+from netcourt.evidence.models import EvidenceItem, Upload
+from netcourt.evidence.store import plaintext
+from netcourt.transparency.actions import receipt_for
+
+router = Router(tags=["evidence"])
+uploads_router = Router(tags=["evidence"])
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,expiration"
+# A PATCH body larger than this is refused: the body waits (encrypted) on the server before
+# it is written, so pieces keep that bounded. tus clients send pieces of `chunkSize`.
+MAX_PIECE = 64 * 1024 * 1024
+
+
+def _tus(response: HttpResponse) -> HttpResponse:
+    response["Tus-Resumable"] = TUS_VERSION
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _header_int(request: HttpRequest, name: str) -> int:
+    raw = request.headers.get(name, "")
+    if not raw.isdigit() or len(raw) > 19:
+        raise Problem(
+            "upload_invalid",
+            translation.gettext("%(header)s: a whole number of bytes is required.")
+            % {"header": name},
+            field=name,
+            status=400,
+        )
+    return int(raw)
+
+
+def _filename(request: HttpRequest) -> str:
+    """The ``filename`` of ``Upload-Metadata`` (comma-separated ``key base64value`` pairs);
+    ``file`` when the client gives none."""
+    for pair in request.headers.get("Upload-Metadata", "").split(","):
+        key, _, value = pair.strip().partition(" ")
+        if key == "filename":
+            try:
+                return base64.b64decode(value, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise Problem(
+                    "upload_invalid",
+                    translation.gettext("Upload-Metadata: the file name is not base64 UTF-8."),
+                    field="Upload-Metadata",
+                    status=400,
+                ) from None
+    return "file"
+
+
+def _check_version(request: HttpRequest) -> None:
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        raise Problem(
+            "upload_invalid",
+            translation.gettext("Tus-Resumable: %(version)s is required.")
+            % {"version": TUS_VERSION},
+            field="Tus-Resumable",
+            status=412,
+            extra={"tus_version": TUS_VERSION},
+        )
+
+
+def _upload_url(upload: Upload) -> str:
+    return f"/api/v1/uploads/{upload.pk}"
+
+
+@router.post(
+    "/{case_id}/uploads",
+    response={201: None},
+    url_name="evidence_uploads",
+    summary="Open a resumable upload (tus 1.0 creation)",
+)
+def create_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    _check_version(request)
+    upload = actions.start_upload(
+        request.user, case_id, _header_int(request, "Upload-Length"), _filename(request)
+    )
+    response = _tus(HttpResponse(status=201))
+    response["Location"] = _upload_url(upload)
+    response["Upload-Expires"] = upload.expires_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return response
+
+
+@uploads_router.api_operation(["OPTIONS"], "", auth=None, summary="What the tus server supports")
+def tus_options(request: HttpRequest) -> HttpResponse:
+    response = _tus(HttpResponse(status=204))
+    response["Tus-Version"] = TUS_VERSION
+    response["Tus-Extension"] = TUS_EXTENSIONS
+    return response
+
+
+@uploads_router.api_operation(["HEAD"], "/{upload_id}", summary="How far an upload got")
+def upload_offset(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    upload = actions.get_upload(request.user, upload_id)
+    response = _tus(HttpResponse(status=200))
+    response["Upload-Offset"] = str(upload.offset)
+    response["Upload-Length"] = str(upload.length)
+    return response
+
+
+@uploads_router.patch("/{upload_id}", response={204: None}, summary="Add bytes to an upload")
+def upload_piece(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    _check_version(request)
+    if request.content_type != "application/offset+octet-stream":
+        raise Problem(
+            "upload_invalid",
+            translation.gettext("Content-Type: application/offset+octet-stream is required."),
+            field="Content-Type",
+            status=415,
+        )
+    offset = _header_int(request, "Upload-Offset")
+    if int(request.headers.get("Content-Length") or 0) > MAX_PIECE:
+        raise Problem(
+            "upload_invalid",
+            translation.gettext("Send pieces of at most %(bytes)s bytes.") % {"bytes": MAX_PIECE},
+            status=413,
+            extra={"max_piece": MAX_PIECE},
+        )
+    upload = actions.receive(request.user, upload_id, offset, request)
+    response = _tus(HttpResponse(status=204))
+    response["Upload-Offset"] = str(upload.offset)
+    return response
+
+
+@uploads_router.delete("/{upload_id}", response={204: None}, summary="Abandon an upload")
+def delete_upload(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    actions.cancel_upload(request.user, upload_id)
+    return _tus(HttpResponse(status=204))
+
+
+class EvidenceIn(Schema):
+    upload: UUID
+    title: str = Field(max_length=actions.MAX_TITLE)
+    purpose: str = Field(max_length=actions.MAX_TEXT)
+    source: str = Field(max_length=actions.MAX_SOURCE)
+
+
+class OpinionOut(Schema):
+    id: UUID
+    party_role: str
+    reply_to: UUID | None
+    authenticity: str
+    legality: str
+    relevance: str
+    comment: str
+    at: datetime
+
+
+class ItemOut(Schema):
+    id: UUID
+    party_role: str
+    party_name: str
+    round: int
+    number: int
+    title: str
+    purpose: str
+    source: str
+    late: bool
+    submitted_at: datetime
+    filename: str
+    mime: str
+    size: int
+    sha256: str
+    platform: str | None
+    provenance: dict[str, Any]
+    opinions: list[OpinionOut]
+
+
+def _item(item: EvidenceItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "party_role": item.party.role,
+        "party_name": item.party.name,
+        "round": item.round,
+        "number": item.number,
+        "title": item.title,
+        "purpose": item.purpose,
+        "source": item.source,
+        "late": item.late,
+        "submitted_at": item.submitted_at,
+        "filename": item.blob.filename,
+        "mime": item.blob.mime,
+        "size": item.blob.size,
+        "sha256": item.blob.sha256,
+        "platform": item.platform.slug if item.platform else None,
+        "provenance": item.provenance,
+        "opinions": [
+            {
+                "id": o.pk,
+                "party_role": o.party.role,
+                "reply_to": o.reply_to_id,
+                "authenticity": o.authenticity,
+                "legality": o.legality,
+                "relevance": o.relevance,
+                "comment": o.comment,
+                "at": o.at,
+            }
+            for o in item.opinions.all()
+        ],
+    }
+
+
+@router.post(
+    "/{case_id}/evidence",
+    response={201: ItemOut},
+    url_name="submit_evidence",
+    summary="Submit a complete upload as evidence",
+)
+def submit_evidence(request: HttpRequest, case_id: UUID, payload: EvidenceIn) -> Status[Any]:
+    if (answer := idempotency.replay(request)) is not None:
+        return Status(*answer)
+    # Checking and storing a big file takes a while: done once, before the transaction.
+    actions.prepare_upload(request.user, case_id, payload.upload)
+
+    def create() -> tuple[int, Any]:
+        item = actions.submit(
+            request.user,
+            case_id,
+            payload.upload,
+            title=payload.title,
+            purpose=payload.purpose,
+            source=payload.source,
+        )
+        return 201, _item(item)
+
+    return Status(*idempotency.run(request, create))
+
+
+@router.get("/{case_id}/evidence", response=list[ItemOut], summary="The evidence you may see")
+def list_evidence(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
+    case = case_policy.get_case(request.user, case_id)
+    case_actions.log_access(request.user, case, "evidence.view")
+    items = EvidenceItem.objects.filter(case=case).select_related("blob", "party", "platform")
+    return [
+        _item(i)
+        for i in policy.visible_items(request.user, case, items.prefetch_related("opinions__party"))
+    ]
+
+
+@router.get("/{case_id}/evidence/{item_id}", response=ItemOut, summary="One evidence item")
+def get_evidence(request: HttpRequest, case_id: UUID, item_id: UUID) -> dict[str, Any]:
+    return _item(policy.get_item(request.user, case_id, item_id))
+
+
+@router.get("/{case_id}/evidence/{item_id}/file", summary="The item's file, decrypted")
+def evidence_file(request: HttpRequest, case_id: UUID, item_id: UUID) -> StreamingHttpResponse:
+    item = policy.get_item(request.user, case_id, item_id)
+    case_actions.log_access(
+        request.user, item.case, f"evidence.file:{item.party.role}:{item.number}"
+    )
+    blob = item.blob
+    blob.case = item.case
+    response = StreamingHttpResponse(plaintext(blob), content_type=blob.mime)
+    response["Content-Length"] = str(blob.size)
+    response["X-Content-SHA256"] = blob.sha256
+    return response
+
+
+@router.get("/{case_id}/evidence/{item_id}/receipt", summary="The item's transparency receipt")
+def evidence_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> dict[str, Any]:
+    item = policy.get_item(request.user, case_id, item_id)
+    return receipt_for(actions.item_leaf_ref(item))
+
+
+@router.get("/{case_id}/events/{seq}/receipt", summary="A case event's transparency receipt")
+def event_receipt(request: HttpRequest, case_id: UUID, seq: int) -> dict[str, Any]:
+    case = case_policy.get_case(request.user, case_id)
+    event = case.events.filter(seq=seq).first()
+    if event is None:
+        raise Problem("not_found", status=404)
+    return receipt_for(case_actions.event_leaf_ref(event))
+
+
+Verdict = Literal["accepted", "disputed", "no_opinion"]
+
+
+class OpinionIn(Schema):
+    authenticity: Verdict | Literal[""] = ""
+    legality: Verdict | Literal[""] = ""
+    relevance: Verdict | Literal[""] = ""
+    comment: str = Field(default="", max_length=actions.MAX_TEXT)
+    reply_to: UUID | None = None
+
+
+@router.post(
+    "/{case_id}/evidence/{item_id}/opinions",
+    response={201: OpinionOut},
+    summary="Give an opinion on another side's item, or reply to one",
+)
+def give_opinion(
+    request: HttpRequest, case_id: UUID, item_id: UUID, payload: OpinionIn
+) -> Status[Any]:
+    def create() -> tuple[int, Any]:
+        opinion = actions.examine(request.user, case_id, item_id, **payload.dict())
+        return 201, {
+            "id": opinion.pk,
+            "party_role": opinion.party.role,
+            "reply_to": opinion.reply_to_id,
+            "authenticity": opinion.authenticity,
+            "legality": opinion.legality,
+            "relevance": opinion.relevance,
+            "comment": opinion.comment,
+            "at": opinion.at,
+        }
+
+    return Status(*idempotency.run(request, create))

@@ -1,0 +1,62 @@
+"""A browser form's file goes straight into the encrypted staging area, never to a plain
+temporary file: this upload handler encrypts each piece as it arrives (`staging`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+from netcourt.evidence.staging import StagingArea
+from netcourt.vault.scratch import new_scratch_key
+
+
+class StagedFile(UploadedFile):
+    """What the view gets for the file field: where the bytes are staged, and under what key."""
+
+    def __init__(self, upload_id: uuid.UUID, key: bytes, name: str, size: int) -> None:
+        super().__init__(file=None, name=name, size=size)
+        self.upload_id = upload_id
+        self.key = key
+
+
+class StagingUploadHandler(FileUploadHandler):
+    def __init__(self, area: StagingArea, max_bytes: int, request: Any = None) -> None:
+        super().__init__(request)
+        self.area = area
+        self.max_bytes = max_bytes
+        self.upload_id = uuid.uuid4()
+        self.key = new_scratch_key()
+        self.offset = 0
+        self.staged = False
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        if self.staged:
+            raise StopUpload(connection_reset=True)  # one file per form
+        self.area.create(str(self.upload_id))
+        self.staged = True
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self.offset + len(raw_data) > self.max_bytes:
+            self.area.remove(str(self.upload_id))
+            raise StopUpload(connection_reset=True)
+        self.offset += self.area.append(
+            str(self.upload_id), self.key, self.offset, _Once(raw_data), len(raw_data), sync=False
+        )
+        return None
+
+    def file_complete(self, file_size: int) -> StagedFile:
+        self.area.sync(str(self.upload_id))
+        return StagedFile(self.upload_id, self.key, self.file_name or "", self.offset)
+
+
+class _Once:
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def read(self, size: int = -1, /) -> bytes:
+        data, self._data = self._data or b"", None
+        return data

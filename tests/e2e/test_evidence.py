@@ -1,0 +1,125 @@
+"""Evidence in the browser: the plaintiff uploads (resumable, in pieces), the shop gives its
+opinion, the judge reads both side by side, and a receipt downloads and verifies offline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Route, expect
+
+from tests.e2e.conftest import Accessibility, Server, demo_email, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def _api(server: Server, user: str, path: str) -> object:
+    token = json.loads(server.run("token", "create", "--user", demo_email(user), "--json"))
+    request = urllib.request.Request(
+        f"{server.base_url}{path}", headers={"Authorization": f"Bearer {token['token']}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - the test server
+        return json.loads(answer.read())
+
+
+def _case_in_exchange(server: Server) -> tuple[str, str, str]:
+    """A demo case in the evidence exchange: (its id, the plaintiff, the judge's user)."""
+    for user in ("bob", "alice"):
+        items = _api(server, user, "/api/v1/cases?state=evidence_exchange")["items"]  # type: ignore[index]
+        if items:
+            case = _api(server, user, f"/api/v1/cases/{items[0]['id']}")
+            judge = "judge1" if "Wang Jianguo" in str(case["judge"]) else "judge2"  # type: ignore[index]
+            return str(items[0]["id"]), user, f"{judge}.{case['court']}"  # type: ignore[index]
+    raise AssertionError("the demo has no case in the evidence exchange")
+
+
+def test_evidence_goes_in_is_examined_and_its_receipt_verifies(
+    new_context: Callable[..., BrowserContext],
+    server: Server,
+    a11y: Accessibility,
+    tmp_path: Path,
+) -> None:
+    case_id, plaintiff, judge = _case_in_exchange(server)
+    evidence = tmp_path / "delivery-note.pdf"
+    evidence.write_bytes(PDF + b"%" + b"n" * 20_000_000 + b"\n")  # three 8 MiB pieces
+
+    page = new_context().new_page()
+    sign_in(page, plaintiff)
+    page.goto(f"/cases/{case_id}/evidence/")
+    a11y.check(page, "evidence page (plaintiff)", phone=True)
+    pieces: list[str] = []
+
+    def break_the_second_piece_once(route: Route) -> None:
+        """The connection drops during the second piece: the page must resume, not restart."""
+        if route.request.method == "PATCH":
+            pieces.append(route.request.headers["upload-offset"])
+            if len(pieces) == 2:
+                route.abort("connectionreset")
+                return
+        route.continue_()
+
+    page.route("**/api/v1/uploads/**", break_the_second_piece_once)
+    form = page.locator("main form[data-resumable]")
+    form.locator("input[type=file]").set_input_files(str(evidence))
+    form.locator("input[name=title]").fill("Delivery note")
+    form.locator("textarea[name=purpose]").fill("Nothing was delivered.")
+    form.locator("input[name=source]").fill("Courier's website")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/cases/{case_id}/evidence/")
+    item = page.locator("main article.evidence", has_text="Delivery note")
+    expect(item).to_be_visible()
+    assert pieces == ["0", "8388608", "8388608", "16777216"], pieces
+    with page.expect_download() as download:
+        item.get_by_role("link", name="Transparency-log receipt (JSON)").click()
+    receipt = tmp_path / "receipt.json"
+    download.value.save_as(receipt)
+
+    shop = new_context(locale="zh-CN").new_page()
+    sign_in(shop, "shop")
+    shop.goto(f"/cases/{case_id}/evidence/")
+    theirs = shop.locator("main article.evidence", has_text="Delivery note")
+    theirs.locator("details.examine summary").click()
+    theirs.locator("input[name=authenticity][value=disputed]").check()
+    theirs.locator("input[name=legality][value=accepted]").check()
+    theirs.locator("input[name=relevance][value=accepted]").check()
+    theirs.locator("textarea[name=comment]").fill("快递单系伪造。")
+    theirs.locator("details.examine button[type=submit]").click()
+    expect(shop.locator("main article.evidence", has_text="快递单系伪造")).to_be_visible()
+    a11y.check(shop, "evidence page (defendant, after an opinion)", phone=True)
+
+    bench = new_context().new_page()
+    sign_in(bench, judge)
+    bench.goto(f"/cases/{case_id}/evidence/")
+    read = bench.locator("main article.evidence", has_text="Delivery note")
+    expect(read.locator(".side-by-side dl")).to_contain_text("Nothing was delivered.")
+    expect(read.locator(".side-by-side .opinions")).to_contain_text("快递单系伪造")
+    screenshot(bench, "evidence")
+    a11y.check(bench, "evidence page (judge)")
+
+    key = server.run("ledger", "key").strip()
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netcourt.ledger.verify",
+            str(receipt),
+            "--key",
+            key,
+            "--file",
+            str(evidence),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    a11y.assert_clean()

@@ -1,0 +1,216 @@
+"""Evidence through the API (tus 1.0 uploads) and the evidence page."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from netcourt.cases.models import AccessLogEntry
+from netcourt.evidence import actions
+from netcourt.evidence.models import EvidenceItem, Opinion
+from tests.conftest import api_client, signed_in
+from tests.evidence.test_submission import pdf, submit
+
+TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+
+
+def tus_upload(client, case, data: bytes, pieces: int = 3) -> str:
+    name = base64.b64encode("合同.pdf".encode()).decode()
+    created = client.post(
+        f"/api/v1/cases/{case.pk}/uploads",
+        HTTP_UPLOAD_LENGTH=str(len(data)),
+        HTTP_UPLOAD_METADATA=f"filename {name}",
+        **TUS,
+    )
+    assert created.status_code == 201, created.content
+    location = created["Location"]
+    step = -(-len(data) // pieces)
+    for start in range(0, len(data), step):
+        piece = data[start : start + step]
+        answer = client.patch(
+            location,
+            piece,
+            content_type="application/offset+octet-stream",
+            HTTP_UPLOAD_OFFSET=str(start),
+            **TUS,
+        )
+        assert answer.status_code == 204, answer.content
+        assert answer["Upload-Offset"] == str(start + len(piece))
+    head = client.head(location, **TUS)
+    assert head["Upload-Offset"] == str(len(data)) == head["Upload-Length"]
+    return location.rsplit("/", 1)[1]
+
+
+def test_a_file_goes_in_by_tus_and_comes_back_whole(exchanging, alice, bob) -> None:
+    client = api_client(alice)
+    data = pdf(200_000)
+    upload = tus_upload(client, exchanging, data)
+    made = client.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence",
+        {"upload": upload, "title": "合同", "purpose": "借款事实", "source": "平台导出"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="ev-1",
+    )
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["filename"] == "合同.pdf" and body["mime"] == "application/pdf"
+    again = client.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence",
+        {"upload": upload, "title": "合同", "purpose": "借款事实", "source": "平台导出"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="ev-1",
+    )
+    assert again.json()["id"] == body["id"] and EvidenceItem.objects.count() == 1
+    other = api_client(bob)
+    listed = other.get(f"/api/v1/cases/{exchanging.pk}/evidence").json()
+    assert [i["id"] for i in listed] == [body["id"]]
+    file = other.get(f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/file")
+    assert b"".join(file.streaming_content) == data
+    assert AccessLogEntry.objects.filter(user=bob, what="evidence.file:plaintiff:1").exists()
+    opinion = other.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/opinions",
+        {"authenticity": "disputed", "legality": "accepted", "relevance": "accepted"},
+        content_type="application/json",
+    )
+    assert opinion.status_code == 201, opinion.content
+    reply = client.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/opinions",
+        {"reply_to": opinion.json()["id"], "comment": "原件可供核对。"},
+        content_type="application/json",
+    )
+    assert reply.status_code == 201, reply.content
+    own = client.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/opinions",
+        {"authenticity": "accepted", "legality": "accepted", "relevance": "accepted"},
+        content_type="application/json",
+    )
+    assert own.status_code == 403 and own.json()["code"] == "role_not_allowed"
+    receipt = other.get(f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/receipt").json()
+    assert receipt["record"]["sha256"] == body["sha256"]
+
+
+def test_tus_protocol_errors_have_stable_codes(exchanging, alice) -> None:
+    client = api_client(alice)
+    no_version = client.post(f"/api/v1/cases/{exchanging.pk}/uploads", HTTP_UPLOAD_LENGTH="10")
+    assert no_version.status_code == 412 and no_version.json()["code"] == "upload_invalid"
+    bad_length = client.post(
+        f"/api/v1/cases/{exchanging.pk}/uploads", HTTP_UPLOAD_LENGTH="-1", **TUS
+    )
+    assert bad_length.status_code == 400
+    created = client.post(f"/api/v1/cases/{exchanging.pk}/uploads", HTTP_UPLOAD_LENGTH="4", **TUS)
+    location = created["Location"]
+    wrong_type = client.patch(
+        location, b"abcd", content_type="application/json", HTTP_UPLOAD_OFFSET="0", **TUS
+    )
+    assert wrong_type.status_code == 415
+    mismatch = client.patch(
+        location,
+        b"ab",
+        content_type="application/offset+octet-stream",
+        HTTP_UPLOAD_OFFSET="2",
+        **TUS,
+    )
+    assert mismatch.status_code == 409 and mismatch.json()["offset"] == 0
+    options = client.options("/api/v1/uploads")
+    assert options["Tus-Version"] == "1.0.0" and "creation" in options["Tus-Extension"]
+    assert client.delete(location, **TUS).status_code == 204
+    assert client.head(location, **TUS).status_code == 404
+
+
+def test_the_other_side_cannot_touch_your_upload(exchanging, alice, bob) -> None:
+    created = api_client(alice).post(
+        f"/api/v1/cases/{exchanging.pk}/uploads", HTTP_UPLOAD_LENGTH="4", **TUS
+    )
+    answer = api_client(bob).patch(
+        created["Location"],
+        b"abcd",
+        content_type="application/offset+octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+        **TUS,
+    )
+    assert answer.status_code == 404
+
+
+def test_the_page_takes_a_file_and_shows_items_side_by_side(
+    exchanging,
+    alice,
+    bob,
+    staff,
+    django_capture_on_commit_callbacks,
+) -> None:
+    page = signed_in(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = page.post(
+            f"/cases/{exchanging.pk}/evidence/submit/",
+            {
+                "file": SimpleUploadedFile("order.pdf", pdf(4000), "application/pdf"),
+                "title": "Order confirmation",
+                "purpose": "Payment",
+                "source": "Shop page",
+            },
+        )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    item = EvidenceItem.objects.get()
+    assert not list(actions.staging().root.iterdir())
+    other = signed_in(bob)
+    shown = other.get(f"/cases/{exchanging.pk}/evidence/").content.decode()
+    assert "Order confirmation" in shown and "Give your opinion on this item" in shown
+    other.post(
+        f"/cases/{exchanging.pk}/evidence/{item.pk}/opinions/",
+        {
+            "authenticity": "disputed",
+            "legality": "accepted",
+            "relevance": "no_opinion",
+            "comment": "Edited",
+        },
+    )
+    assert Opinion.objects.get().authenticity == "disputed"
+    judge = signed_in(exchanging.judge)
+    seen = judge.get(f"/cases/{exchanging.pk}/evidence/").content.decode()
+    assert "Order confirmation" in seen and "Edited" in seen
+    assert "Give your opinion" not in seen
+    refused = page.post(
+        f"/cases/{exchanging.pk}/evidence/submit/",
+        {
+            "file": SimpleUploadedFile("notes.pdf", b"\x7fELF" + bytes(100), "application/pdf"),
+            "title": "t",
+            "purpose": "p",
+            "source": "s",
+        },
+    )
+    assert refused.status_code == 422
+    assert "error-summary" in refused.content.decode()
+    assert EvidenceItem.objects.count() == 1
+
+
+def test_outsiders_see_nothing(exchanging, alice, mallory) -> None:
+    item = submit(alice, exchanging, pdf())
+    for url in (
+        f"/cases/{exchanging.pk}/evidence/",
+        f"/cases/{exchanging.pk}/evidence/{item.pk}/file",
+        f"/cases/{exchanging.pk}/evidence/{item.pk}/receipt.json",
+    ):
+        assert signed_in(mallory).get(url).status_code == 404
+    assert api_client(mallory).get(f"/api/v1/cases/{exchanging.pk}/evidence").status_code == 404
+
+
+def test_staged_request_bodies_never_hit_the_disk_in_clear() -> None:
+    from netcourt.core.spool import EncryptedSpool
+
+    spool = EncryptedSpool(memory_limit=10)
+    secret = b"line one\nSECRET-PLAINTEXT\n" + b"z" * 5000 + b"\nlast"
+    for start in range(0, len(secret), 7):
+        spool.write(secret[start : start + 7])
+    assert spool._file is not None
+    spool._file.seek(0)
+    assert b"SECRET" not in spool._file.read()
+    spool.seek(0)
+    assert spool.readline() == b"line one\n"
+    assert spool.readline() == b"SECRET-PLAINTEXT\n"
+    spool.seek(3)
+    assert spool.read(10) == secret[3:13]
+    spool.seek(0)
+    assert spool.read() == secret
+    assert io.BytesIO(secret).read() == secret

@@ -1,0 +1,186 @@
+"""Submitting evidence: a file goes in encrypted, comes back whole, and is refused cleanly."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from netcourt.cases import actions as case_actions
+from netcourt.cases.models import Case
+from netcourt.core.problems import Problem
+from netcourt.evidence import actions
+from netcourt.evidence.models import Blob, EvidenceItem, Upload
+from netcourt.evidence.store import plaintext
+from netcourt.transparency.models import LogEntry
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf(size: int = 0) -> bytes:
+    """A small PDF, padded with a comment to ``size`` bytes."""
+    body = PDF + b"%" + b"x" * max(0, size - len(PDF) - 2) + b"\n"
+    return body if size else PDF
+
+
+def upload(user: Any, case: Case, data: bytes, name: str = "order.pdf") -> Upload:
+    started = actions.start_upload(user, case.pk, len(data), name)
+    return actions.receive(user, started.pk, 0, io.BytesIO(data))
+
+
+def submit(user: Any, case: Case, data: bytes, name: str = "order.pdf", **extra: str) -> Any:
+    fields = {
+        "title": "Order confirmation",
+        "purpose": "That the plaintiff paid CNY 4,299.",
+        "source": "The shop's order page",
+    }
+    fields.update(extra)
+    return actions.submit(user, case.pk, upload(user, case, data, name).pk, **fields)
+
+
+def test_an_item_is_stored_encrypted_and_comes_back_whole(
+    exchanging: Case, alice, django_capture_on_commit_callbacks
+) -> None:
+    data = pdf(300_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        item = submit(alice, exchanging, data)
+    assert item.number == 1 and item.party.role == "plaintiff" and not item.late
+    assert item.blob.mime == "application/pdf"
+    stored = actions.staging().root.parent / "blobs"
+    on_disk = b"".join(p.read_bytes() for p in stored.rglob("*") if p.is_file())
+    assert data[:200] not in on_disk and b"%PDF" not in on_disk
+    assert b"".join(plaintext(item.blob)) == data
+    assert not list(actions.staging().root.iterdir())
+    assert not Upload.objects.exists()
+    leaf = LogEntry.objects.get(ref=f"evidence:{item.pk}")
+    assert item.blob.sha256 in leaf.record and "Order" not in leaf.record
+    assert exchanging.events.filter(event="submit_evidence").count() == 1
+
+
+def test_items_are_numbered_per_party(exchanging: Case, alice, bob) -> None:
+    assert [submit(alice, exchanging, pdf()).number for _ in range(2)] == [1, 2]
+    assert submit(bob, exchanging, pdf()).number == 1
+
+
+@pytest.mark.parametrize(
+    "data, name, code",
+    [
+        (b"\x7fELF\x02\x01\x01" + bytes(200), "contract.pdf", "file_type_not_allowed"),
+        (b"MZ" + bytes(300), "scan.pdf", "file_type_not_allowed"),
+        (
+            PDF.replace(
+                b"<< /Type /Catalog >>",
+                b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+            ),
+            "x.pdf",
+            "file_active_content",
+        ),
+    ],
+)
+def test_a_refused_file_leaves_nothing_behind(exchanging, alice, data, name, code) -> None:
+    with pytest.raises(Problem) as refused:
+        submit(alice, exchanging, data, name)
+    assert refused.value.code == code
+    assert not EvidenceItem.objects.exists() and not Blob.objects.exists()
+    assert not Upload.objects.exists() and not list(actions.staging().root.iterdir())
+    assert not exchanging.events.filter(event="submit_evidence").exists()
+
+
+def test_an_upload_resumes_from_where_it_stopped(exchanging: Case, alice) -> None:
+    data = pdf(100_000)
+    started = actions.start_upload(alice, exchanging.pk, len(data), "order.pdf")
+    actions.receive(alice, started.pk, 0, io.BytesIO(data[:40_000]))
+    with pytest.raises(Problem) as wrong:
+        actions.receive(alice, started.pk, 10, io.BytesIO(data[10:]))
+    assert wrong.value.code == "upload_offset_mismatch" and wrong.value.extra["offset"] == 40_000
+    with pytest.raises(Problem) as early:
+        actions.submit(alice, exchanging.pk, started.pk, title="t", purpose="p", source="s")
+    assert early.value.code == "upload_incomplete"
+    actions.receive(alice, started.pk, 40_000, io.BytesIO(data[40_000:]))
+    item = actions.submit(alice, exchanging.pk, started.pk, title="t", purpose="p", source="s")
+    assert b"".join(plaintext(item.blob)) == data
+
+
+def test_bytes_written_but_not_acknowledged_are_overwritten(exchanging: Case, alice) -> None:
+    """A crash after the bytes hit the disk but before the offset was recorded."""
+    data = pdf(50_000)
+    started = actions.start_upload(alice, exchanging.pk, len(data), "order.pdf")
+    actions.receive(alice, started.pk, 0, io.BytesIO(data[:20_000]))
+    key = actions._upload_key(started)
+    actions.staging().append(str(started.pk), key, 20_000, io.BytesIO(b"junk" * 1000), 30_000)
+    actions.receive(alice, started.pk, 20_000, io.BytesIO(data[20_000:]))
+    item = actions.submit(alice, exchanging.pk, started.pk, title="t", purpose="p", source="s")
+    assert b"".join(plaintext(item.blob)) == data
+
+
+def test_too_many_bytes_are_refused(exchanging: Case, alice) -> None:
+    started = actions.start_upload(alice, exchanging.pk, 10, "a.txt")
+    with pytest.raises(Problem) as refused:
+        actions.receive(alice, started.pk, 0, io.BytesIO(b"x" * 11))
+    assert refused.value.code == "upload_too_long"
+    started.refresh_from_db()
+    assert started.offset == 0
+
+
+@pytest.mark.parametrize("length, code", [(0, "file_empty"), (2**31 + 1, "file_too_large")])
+def test_sizes_the_court_does_not_take(exchanging, alice, length, code) -> None:
+    with pytest.raises(Problem) as refused:
+        actions.start_upload(alice, exchanging.pk, length, "a.pdf")
+    assert refused.value.code == code
+    assert not Upload.objects.exists()
+
+
+def test_only_parties_upload_and_only_their_own_uploads(exchanging, alice, staff, mallory) -> None:
+    with pytest.raises(Problem) as outsider:
+        actions.start_upload(mallory, exchanging.pk, 10, "a.pdf")
+    assert outsider.value.status == 404
+    with pytest.raises(Problem) as clerk:
+        actions.start_upload(staff["clerk-hangzhou"], exchanging.pk, 10, "a.pdf")
+    assert clerk.value.code == "role_not_allowed"
+    started = actions.start_upload(alice, exchanging.pk, 10, "a.pdf")
+    with pytest.raises(Problem) as other:
+        actions.receive(mallory, started.pk, 0, io.BytesIO(b"x"))
+    assert other.value.status == 404
+
+
+def test_evidence_after_the_period_is_accepted_and_marked_late(exchanging, alice, frozen) -> None:
+    from datetime import timedelta
+
+    frozen.advance(timedelta(days=40))
+    item = submit(alice, exchanging, pdf())
+    assert item.late
+    assert item.event.payload["late"] is True
+
+
+def test_the_generic_step_endpoint_refuses_evidence_steps(exchanging, alice) -> None:
+    with pytest.raises(Problem) as refused:
+        case_actions.fire(
+            alice,
+            exchanging.pk,
+            "submit_evidence",
+            exchanging.version,
+            {"title": "t", "purpose": "p", "source": "s"},
+        )
+    assert refused.value.code == "own_endpoint"
+
+
+def test_the_sweep_removes_abandoned_uploads_and_unclaimed_files(
+    exchanging, alice, frozen, settings
+) -> None:
+    from datetime import timedelta
+    from pathlib import Path
+
+    kept = submit(alice, exchanging, pdf())
+    abandoned = upload(alice, exchanging, pdf(9000))
+    actions.prepare_upload(
+        alice, exchanging.pk, abandoned.pk
+    )  # checked and stored, never submitted
+    assert Blob.objects.count() == 2
+    frozen.advance(timedelta(days=actions.UPLOAD_DAYS + 1))
+    actions.sweep_uploads()
+    assert not Upload.objects.exists()
+    assert list(Blob.objects.all()) == [kept.blob]
+    files = [p for p in Path(settings.NETCOURT_BLOB_STORE).rglob("*") if p.is_file()]
+    assert len(files) == 1
+    assert b"".join(plaintext(kept.blob)) == pdf()
