@@ -6,11 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
 from netcourt.core.problems import Problem
+from netcourt.evidence.models import CaseDocument
+from tests.evidence.test_submission import pdf, upload
 
 
 def accept(case: Case, clerk, track: str, capture) -> Case:
@@ -83,13 +86,18 @@ def test_a_plaintiff_applies_for_aid_and_the_court_reduces_the_fee(
 ) -> None:
     clerk = staff["clerk-hangzhou"]
     case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    proof = upload(case.created_by, case, pdf(2000), "unemployment-certificate.pdf")
     actions.fire(
         case.created_by,
         case.id,
         "apply_fee_aid",
         case.version,
-        {"aid_kind": "reduction", "grounds": "Out of work since June."},
+        {"aid_kind": "reduction", "grounds": "Out of work since June.", "proof": str(proof.pk)},
     )
+    application = case.events.get(event="apply_fee_aid")
+    document = CaseDocument.objects.get(event=application)
+    assert application.payload["inputs"]["proof"]["sha256"] == document.blob.sha256
+    assert document.blob.filename == "unemployment-certificate.pdf"
     with pytest.raises(Problem) as too_little:
         decide(case, clerk, decision="grant", aid_kind="reduction", share="0.2")
     assert too_little.value.field == "aid"  # a reduction takes off at least 30 %
@@ -134,3 +142,79 @@ def test_a_refusal_changes_nothing(
     case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
     case = decide(case, clerk, decision="refuse")
     assert case.fee_due == Decimal("50.00") and case.fee_aid == {}
+
+
+def test_an_aid_application_needs_its_proof_and_only_the_court_and_the_applicant_see_it(
+    submitted: Case, staff, bob, django_capture_on_commit_callbacks
+) -> None:
+    from tests.conftest import signed_in
+
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    defendant = case.parties.get(role="defendant")
+    defendant.user = bob
+    defendant.save()
+    with pytest.raises(Problem) as missing:
+        actions.fire(
+            case.created_by,
+            case.id,
+            "apply_fee_aid",
+            case.version,
+            {"aid_kind": "deferral", "grounds": "No income."},
+        )
+    assert missing.value.code == "input_missing" and missing.value.field == "proof"
+    page = signed_in(case.created_by)
+    answer = page.post(
+        f"/cases/{case.id}/steps/",
+        {
+            "event": "apply_fee_aid",
+            "version": case.version,
+            "apply_fee_aid-aid_kind": "deferral",
+            "apply_fee_aid-grounds": "No income.",
+            "apply_fee_aid-proof": SimpleUploadedFile("dibao.pdf", pdf(3000), "application/pdf"),
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    document = CaseDocument.objects.get()
+    url = f"/cases/{case.id}/documents/{document.pk}"
+    assert b"".join(page.get(url).streaming_content) == pdf(3000)
+    assert b"".join(signed_in(clerk).get(url).streaming_content) == pdf(3000)
+    assert signed_in(bob).get(url).status_code == 404
+    docket = signed_in(bob).get(f"/cases/{case.id}/").content.decode()
+    assert "dibao.pdf" not in docket and document.blob.sha256[:16] in docket
+
+
+def test_the_api_takes_the_proof_as_an_upload(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    from tests.conftest import api_client
+
+    case = accept(
+        submitted, staff["clerk-hangzhou"], "ordinary", django_capture_on_commit_callbacks
+    )
+    proof = upload(case.created_by, case, pdf(1500), "proof.pdf")
+    answer = api_client(case.created_by).post(
+        f"/api/v1/cases/{case.id}/events",
+        {
+            "event": "apply_fee_aid",
+            "version": case.version,
+            "inputs": {"aid_kind": "deferral", "grounds": "No income.", "proof": str(proof.pk)},
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code in (200, 201), answer.content
+    assert CaseDocument.objects.get().blob.filename == "proof.pdf"
+    forged = api_client(case.created_by).post(
+        f"/api/v1/cases/{case.id}/events",
+        {
+            "event": "apply_fee_aid",
+            "version": case.version + 1,
+            "inputs": {
+                "aid_kind": "deferral",
+                "grounds": "x",
+                "proof": {"blob": "x", "sha256": "0" * 64, "filename": "f", "size": 1, "mime": "m"},
+            },
+        },
+        content_type="application/json",
+    )
+    assert forged.status_code == 422, forged.content

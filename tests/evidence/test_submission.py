@@ -135,9 +135,17 @@ def test_only_parties_upload_and_only_their_own_uploads(exchanging, alice, staff
     with pytest.raises(Problem) as outsider:
         actions.start_upload(mallory, exchanging.pk, 10, "a.pdf")
     assert outsider.value.status == 404
-    with pytest.raises(Problem) as clerk:
-        actions.start_upload(staff["clerk-hangzhou"], exchanging.pk, 10, "a.pdf")
-    assert clerk.value.code == "role_not_allowed"
+    clerk = staff["clerk-hangzhou"]
+    with pytest.raises(Problem) as not_evidence:
+        actions.submit(
+            clerk,
+            exchanging.pk,
+            upload(clerk, exchanging, pdf()).pk,
+            title="t",
+            purpose="p",
+            source="s",
+        )
+    assert not_evidence.value.code == "role_not_allowed"
     started = actions.start_upload(alice, exchanging.pk, 10, "a.pdf")
     with pytest.raises(Problem) as other:
         actions.receive(mallory, started.pk, 0, io.BytesIO(b"x"))

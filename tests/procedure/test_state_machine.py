@@ -241,6 +241,14 @@ def _value(draw: st.DrawFn, item: Input) -> object:
         return draw(st.integers())
     if item.type == "bool":
         return draw(st.booleans())
+    if item.type == "document":
+        return {
+            "blob": draw(st.uuids()).hex,
+            "sha256": draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
+            "filename": "proof.pdf",
+            "size": draw(st.integers(1, 10**9)),
+            "mime": "application/pdf",
+        }
     return draw(st.text("abc 起诉", min_size=1).filter(str.strip))
 
 
@@ -300,3 +308,29 @@ def test_any_money_value_is_either_an_exact_non_negative_amount_or_refused(value
         assert isinstance(amount, Decimal)
         assert amount >= 0
         assert amount == amount.quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "an upload id",
+        {"blob": "b", "sha256": "0" * 64, "filename": "f", "size": 1},
+        {"blob": "b", "sha256": "X" * 64, "filename": "f", "size": 1, "mime": "m"},
+        {"blob": "b", "sha256": "0" * 64, "filename": "", "size": 1, "mime": "m"},
+        {"blob": "b", "sha256": "0" * 64, "filename": "f", "size": "1", "mime": "m"},
+        {"blob": "b", "sha256": "0" * 64, "filename": "f", "size": 1, "mime": "m", "x": 1},
+    ],
+)
+def test_a_document_input_is_only_a_complete_description_of_a_stored_file(value: object) -> None:
+    event = PACK.events["apply_fee_aid"]
+    with pytest.raises(TransitionError) as refused:
+        transition(
+            PACK,
+            "accepted",
+            "apply_fee_aid",
+            "plaintiff",
+            {"aid_kind": "deferral", "grounds": "No income.", "proof": value},
+            ["submit", "accept"],
+        )
+    assert refused.value.code == "input_invalid" and refused.value.field == "proof"
+    assert event.inputs[-1].type == "document"

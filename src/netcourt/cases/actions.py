@@ -481,6 +481,7 @@ def fire(
     ``extra`` goes into the event's payload (what the step made: an evidence item, ...).
     ``any_version`` skips the check that the person saw the latest version, for steps that
     add to a case without deciding anything on what it holds (submitting evidence)."""
+    inputs = _receive_documents(user, case_id, event_id, inputs or {})
     with transaction.atomic():
         case = _locked(case_id)
         roles = _roles_or_404(user, case)
@@ -491,6 +492,37 @@ def fire(
         )
         case.save()
     return event
+
+
+def _receive_documents(
+    user: Any, case_id: UUID | str, event_id: str, inputs: Mapping[str, object]
+) -> Mapping[str, object]:
+    """The step's inputs with each attached file (an upload's id) checked and stored first:
+    slow for a big file, so before the step's transaction."""
+    try:
+        case = Case.objects.select_related("court").filter(pk=case_id).first()
+    except (ValueError, ValidationError):
+        return inputs  # the step itself answers 404
+    event = case.court.pack.events.get(event_id) if case else None
+    if event is None or not any(item.type == "document" for item in event.inputs):
+        return inputs
+    from netcourt.evidence.actions import document_input
+
+    received = dict(inputs)
+    for item in event.inputs:
+        value = received.get(item.name)
+        if item.type != "document" or value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            # Only an upload of the person's own becomes a document: never a description.
+            raise Problem(
+                "input_invalid",
+                translation.gettext("Send the file as an upload and give the upload's id."),
+                field=item.name,
+                status=422,
+            )
+        received[item.name] = document_input(user, case_id, value.strip())
+    return received
 
 
 def fire_as_system(
@@ -575,6 +607,10 @@ def _fire_locked(
         payload=payload,
         seq=len(history) + 1,
     )
+    if any(item.type == "document" for item in event.inputs):
+        from netcourt.evidence.actions import attach_documents
+
+        attach_documents(record, event, step.inputs)
     case.state = step.state_after
     if step.track:
         case.track = step.track

@@ -173,7 +173,12 @@ class ListField(forms.CharField):
 
 
 def event_form(
-    pack: Pack, event: Event, case: Case, data: Any = None, prefix: str | None = None
+    pack: Pack,
+    event: Event,
+    case: Case,
+    data: Any = None,
+    prefix: str | None = None,
+    files: Any = None,
 ) -> forms.Form:
     """A form for one step, with a field for each input the pack declares."""
     lang = current_language()
@@ -202,6 +207,10 @@ def event_form(
             )
         elif item.name == "representative_kind":
             field = forms.ChoiceField(label=label, choices=RepresentativeKind.choices)
+        elif item.type == "document":
+            field = forms.FileField(
+                label=label, help_text=_("The court checks what the file contains.")
+            )
         elif item.type == "longtext":
             field = forms.CharField(
                 label=label, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
@@ -233,5 +242,5 @@ def event_form(
         field.required = item.required and item.type != "bool"
         fields[item.name] = field
     form_class = type("EventForm", (Form,), dict(fields))
-    form: forms.Form = form_class(data, prefix=prefix or event.id)
+    form: forms.Form = form_class(data, files, prefix=prefix or event.id)
     return form

@@ -71,10 +71,20 @@ def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
     )
     colon = "：" if current_language().startswith("zh") else ": "
     return [
-        f"{labels.get(name, name)}{colon}{_value(pack, value)}"
+        f"{labels.get(name, name)}{colon}{_document(value) if _is_document(value) else _value(pack, value)}"
         for name, value in shown.items()
         if value not in ("", None, [], False)
     ]
+
+
+def _is_document(value: Any) -> bool:
+    return isinstance(value, dict) and "sha256" in value and "blob" in value
+
+
+def _document(value: dict[str, Any]) -> str:
+    """A file attached to a step, as the docket shows it to everyone in the case: that it is
+    there and its fingerprint, never its name (the court and its filer open it)."""
+    return translation.gettext("a file (SHA-256 %(sha256)s…)") % {"sha256": value["sha256"][:16]}
 
 
 def role_labels(pack: Pack, roles: list[str]) -> list[str]:

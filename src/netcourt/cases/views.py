@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from netcourt.accounts import identity
@@ -25,6 +26,8 @@ from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
+from netcourt.evidence import actions as evidence_actions
+from netcourt.evidence.uploads import StagedFile, StagingUploadHandler, adopt
 from netcourt.payments import policy as payment_policy
 from netcourt.payments.models import IntentStatus, PaymentIntent
 from netcourt.procedure import Event, available_events, load_pack
@@ -303,6 +306,29 @@ def _evidence_summary(
     }
 
 
+def _documents(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
+    """The files attached to steps that the person may open, labelled in their language."""
+    from netcourt.evidence import policy as evidence_policy
+
+    pack = case.court.pack
+    lang = current_language()
+    shown = []
+    for document in evidence_policy.visible_documents(request.user, case):
+        event = pack.events.get(document.event.event)
+        labels = {i.name: i.label.get(lang) for i in event.inputs} if event else {}
+        shown.append(
+            {
+                "id": document.pk,
+                "step": event.label.get(lang) if event else document.event.event,
+                "label": labels.get(document.input, document.input),
+                "filename": document.blob.filename,
+                "size": document.blob.size,
+                "at": document.event.at,
+            }
+        )
+    return shown
+
+
 def _detail_context(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -327,6 +353,7 @@ def _detail_context(
         ],
         "actions": actions_,
         "evidence": _evidence_summary(request, case, open_events),
+        "documents": _documents(request, case),
         "can_amend": any(e.id == actions.AMEND_EVENT for e in open_events),
         "draws": [
             {
@@ -350,26 +377,44 @@ def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
+@csrf_exempt
 @login_required
 @require_POST
 def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """A step from the case page. Files attached to it go straight into the encrypted staging
+    area as they arrive (`StagingUploadHandler`), so CSRF is checked after that is set up."""
     try:
         case = policy.get_case(request.user, case_id)
     except Problem as problem:
         return _problem_page(request, problem)
+    rules = case.court.pack.evidence
+    if rules is not None:
+        request.upload_handlers = [
+            StagingUploadHandler(evidence_actions.staging(), rules.max_bytes, request)
+        ]
+    return _take_step(request, case)
+
+
+@csrf_protect
+def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
     event_id = request.POST.get("event", "")
     pack = case.court.pack
     if event_id not in pack.events:
         return _problem_page(request, Problem("unknown_event", status=422))
-    form = forms.event_form(pack, pack.events[event_id], case, request.POST)
+    form = forms.event_form(pack, pack.events[event_id], case, request.POST, files=request.FILES)
     if form.is_valid():
         try:
+            inputs = dict(form.cleaned_data)
+            for item in pack.events[event_id].inputs:
+                staged = inputs.get(item.name)
+                if isinstance(staged, StagedFile):
+                    inputs[item.name] = str(adopt(request.user, case, staged).pk)
             actions.fire(
                 request.user,
                 case.id,
                 event_id,
                 _version(request),
-                form.cleaned_data,
+                inputs,
                 step_up=_last_second_factor(request),
             )
         except Problem as problem:

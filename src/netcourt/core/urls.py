@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from netcourt.accounts import views as account_views
 from netcourt.core.api import api
+from netcourt.evidence import views as evidence_views
 from netcourt.transparency import views as transparency_views
 from netcourt.web import views as web_views
 
@@ -30,6 +31,11 @@ urlpatterns = [
         "cases/<uuid:case_id>/events/<int:seq>/receipt.json",
         transparency_views.event_receipt,
         name="event_receipt",
+    ),
+    path(
+        "cases/<uuid:case_id>/documents/<uuid:document_id>",
+        evidence_views.document,
+        name="case_document",
     ),
     path("cases/", include("netcourt.cases.urls")),
     path("courts/", include("netcourt.courts.urls")),

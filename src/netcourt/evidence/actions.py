@@ -11,8 +11,10 @@ A refused file leaves nothing behind: its staging copy and upload are removed.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -23,15 +25,23 @@ from django.utils import translation
 
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
-from netcourt.cases.models import Case
+from netcourt.cases.models import Case, CaseEvent
 from netcourt.core import clock
 from netcourt.core import vault as core_vault
 from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.evidence import policy, scan
 from netcourt.evidence.clamd import ClamdClient
-from netcourt.evidence.models import Blob, EvidenceItem, Opinion, Upload, Verdict
+from netcourt.evidence.models import (
+    Blob,
+    CaseDocument,
+    EvidenceItem,
+    Opinion,
+    Upload,
+    Verdict,
+)
 from netcourt.evidence.staging import StagingArea
 from netcourt.evidence.store import blob_context, blob_key, blob_store, case_keys
+from netcourt.procedure import Event
 from netcourt.transparency import actions as transparency
 from netcourt.vault import store_encrypted
 from netcourt.vault.scratch import new_scratch_key
@@ -123,13 +133,10 @@ def _upload_row(
 def _check_new_upload(
     user: Any, case_id: UUID | str, length: int, filename: str
 ) -> tuple[Case, str]:
+    """Anyone with a role in the case may send a file: a party its evidence or a document
+    for a step, court staff a document for theirs; what the file may become is checked when
+    it is submitted."""
     case = case_policy.get_case(user, case_id)
-    if not policy.own_parties(user, case):
-        raise Problem(
-            "role_not_allowed",
-            translation.gettext("Only a party to the case submits evidence."),
-            status=403,
-        )
     rules = _rules(case)
     if length <= 0:
         raise Problem(
@@ -396,6 +403,47 @@ def submit(
     return item
 
 
+def document_input(user: Any, case_id: UUID | str, upload_id: UUID | str) -> dict[str, Any]:
+    """A complete upload checked and stored, described as a step's "document" input."""
+    upload = prepare_upload(user, case_id, upload_id)
+    blob = upload.blob
+    assert blob is not None
+    return {
+        "blob": str(blob.pk),
+        "sha256": blob.sha256,
+        "filename": blob.filename,
+        "size": blob.size,
+        "mime": blob.mime,
+    }
+
+
+def attach_documents(record: CaseEvent, event: Event, inputs: Mapping[str, object]) -> None:
+    """Keep the files a step took as documents of the case (called in the step's
+    transaction); their uploads are done with once it commits."""
+    for item in event.inputs:
+        value = inputs.get(item.name)
+        if item.type != "document" or not isinstance(value, Mapping):
+            continue
+        blob = Blob.objects.get(pk=value["blob"], case_id=record.case_id)
+        CaseDocument.objects.create(
+            case_id=record.case_id,
+            event=record,
+            input=item.name,
+            party=record.on_behalf_of,
+            submitted_by=record.actor,
+            blob=blob,
+        )
+        uploads = list(Upload.objects.filter(blob=blob).values_list("pk", flat=True))
+        Upload.objects.filter(pk__in=uploads).delete()
+        transaction.on_commit(functools.partial(_remove_staged, tuple(uploads)))
+
+
+def _remove_staged(upload_ids: tuple[Any, ...]) -> None:
+    area = staging()
+    for upload_id in upload_ids:
+        area.remove(str(upload_id))
+
+
 def _late(case: Case) -> bool:
     rules = _rules(case)
     return case.deadlines.filter(time_limit=rules.period, due__lt=clock.today()).exists()
@@ -508,7 +556,7 @@ def sweep_uploads() -> int:
     expired = list(Upload.objects.filter(expires_at__lte=now).values_list("pk", flat=True))
     Upload.objects.filter(pk__in=expired).delete()
     store = blob_store()
-    for blob in Blob.objects.filter(item__isnull=True).exclude(
+    for blob in Blob.objects.filter(item__isnull=True, document__isnull=True).exclude(
         pk__in=Upload.objects.filter(blob__isnull=False).values("blob")
     ):
         store.delete(blob.store_key)

@@ -157,3 +157,23 @@ class PlatformExportRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform_id}:{self.pk}"
+
+
+class CaseDocument(models.Model):
+    """A file attached to a procedural step (proof for a judicial-aid application, a power of
+    attorney): not evidence, so not exchanged — the court and the side that filed it see it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    event = models.ForeignKey(CaseEvent, on_delete=models.PROTECT, related_name="documents")
+    input = models.CharField(max_length=100)
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    blob = models.OneToOneField(Blob, on_delete=models.PROTECT, related_name="document")
+
+    class Meta:
+        ordering = ["event__seq", "input"]

@@ -17,7 +17,7 @@ from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, Party
 from netcourt.core import clock
 from netcourt.core.problems import NotFound
-from netcourt.evidence.models import EvidenceItem
+from netcourt.evidence.models import CaseDocument, EvidenceItem
 
 COURT_ROLES = frozenset({"judge", "clerk"})
 
@@ -78,3 +78,22 @@ def may_examine(user: Any, item: EvidenceItem) -> Party | None:
         if party.pk in mine and party.pk != item.party_id:
             return party
     return None
+
+
+def visible_documents(user: Any, case: Case) -> list[CaseDocument]:
+    """The files attached to steps that ``user`` may open: all of them for the court, a
+    party's side its own."""
+    documents = list(case.documents.select_related("blob", "event", "party"))
+    if case_policy.case_roles(user, case) & COURT_ROLES:
+        return documents
+    mine = own_parties(user, case)
+    return [d for d in documents if d.party_id in mine or d.submitted_by_id == user.pk]
+
+
+def get_document(user: Any, case_id: UUID | str, document_id: UUID | str) -> CaseDocument:
+    case = case_policy.get_case(user, case_id)
+    for document in visible_documents(user, case):
+        if str(document.pk) == str(document_id):
+            document.case = case
+            return document
+    raise NotFound()

@@ -60,3 +60,12 @@ class _Once:
     def read(self, size: int = -1, /) -> bytes:
         data, self._data = self._data or b"", None
         return data
+
+
+def adopt(user: Any, case: Any, staged: StagedFile) -> Any:
+    """The upload a form's staged file becomes (the caller submits or attaches it)."""
+    from netcourt.evidence.actions import adopt_staged
+
+    return adopt_staged(
+        user, case.pk, staged.upload_id, staged.key, staged.name or "", staged.size or 0
+    )

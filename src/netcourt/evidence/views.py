@@ -22,10 +22,10 @@ from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions, platforms, policy
 from netcourt.evidence.forms import EvidenceForm, ExportRequestForm, OpinionForm, ReplyForm
-from netcourt.evidence.models import EvidenceItem
+from netcourt.evidence.models import Blob, EvidenceItem
 from netcourt.evidence.pdf import evidence_list_pdf
 from netcourt.evidence.store import plaintext
-from netcourt.evidence.uploads import StagedFile, StagingUploadHandler
+from netcourt.evidence.uploads import StagedFile, StagingUploadHandler, adopt
 from netcourt.procedure import available_events
 from netcourt.transparency.actions import receipt_for
 from netcourt.transparency.views import json_download
@@ -156,14 +156,7 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
     staged = request.FILES.get("file")
     if form.is_valid() and isinstance(staged, StagedFile):
         try:
-            upload = actions.adopt_staged(
-                request.user,
-                case.pk,
-                staged.upload_id,
-                staged.key,
-                staged.name or "",
-                staged.size or 0,
-            )
+            upload = adopt(request.user, case, staged)
             item = actions.submit(
                 request.user,
                 case.pk,
@@ -231,8 +224,26 @@ def download(
     case_actions.log_access(
         request.user, item.case, f"evidence.file:{item.party.role}:{item.number}"
     )
-    blob = item.blob
-    blob.case = item.case
+    item.blob.case = item.case
+    return _file_response(item.blob)
+
+
+@login_required
+@require_GET
+def document(
+    request: HttpRequest, case_id: UUID, document_id: UUID
+) -> HttpResponse | StreamingHttpResponse:
+    """A file attached to a step (proof for judicial aid, a power of attorney)."""
+    try:
+        found = policy.get_document(request.user, case_id, document_id)
+    except Problem as problem:
+        return _problem_page(request, problem)
+    case_actions.log_access(request.user, found.case, f"document:{found.event.seq}:{found.input}")
+    found.blob.case = found.case
+    return _file_response(found.blob)
+
+
+def _file_response(blob: Blob) -> StreamingHttpResponse:
     response = StreamingHttpResponse(plaintext(blob), content_type=blob.mime)
     response["Content-Length"] = str(blob.size)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(blob.filename)}"

@@ -26,6 +26,7 @@ ERROR_CODES = (
 )
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _FALSE = frozenset({"false", "0", "no", "off"})
 _INTEGER = re.compile(r"-?[0-9]+")
 
@@ -114,10 +115,29 @@ def _normalise(item: Input, value: object) -> object:
         raise _Invalid("must be a whole number", "应为整数")
     if kind == "money":
         return _money(value)
+    if kind == "document":
+        return _document(value)
     items = value if isinstance(value, list | tuple) else None
     if items is None or not all(isinstance(x, str) and x.strip() for x in items):
         raise _Invalid("must be a list of non-empty lines", "应为若干非空条目")
     return tuple(str(x).strip() for x in items)
+
+
+DOCUMENT_KEYS = frozenset({"blob", "sha256", "filename", "size", "mime"})
+
+
+def _document(value: object) -> dict[str, object]:
+    """A stored file, as the court describes it once it has checked and kept it."""
+    if (
+        not isinstance(value, Mapping)
+        or set(value) != DOCUMENT_KEYS
+        or not isinstance(value["sha256"], str)
+        or not _SHA256.fullmatch(value["sha256"])
+        or not isinstance(value["size"], int)
+        or not all(isinstance(value[k], str) and value[k] for k in ("blob", "filename", "mime"))
+    ):
+        raise _Invalid("must be a file the court has received", "应为法院已收到的文件")
+    return dict(value)
 
 
 def _money(value: object) -> Decimal:

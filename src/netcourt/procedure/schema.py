@@ -99,7 +99,11 @@ class State(Model):
     terminal: StrictBool = False
 
 
-InputType = Literal["text", "longtext", "choice", "bool", "date", "int", "money", "list"]
+# A "document" input is a file the person attaches to the step (proof of hardship, a power of
+# attorney): the court checks and stores it, and the step's payload keeps its hash.
+InputType = Literal[
+    "text", "longtext", "choice", "bool", "date", "int", "money", "list", "document"
+]
 
 
 class AssuranceLevel(Model):
