@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from netcourt.accounts.models import User
+from netcourt.accounts.models import Organisation, OrganisationMember, User
 from netcourt.courts.admin import administered_courts, is_court_admin
 
 
@@ -70,3 +70,40 @@ class UserAdmin(BaseUserAdmin[User]):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         user: Any = request.user
         return bool(user.is_superuser) or is_court_admin(user)
+
+
+class SuperuserOnly:
+    """Organisations and who acts for them are decided by clerks on their pages; the back
+    office shows them to superusers, read-only (decisions go through the actions, which keep
+    the security history and tell the person)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        user: Any = request.user
+        return bool(user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SuperuserOnly, admin.ModelAdmin[Organisation]):
+    list_display = ["name", "credit_code", "created_at"]
+    search_fields = ["name", "credit_code"]
+
+
+@admin.register(OrganisationMember)
+class OrganisationMemberAdmin(SuperuserOnly, admin.ModelAdmin[OrganisationMember]):
+    list_display = ["organisation", "user", "role", "status", "requested_at", "decided_by"]
+    list_filter = ["status", "role"]
+    search_fields = ["organisation__name", "organisation__credit_code", "user__email"]
+    raw_id_fields = ["organisation", "user", "document", "decided_by", "ended_by"]

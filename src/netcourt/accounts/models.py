@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -103,3 +104,132 @@ class IdentityVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} ({self.provider})"
+
+
+class HeldDocument(models.Model):
+    """A file the court keeps outside any case: the written authorisation of an organisation's
+    representative, or a power of attorney sent with a request to represent a party.
+
+    Checked like evidence (size, type by content, active content, ClamAV) and stored encrypted
+    in the blob store under a key of its own, sealed under the master keyring in
+    ``sealed_key`` (as ``netcourt.evidence.models.CaseKey`` does for a case). The blob is
+    written before this row commits.
+    """
+
+    class Purpose(models.TextChoices):
+        AUTHORISATION = "authorisation", _("authorisation to act for an organisation")
+        POWER_OF_ATTORNEY = "power_of_attorney", _("power of attorney")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="held_documents"
+    )
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    store_key = models.CharField(max_length=200, unique=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    mime = models.CharField(max_length=100)
+    filename = models.CharField(max_length=255)
+    key_id = models.CharField(max_length=8)
+    sealed_key = models.TextField()
+    stored_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("document held")
+        verbose_name_plural = _("documents held")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Organisation(models.Model):
+    """A legal person or other organisation, known by its unified social credit code
+    (GB 32100-2015, checked by ``netcourt.identity.numbers``). People act for it as approved
+    members (``OrganisationMember``)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberRole(models.TextChoices):
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+    AUTHORISED_STAFF = "authorised_staff", _("Staff member with a written authorisation")
+
+
+class MemberStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the court")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    REVOKED = "revoked", _("ended")
+
+
+class OrganisationMember(models.Model):
+    """A person's authority to act for an organisation: asked for with the document that
+    shows it (the business licence naming the legal representative, or the organisation's
+    written authorisation of a staff member), decided by a clerk of the court. Only an
+    approved, not revoked, membership gives the person the organisation's place in its cases."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("organisation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="organisation_memberships",
+        verbose_name=_("person"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=MemberRole.choices)
+    name_given = models.CharField(_("name given"), max_length=200)
+    document = models.ForeignKey(
+        HeldDocument, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.PENDING
+    )
+    requested_at = models.DateTimeField(_("asked on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    ended_at = models.DateTimeField(_("ended on"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="organisation_member_once",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="org_member_user_status")]
+        verbose_name = _("person acting for an organisation")
+        verbose_name_plural = _("people acting for organisations")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organisation}"

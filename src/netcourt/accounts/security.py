@@ -45,6 +45,10 @@ LABELS: dict[str, Promise] = {
     ),
     "account:representation:appointed": _("Representative appointed in a case"),
     "account:representation:ended": _("Representation in a case ended"),
+    "account:organisation:requested": _("Asked to act for an organisation"),
+    "account:organisation:approved": _("Approved to act for an organisation"),
+    "account:organisation:refused": _("Refused authority to act for an organisation"),
+    "account:organisation:revoked": _("Authority to act for an organisation ended"),
 }
 MFA_KINDS: dict[str, Promise] = {
     "totp": _("authenticator app"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 
-from netcourt.accounts import identity, security
-from netcourt.accounts.models import User
-from netcourt.cases import documents, notify, policy
+from netcourt.accounts import identity, organisations, security
+from netcourt.accounts.models import MemberRole, Organisation, User
+from netcourt.cases import documents, notify, policy, representation
 from netcourt.cases.models import (
     AccessLogEntry,
     Case,
@@ -41,6 +40,7 @@ from netcourt.core import clock, ratelimit
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.core.problems import Conflict, NotFound, Problem
+from netcourt.core.text import refuse_control_characters
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
@@ -112,29 +112,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
-
-
-ALLOWED_CONTROL = {"\n", "\r", "\t"}
-
-
-def refuse_control_characters(value: Any, field: str) -> None:
-    """Text with NUL or other control characters is refused on every database alike
-    (PostgreSQL cannot store NUL at all; SQLite would keep it silently)."""
-    if isinstance(value, str):
-        if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in value):
-            raise Problem(
-                "input_invalid",
-                translation.gettext("The text contains characters that are not allowed."),
-                field=field,
-                status=422,
-            )
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            refuse_control_characters(item, f"{field}[{index}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            refuse_control_characters(key, field)
-            refuse_control_characters(item, f"{field}.{key}" if field else str(key))
 
 
 def _locked(case_id: UUID | str) -> Case:
@@ -247,13 +224,26 @@ def create_draft(
     acting_as: str = "self",
     licence_number: str = "",
     firm: str = "",
+    organisation: str = "",
 ) -> Case:
-    _check_draft(court, category, acting_as, licence_number)
+    """Open a draft. ``acting_as="organisation"`` files for the organisation whose unified
+    social credit code is ``organisation``, which ``user`` must act for (an approved member)."""
+    acting_for = _check_draft(court, category, acting_as, licence_number, user, organisation)
     with transaction.atomic():
-        return _create_draft(user, court, category, acting_as, licence_number, firm)
+        return _create_draft(
+            user, court, category, acting_as, licence_number, firm, organisation=acting_for
+        )
 
 
-def _check_draft(court: Court, category: str, acting_as: str, licence_number: str) -> None:
+def _check_draft(
+    court: Court,
+    category: str,
+    acting_as: str,
+    licence_number: str,
+    user: Any = None,
+    organisation: str = "",
+) -> Organisation | None:
+    """Refuse what cannot open a draft; the organisation filed for, if any."""
     if category not in court.pack_court.categories:
         raise Problem(
             "input_invalid",
@@ -261,7 +251,7 @@ def _check_draft(court: Court, category: str, acting_as: str, licence_number: st
             field="category",
             status=422,
         )
-    if acting_as not in ("self", "lawyer", "agent"):
+    if acting_as not in ("self", "lawyer", "agent", "organisation"):
         raise Problem("input_invalid", field="acting_as", status=422)
     if acting_as == "lawyer" and not licence_number.strip():
         raise Problem(
@@ -270,10 +260,41 @@ def _check_draft(court: Court, category: str, acting_as: str, licence_number: st
             field="licence_number",
             status=422,
         )
+    if acting_as != "organisation":
+        return None
+    code = (
+        organisations.normalise_credit_code(organisation, field="organisation")
+        if organisation.strip()
+        else ""
+    )
+    membership = (
+        organisations.approved_memberships(user).filter(organisation__credit_code=code).first()
+        if code
+        else None
+    )
+    if membership is None:
+        # One answer whether the code is unknown or the person does not act for it.
+        raise Problem(
+            "role_not_allowed",
+            translation.gettext(
+                "You may file for an organisation once the court has approved your authority "
+                "to act for it (Account security → Organisations)."
+            ),
+            field="organisation",
+            status=403,
+        )
+    return membership.organisation
 
 
 def _create_draft(
-    user: Any, court: Court, category: str, acting_as: str, licence_number: str, firm: str
+    user: Any,
+    court: Court,
+    category: str,
+    acting_as: str,
+    licence_number: str,
+    firm: str,
+    *,
+    organisation: Organisation | None = None,
 ) -> Case:
     pack = court.pack
     now = clock.now()
@@ -298,6 +319,22 @@ def _create_draft(
             contact_email=user.email,
             user=user,
         )
+    elif organisation is not None:
+        # The organisation is the party; the person acts for it while their authority lasts
+        # (not linked to the party: ending the authority ends their access).
+        checked = identity.active(user)
+        member = organisations.approved_memberships(user).get(organisation=organisation)
+        Party.objects.create(
+            case=case,
+            role="plaintiff",
+            kind=PartyKind.LEGAL,
+            name=organisation.name,
+            contact_email=user.email,
+            representative_name=(checked.legal_name if checked else str(user))
+            if member.role == MemberRole.LEGAL_REPRESENTATIVE
+            else "",
+            organisation=organisation,
+        )
     else:
         principal = Party.objects.create(
             case=case, role="plaintiff", kind="natural", name="", position=0
@@ -317,7 +354,12 @@ def _create_draft(
         on_behalf_of=None,
         state_before="",
         state_after=case.state,
-        payload={"court": court.slug, "category": category, "acting_as": acting_as},
+        payload={
+            "court": court.slug,
+            "category": category,
+            "acting_as": acting_as,
+            **({"organisation": organisation.credit_code} if organisation else {}),
+        },
         seq=1,
     )
     case.save()
@@ -410,11 +452,15 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
         party.position = index
         party.save()
         kept.add(party.pk)
-    # A party linked to a person (or represented by one) stays: the person keeps their role.
+    # A party linked to a person or an organisation (or represented by someone) stays: the
+    # people acting for it keep their role.
     dropped = [
         p.pk
         for p in before
-        if p.pk not in kept and p.user_id is None and not p.representatives.all()
+        if p.pk not in kept
+        and p.user_id is None
+        and p.organisation_id is None
+        and not p.representatives.all()
     ]
     if dropped:
         Party.objects.filter(pk__in=dropped).delete()
@@ -561,12 +607,17 @@ def _fire_locked(
         raise Problem("unknown_event", field="event", status=422)
     event = pack.events[event_id]
     if OWN_PAGE_EFFECTS.intersection(event.effects) and not extra:
-        raise Problem(
-            "own_endpoint",
-            translation.gettext("This step is taken on the case's evidence page, with its file."),
-            field="event",
-            status=422,
+        where = (
+            translation.gettext(
+                "A clerk registers a representative from a request to represent a party, with "
+                "its power of attorney, in the court's queue."
+            )
+            if "representative_from_request" in event.effects
+            else translation.gettext(
+                "This step is taken on the case's evidence page, with its file."
+            )
         )
+        raise Problem("own_endpoint", where, field="event", status=422)
     refuse_control_characters(dict(inputs), "")
     if roles is None:
         roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
@@ -1015,51 +1066,88 @@ LAWYER_LICENCE = re.compile(r"\d{17}")
 
 
 def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
-    """The party itself appoints (the appointment is its approval); the person appointed must
-    already have an account, and takes the party's role at once."""
+    """Someone becomes a party's representative and takes the party's role at once.
+
+    Either the party itself appoints in the app — its own account, or an approved member of
+    the organisation it is — and the appointment is its approval; or a clerk registers the
+    person who asked to represent the party, from the power of attorney sent with the request
+    (``register_representative``, taken only through the clerk's queue:
+    ``netcourt.cases.representation``). Either way the person already has an account."""
     inputs = record.payload["inputs"]
-    party = record.on_behalf_of
     gettext = translation.gettext
-    if party is None or party.user_id != record.actor_id:
-        raise Problem(
-            "role_not_allowed",
-            gettext("Only the party itself can appoint its representative."),
-            status=403,
+    request = None
+    if record.actor_role == "clerk":
+        request, party = representation.claim_for_step(case, record)
+        person: Any = request.requester
+        kind, licence, firm = request.kind, request.licence_number, request.firm
+        if (
+            policy.acts_for_party(person, party)
+            or person.pk == case.judge_id
+            or CourtMembership.objects.filter(court=case.court, user=person, active=True).exists()
+        ):
+            raise Problem(
+                "input_invalid",
+                gettext(
+                    "The person who asked cannot represent this party: they are the party "
+                    "itself, the judge or staff of this court."
+                ),
+                field="party",
+                status=422,
+            )
+    else:
+        maybe_party = record.on_behalf_of
+        if maybe_party is None or not policy.acts_for_party(record.actor, maybe_party):
+            raise Problem(
+                "role_not_allowed",
+                gettext("Only the party itself can appoint its representative."),
+                status=403,
+            )
+        party = maybe_party
+        if not ratelimit.allow("appoint-representative", str(record.actor_id), 10, 3600):
+            raise Problem("rate_limited", status=429)
+        email = str(inputs.get("representative_email", "")).strip()
+        # Only a confirmed address names a person (anyone can sign up with an address that is
+        # not theirs); one answer for every refusal, so the form cannot tell who has an account.
+        matches = list(
+            User.objects.filter(
+                is_active=True, emailaddress__email__iexact=email, emailaddress__verified=True
+            ).distinct()[:2]
+            if email
+            else []
         )
-    if not ratelimit.allow("appoint-representative", str(record.actor_id), 10, 3600):
-        raise Problem("rate_limited", status=429)
-    email = str(inputs.get("representative_email", "")).strip()
-    # Only a confirmed address names a person (anyone can sign up with an address that is not
-    # theirs); one answer for every refusal, so the form cannot tell who has an account.
-    matches = list(
-        User.objects.filter(
-            is_active=True, emailaddress__email__iexact=email, emailaddress__verified=True
-        ).distinct()[:2]
-        if email
-        else []
-    )
-    person = matches[0] if len(matches) == 1 else None
-    staff = (
-        person is not None
-        and CourtMembership.objects.filter(court=case.court, user=person, active=True).exists()
-    )
-    if person is None or person.pk == record.actor_id or staff or person.pk == case.judge_id:
-        raise Problem(
-            "input_invalid",
-            gettext(
-                "No one who may represent you in this case has a netcourt account with this "
-                "confirmed e-mail address. Check the address, or ask your representative to "
-                "create an account and confirm it first."
-            ),
-            field="representative_email",
-            status=422,
+        person = matches[0] if len(matches) == 1 else None
+        staff = (
+            person is not None
+            and CourtMembership.objects.filter(court=case.court, user=person, active=True).exists()
         )
+        if (
+            person is None
+            or person.pk == record.actor_id
+            or staff
+            or person.pk == case.judge_id
+            or party.user_id == person.pk
+        ):
+            raise Problem(
+                "input_invalid",
+                gettext(
+                    "No one who may represent you in this case has a netcourt account with "
+                    "this confirmed e-mail address. Check the address, or ask your "
+                    "representative to create an account and confirm it first."
+                ),
+                field="representative_email",
+                status=422,
+            )
+        kind = str(inputs.get("representative_kind", ""))
+        licence = str(inputs.get("licence_number", "")).strip()
+        firm = str(inputs.get("firm", ""))
     active = [r for r in party.representatives.all() if r.active]
     if any(r.user_id == person.pk for r in active):
         raise Problem(
             "input_invalid",
-            gettext("This person already represents you in this case."),
-            field="representative_email",
+            gettext("This person represents the party in this case already.")
+            if request
+            else gettext("This person already represents you in this case."),
+            field="party" if request else "representative_email",
             status=422,
         )
     if len(active) >= MAX_REPRESENTATIVES:
@@ -1068,8 +1156,6 @@ def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
             gettext("A party may have at most two representatives. End one representation first."),
             status=409,
         )
-    kind = str(inputs.get("representative_kind", ""))
-    licence = str(inputs.get("licence_number", "")).strip()
     if kind == RepresentativeKind.LAWYER and not LAWYER_LICENCE.fullmatch(licence):
         raise Problem(
             "input_invalid",
@@ -1082,12 +1168,15 @@ def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
         user=person,
         kind=kind,
         licence_number=licence if kind == RepresentativeKind.LAWYER else "",
-        firm=str(inputs.get("firm", "")).strip()[:200],
+        firm=firm.strip()[:200],
     )
     case.forget_people()
     reference = case.number or str(case.pk)
-    for someone in (person, record.actor):
+    told = {person, record.actor if request is None else party.user} - {None}
+    for someone in told:
         security.record(someone, "account:representation:appointed", None, case=reference)
+    if request is not None:
+        representation.settle(request, record, party)
 
 
 def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
@@ -1102,7 +1191,7 @@ def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
     )
     if rep is None:
         raise Problem("input_invalid", field="representative", status=422)
-    if record.actor_id not in (rep.party.user_id, rep.user_id):
+    if record.actor_id != rep.user_id and not policy.acts_for_party(record.actor, rep.party):
         raise Problem(
             "role_not_allowed",
             translation.gettext(
@@ -1151,6 +1240,8 @@ EFFECTS: dict[str, Effect] = {
     "judge_notice": Effect(after=_judge_notice),
     "notify_parties": Effect(after=_notify_parties),
     "appoint_representative": Effect(after=_appoint_representative),
+    "representative_from_request": Effect(after=_appoint_representative),
+    "link_organisation": Effect(before=representation.link_organisation),
     "revoke_representative": Effect(after=_revoke_representative),
     "refund_on_close": Effect(after=_refund_on_close),
     "evidence_item": Effect(),
@@ -1158,7 +1249,7 @@ EFFECTS: dict[str, Effect] = {
 }
 # Steps that make more than the pack's inputs can carry (a file, an opinion on an item): taken
 # through their own page and endpoint (netcourt.evidence), never the generic step form.
-OWN_PAGE_EFFECTS = frozenset({"evidence_item", "evidence_opinion"})
+OWN_PAGE_EFFECTS = frozenset({"evidence_item", "evidence_opinion", "representative_from_request"})
 
 
 def file_case(
@@ -1170,11 +1261,14 @@ def file_case(
     acting_as: str = "self",
     licence_number: str = "",
     firm: str = "",
+    organisation: str = "",
 ) -> Case:
     """Open a draft with everything the filer already answered, all or nothing."""
-    _check_draft(court, category, acting_as, licence_number)
+    acting_for = _check_draft(court, category, acting_as, licence_number, user, organisation)
     with transaction.atomic():
-        case = _create_draft(user, court, category, acting_as, licence_number, firm)
+        case = _create_draft(
+            user, court, category, acting_as, licence_number, firm, organisation=acting_for
+        )
         # No one else can know of the draft yet, so it needs neither a lock nor a version.
         _amend_locked(case, user, data, {"plaintiff"})
     return case

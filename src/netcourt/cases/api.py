@@ -10,9 +10,11 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
 
-from netcourt.cases import actions, policy, present
+from netcourt.accounts.models import Organisation
+from netcourt.cases import actions, policy, present, representation
 from netcourt.cases.models import Case
 from netcourt.core import idempotency
 from netcourt.core.problems import Problem
@@ -65,9 +67,15 @@ class FilingIn(Schema):
 class CaseIn(Schema):
     court: str
     category: str
-    acting_as: Literal["self", "lawyer", "agent"] = "self"
+    acting_as: Literal["self", "lawyer", "agent", "organisation"] = "self"
     licence_number: str = Field(default="", max_length=40)
     firm: str = Field(default="", max_length=200)
+    organisation: str = Field(
+        default="",
+        max_length=40,
+        description="With acting_as organisation: its unified social credit code. You must "
+        "be approved to act for it.",
+    )
     filing: FilingIn | None = None
 
 
@@ -108,6 +116,11 @@ class PartyOut(Schema):
     role: str
     kind: str
     name: str
+    organisation: str | None = Field(
+        default=None,
+        description="The unified social credit code of the registered organisation the party "
+        "is, once linked: its approved members act for it.",
+    )
 
 
 class DeadlineOut(Schema):
@@ -189,7 +202,21 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     roles = policy.case_roles(request.user, case)
     history = case.event_ids()
     body = present.summary(case)
-    body["parties"] = [{"role": p.role, "kind": p.kind, "name": p.name} for p in case.people()]
+    parties = case.people()
+    codes = dict(
+        Organisation.objects.filter(
+            pk__in={p.organisation_id for p in parties if p.organisation_id}
+        ).values_list("pk", "credit_code")
+    )
+    body["parties"] = [
+        {
+            "role": p.role,
+            "kind": p.kind,
+            "name": p.name,
+            "organisation": codes.get(p.organisation_id) if p.organisation_id else None,
+        }
+        for p in parties
+    ]
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.all()]
     body["statement"] = case.statement
     body["available_events"] = [
@@ -214,10 +241,149 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[Any]:
             acting_as=payload.acting_as,
             licence_number=payload.licence_number,
             firm=payload.firm,
+            organisation=payload.organisation,
         )
         return 201, _detail(request, case)
 
     return Status(*idempotency.run(request, create))
+
+
+# --- requests to represent a party (netcourt.cases.representation) -------------------------
+# The requester has no role in the case, so cannot upload into it: the request is created
+# first, then its power of attorney is sent to the request itself in one PUT.
+
+
+class RepresentationRequestIn(Schema):
+    case_number: str = Field(min_length=1, max_length=80)
+    role: Literal["plaintiff", "defendant", "third_party"]
+    party_name: str = Field(default="", max_length=200)
+    kind: Literal["lawyer", "agent"]
+    licence_number: str = Field(default="", max_length=40)
+    firm: str = Field(default="", max_length=200)
+
+
+class HeldDocumentOut(Schema):
+    filename: str
+    mime: str
+    size: int
+    sha256: str
+
+
+class RepresentationRequestOut(Schema):
+    id: UUID
+    case_number: str
+    role: str
+    party_name: str
+    kind: str
+    licence_number: str
+    firm: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    reasons: str
+    document: HeldDocumentOut | None
+    case: UUID | None = Field(description="The case, once you represent a party in it.")
+
+
+def _representation_request(found: Any) -> dict[str, Any]:
+    document = found.document
+    return {
+        "id": found.pk,
+        "case_number": found.case_number,
+        "role": found.role,
+        "party_name": found.party_name,
+        "kind": found.kind,
+        "licence_number": found.licence_number,
+        "firm": found.firm,
+        "status": found.status,
+        "created_at": found.created_at,
+        "decided_at": found.decided_at,
+        "reasons": found.reasons,
+        "document": (
+            {
+                "filename": document.filename,
+                "mime": document.mime,
+                "size": document.size,
+                "sha256": document.sha256,
+            }
+            if document is not None
+            else None
+        ),
+        # Only an approved request says which case it is: the answer is the same whether or
+        # not the number named one until a clerk decides.
+        "case": found.case_id if found.status == "approved" else None,
+    }
+
+
+@router.post(
+    "/representation-requests",
+    response={201: RepresentationRequestOut},
+    summary="Ask to represent a party in a case (then PUT its power of attorney)",
+)
+def ask_to_represent(request: HttpRequest, payload: RepresentationRequestIn) -> Status[Any]:
+    def create() -> tuple[int, Any]:
+        found = representation.ask(
+            request.user,
+            representation.RequestData(
+                case_number=payload.case_number,
+                role=payload.role,
+                kind=payload.kind,
+                party_name=payload.party_name,
+                licence_number=payload.licence_number,
+                firm=payload.firm,
+            ),
+        )
+        return 201, _representation_request(found)
+
+    return Status(*idempotency.run(request, create))
+
+
+@router.get(
+    "/representation-requests",
+    response=list[RepresentationRequestOut],
+    summary="Your requests to represent a party, newest first",
+)
+def my_representation_requests(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_representation_request(r) for r in representation.own_requests(request.user)[:200]]
+
+
+@router.get(
+    "/representation-requests/{request_id}",
+    response=RepresentationRequestOut,
+    summary="One of your requests to represent a party",
+)
+def my_representation_request(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
+    return _representation_request(representation.get_own(request.user, request_id))
+
+
+@router.put(
+    "/representation-requests/{request_id}/document",
+    response=RepresentationRequestOut,
+    summary="Send the power of attorney of a request: the file's bytes as the body, in one piece",
+    description=(
+        "The body is the file itself (any Content-Type; the court checks what it contains), "
+        "with Content-Length, at most the court's limit for evidence files. Give its name "
+        "with ?filename=. Once only per request."
+    ),
+)
+def send_power_of_attorney(
+    request: HttpRequest, request_id: UUID, filename: str = "power-of-attorney"
+) -> dict[str, Any]:
+    from netcourt.accounts import organisations
+
+    raw = request.headers.get("Content-Length", "")
+    if not raw.isdigit() or len(raw) > 19:
+        raise Problem(
+            "upload_invalid",
+            translation.gettext("Content-Length: a whole number of bytes is required."),
+            field="Content-Length",
+            status=411,
+        )
+    representation.get_own(request.user, request_id)  # 404 before reading a byte
+    incoming = organisations.staged_body(request, int(raw), filename[:255])
+    return _representation_request(
+        representation.attach_document(request.user, request_id, incoming)
+    )
 
 
 def _encode_cursor(case: Case) -> str:

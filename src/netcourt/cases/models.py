@@ -145,6 +145,16 @@ class Party(models.Model):
         related_name="parties",
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # The registered organisation this party is (kind legal or other): its approved members
+    # act for it (netcourt.cases.policy), whoever filed.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parties",
+        verbose_name=_("organisation"),
+    )
 
     class Meta:
         ordering = ["case_id", "position", "id"]
@@ -173,6 +183,81 @@ class Representative(models.Model):
     class Meta:
         verbose_name = _("representative")
         verbose_name_plural = _("representatives")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the court")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+
+
+class RepresentationRequest(models.Model):
+    """A lawyer or other agent who is not in a case asks to represent one of its parties,
+    with the power of attorney the party signed; a clerk of the court decides.
+
+    ``case`` is the case the number named, or None when it named none: the requester is told
+    the same either way, and a request without a case reaches no one. The power of attorney
+    is kept outside the case (``document``) until a clerk approves; then it becomes a document
+    of the clerk's ``register_representative`` step (``event``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="representation_requests",
+        verbose_name=_("requested by"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="representation_requests",
+    )
+    case_number = models.CharField(_("case number"), max_length=80)
+    role = models.CharField(_("party's role"), max_length=20, choices=PartyRole.choices)
+    party_name = models.CharField(_("party's name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=RepresentativeKind.choices)
+    licence_number = models.CharField(_("lawyer's licence number"), max_length=40, blank=True)
+    firm = models.CharField(_("law firm"), max_length=200, blank=True)
+    document = models.ForeignKey(
+        "accounts.HeldDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("power of attorney"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("asked on"))
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    event = models.ForeignKey(
+        "CaseEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["case", "status"], name="rep_request_case_status")]
+        verbose_name = _("request to represent a party")
+        verbose_name_plural = _("requests to represent a party")
+
+    def __str__(self) -> str:
+        return f"{self.case_number} ({self.get_role_display()})"
 
 
 class CaseEvent(models.Model):

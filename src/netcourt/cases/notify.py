@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, translation
 
+from netcourt.accounts.models import MemberStatus, OrganisationMember
 from netcourt.cases.models import Case, CaseEvent
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
@@ -22,10 +23,16 @@ log = logging.getLogger(__name__)
 
 
 def _recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
+    """The people of the parties (in ``roles``): their own accounts, the approved members of
+    their organisations, and their active representatives."""
     people: dict[int, Any] = {}
-    for party in case.people():
-        if roles is not None and party.role not in roles:
-            continue
+    parties = [p for p in case.people() if roles is None or p.role in roles]
+    organisations = {p.organisation_id for p in parties if p.organisation_id is not None}
+    for member in OrganisationMember.objects.filter(
+        organisation_id__in=organisations, status=MemberStatus.APPROVED
+    ).select_related("user"):
+        people[member.user.pk] = member.user
+    for party in parties:
         if party.user is not None:
             people[party.user.pk] = party.user
         for rep in party.representatives.all():

@@ -1,8 +1,10 @@
 """Who may see or do what with a case. Deny by default.
 
-A person's roles in a case come from three places: being a party (or a party's active
-representative), being the judge the case is assigned to, and being a clerk of the court
-once the case has left the filer's hands. Having opened the filing gives no role by itself:
+A person's roles in a case come from four places: being a party, acting for a party that is
+an organisation (an approved member of the organisation the party is linked to), being a
+party's active representative, being the judge the case is assigned to, and being a clerk of
+the court once the case has left the filer's hands. Ending a membership or a representation
+ends the role at the next request. Having opened the filing gives no role by itself:
 a lawyer whose representation ends loses the case with it. Anyone with no role does not learn that the case
 exists: reads answer 404, exactly as for a case that was never filed.
 """
@@ -14,6 +16,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
+from netcourt.accounts.models import MemberStatus, OrganisationMember
 from netcourt.cases.models import Case, Party
 from netcourt.core.problems import NotFound
 from netcourt.courts.models import CourtMembership, CourtRole
@@ -22,14 +25,59 @@ PARTY_ROLES = ("plaintiff", "defendant", "third_party")
 SYSTEM_ROLE = "system"
 
 
+def _organisations_of(user: Any, parties: list[Party]) -> set[int]:
+    """The organisations among those ``parties`` are linked to that ``user`` acts for now
+    (no query when no party is linked to one)."""
+    linked = {p.organisation_id for p in parties if p.organisation_id is not None}
+    if not linked:
+        return set()
+    return set(
+        OrganisationMember.objects.filter(
+            user=user, status=MemberStatus.APPROVED, organisation_id__in=linked
+        ).values_list("organisation_id", flat=True)
+    )
+
+
+def _represents(user: Any, party: Party) -> bool:
+    return any(r.user_id == user.pk and r.active for r in party.representatives.all())
+
+
+def own_parties(user: Any, case: Case) -> set[int]:
+    """The parties of ``case`` that ``user`` is, acts for as an approved member of its
+    organisation, or actively represents."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    parties = case.people()
+    organisations = _organisations_of(user, parties)
+    return {
+        party.pk
+        for party in parties
+        if party.user_id == user.pk
+        or party.organisation_id in organisations
+        or _represents(user, party)
+    }
+
+
+def acts_for_party(user: Any, party: Party) -> bool:
+    """Whether ``user`` is the party itself: its own account, or an approved member of the
+    organisation it is linked to (not a representative)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if party.user_id == user.pk:
+        return True
+    return bool(party.organisation_id) and party.organisation_id in _organisations_of(user, [party])
+
+
 def case_roles(user: Any, case: Case) -> set[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
     roles: set[str] = set()
-    for party in case.people():
-        if party.user_id == user.pk:
+    parties = case.people()
+    organisations = _organisations_of(user, parties)
+    for party in parties:
+        if party.user_id == user.pk or party.organisation_id in organisations:
             roles.add(party.role)
-        if any(r.user_id == user.pk and r.active for r in party.representatives.all()):
+        if _represents(user, party):
             roles.add(party.role)
     if case.submitted_at is None:
         return roles & {"plaintiff"}
@@ -48,8 +96,13 @@ def visible_cases(user: Any) -> QuerySet[Case]:
     clerk_courts = CourtMembership.objects.filter(
         user=user, role=CourtRole.CLERK, active=True
     ).values("court")
-    own = Q(parties__user=user) | Q(
-        parties__representatives__user=user, parties__representatives__active=True
+    own = (
+        Q(parties__user=user)
+        | Q(parties__representatives__user=user, parties__representatives__active=True)
+        | Q(
+            parties__organisation__members__user=user,
+            parties__organisation__members__status=MemberStatus.APPROVED,
+        )
     )
     court = (Q(judge=user) | Q(court__in=clerk_courts)) & Q(submitted_at__isnull=False)
     ids = Case.objects.filter(own | court).values("id")
@@ -68,22 +121,20 @@ def get_case(user: Any, case_id: UUID | str) -> Case:
 
 
 def acting_party(user: Any, case: Case, role: str) -> Party | None:
-    """The party on whose behalf ``user`` acts in ``role``: their own party, or the party they
-    actively represent. None when they hold the role through neither (never a guess)."""
+    """The party on whose behalf ``user`` acts in ``role``: their own party, the organisation
+    they act for, or the party they actively represent, in that order. None when they hold
+    the role through none of these (never a guess)."""
     if role not in PARTY_ROLES:
         return None
     parties = [p for p in case.people() if p.role == role]
     own = next((p for p in parties if p.user_id == user.pk), None)
     if own is not None:
         return own
-    return next(
-        (
-            p
-            for p in parties
-            if any(r.user_id == user.pk and r.active for r in p.representatives.all())
-        ),
-        None,
-    )
+    organisations = _organisations_of(user, parties)
+    member = next((p for p in parties if p.organisation_id in organisations), None)
+    if member is not None:
+        return member
+    return next((p for p in parties if _represents(user, p)), None)
 
 
 def is_clerk_of(user: Any, court_id: int) -> bool:

@@ -423,8 +423,10 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
                 "wrong_state",
                 "role_not_allowed",
                 "limit_reached",
+                "own_endpoint",
             ):
-                # The step is not (or no longer) open to this person: say why on the case page.
+                # The step is not (or no longer) open to this person, or not here: say why on
+                # the case page.
                 messages.error(request, problem.message)
                 return redirect("cases:detail", case.id)
             if problem.code in ("incomplete_filing", "not_competent"):

@@ -25,6 +25,21 @@ urlpatterns = [
         account_views.eid_callback,
         name="account_identity_eid_callback",
     ),
+    path(
+        "accounts/organisations/",
+        account_views.organisations_page,
+        name="account_organisations",
+    ),
+    path(
+        "accounts/organisations/<int:member_id>/withdraw/",
+        account_views.organisation_withdraw,
+        name="account_organisation_withdraw",
+    ),
+    path(
+        "accounts/organisations/<int:member_id>/document",
+        account_views.organisation_document,
+        name="account_organisation_document",
+    ),
     path("accounts/", include("allauth.urls")),
     path("cases/<uuid:case_id>/evidence/", include("netcourt.evidence.urls")),
     path(

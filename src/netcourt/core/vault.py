@@ -100,6 +100,7 @@ SEALED_COLUMNS = (
     ("accounts", "IdentityVerification", "number_sealed"),
     ("evidence", "CaseKey", "sealed"),
     ("evidence", "Upload", "sealed_key"),
+    ("accounts", "HeldDocument", "sealed_key"),
 )
 
 

@@ -3,7 +3,9 @@ state the procedure pack can reach, all made through the same actions a person w
 
 from __future__ import annotations
 
+import io
 from collections import deque
+from contextlib import nullcontext
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +17,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import translation
 
-from netcourt.accounts import identity
+from netcourt.accounts import identity, organisations
 from netcourt.accounts.mfa import add_totp
-from netcourt.accounts.models import User
+from netcourt.accounts.models import MemberRole, Organisation, User
 from netcourt.cases import actions
 from netcourt.cases.models import Case
 from netcourt.core import clock
@@ -51,6 +53,10 @@ PEOPLE = [
 ]
 LAWYER_LICENCE = "13301201910123456"
 CLIENT = "陈小明 Chen Xiaoming"
+# The demo shop's company: a made-up but well-formed unified social credit code (Hangzhou,
+# Yuhang district; organisation code MA2H3K7D8 with its GB 11714 check character).
+SHOP_COMPANY = "杭州云购电子商务有限公司 Hangzhou Yungou E-commerce Co., Ltd."
+SHOP_CREDIT_CODE = "91330110MA2H3K7D8J"
 
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("demo_cases.yaml")).read_text(encoding="utf-8")
@@ -236,7 +242,8 @@ def _make_case(
         )
         shop_party = case.parties.get(role="defendant")
         shop_party.user = people["shop"]
-        shop_party.save(update_fields=["user"])
+        shop_party.organisation = Organisation.objects.filter(credit_code=SHOP_CREDIT_CODE).first()
+        shop_party.save(update_fields=["user", "organisation"])
         for event in path:
             moving.advance(timedelta(days=1))
             case.refresh_from_db()
@@ -253,6 +260,38 @@ def _make_case(
                 actions.fire(actor, case.id, event.id, case.version, inputs, step_up=step_up)
     case.refresh_from_db()
     return case
+
+
+def _shop_company(shop: User, clerk: User) -> Organisation:
+    """The shop's company, with the shop approved as its legal representative (the demo's
+    business licence is a one-page PDF saying so)."""
+    existing = Organisation.objects.filter(credit_code=SHOP_CREDIT_CODE).first()
+    if existing is not None:
+        return existing
+    from netcourt.evidence.demo import demo_pdf
+
+    licence = demo_pdf(
+        [
+            "Business licence (demo) / yingye zhizhao",
+            "Hangzhou Yungou E-commerce Co., Ltd.",
+            f"Unified social credit code: {SHOP_CREDIT_CODE}",
+            "Legal representative: the demo shop account",
+        ]
+    )
+    member = organisations.register(
+        shop,
+        SHOP_COMPANY,
+        SHOP_CREDIT_CODE,
+        MemberRole.LEGAL_REPRESENTATIVE,
+        organisations.Incoming(
+            opener=lambda: nullcontext(io.BytesIO(licence)),
+            size=len(licence),
+            filename="business-licence-demo.pdf",
+            discard=lambda: None,
+        ),
+    )
+    organisations.approve(clerk, member.pk)
+    return member.organisation
 
 
 def _make_cases(pack: Pack, people: dict[str, User]) -> list[dict[str, str]]:
@@ -312,6 +351,8 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     for username, name, lang, description in PEOPLE:
         people[username] = _verified(_user(username, name, lang, password))
         logins.append({"role": f"{description}: {name}", "email": people[username].email})
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        _shop_company(people["shop"], people[f"clerk.{next(iter(pack.courts))}"])
     made = []
     evidence = 0
     if not Case.objects.filter(created_by__in=[people["alice"], people["bob"]]).exists():

@@ -29,6 +29,7 @@ from netcourt.cases.models import Case, CaseEvent
 from netcourt.core import clock
 from netcourt.core import vault as core_vault
 from netcourt.core.problems import Conflict, NotFound, Problem
+from netcourt.core.text import clean_text
 from netcourt.evidence import policy, scan
 from netcourt.evidence.clamd import ClamdClient
 from netcourt.evidence.models import (
@@ -41,7 +42,7 @@ from netcourt.evidence.models import (
 )
 from netcourt.evidence.staging import StagingArea
 from netcourt.evidence.store import blob_context, blob_key, blob_store, case_keys
-from netcourt.procedure import Event
+from netcourt.procedure import Event, EvidenceRules
 from netcourt.transparency import actions as transparency
 from netcourt.vault import store_encrypted
 from netcourt.vault.scratch import new_scratch_key
@@ -74,7 +75,8 @@ def _rules(case: Case) -> Any:
     return rules
 
 
-def _clean_filename(filename: str) -> str:
+def clean_filename(filename: str) -> str:
+    """A file name safe to keep and to offer back in a download; refused when empty."""
     name = _UNSAFE_NAME.sub("_", filename.strip())[:255]
     if not name or name in {".", ".."}:
         raise Problem(
@@ -144,7 +146,7 @@ def _check_new_upload(
         )
     if length > rules.max_bytes:
         raise _too_large(rules.max_bytes)
-    return case, _clean_filename(filename)
+    return case, clean_filename(filename)
 
 
 def _too_large(max_bytes: int) -> Problem:
@@ -216,14 +218,36 @@ def _discard(upload: Upload) -> None:
 
 
 def accepted_types(case: Case) -> str:
+    return accepted_types_for(_rules(case))
+
+
+def accepted_types_for(rules: EvidenceRules) -> str:
     """The file types the court takes, as people know them: "PDF, JPG, PNG, …"."""
-    return ", ".join(extensions[0].upper() for extensions in _rules(case).types.values())
+    return ", ".join(extensions[0].upper() for extensions in rules.types.values())
 
 
 def scan_policy(case: Case) -> scan.ScanPolicy:
-    rules = _rules(case)
+    return scan_policy_for(_rules(case))
+
+
+def scan_policy_for(rules: EvidenceRules) -> scan.ScanPolicy:
+    """The checks a file passes: the pack's evidence rules, and ClamAV when configured."""
     clamd = ClamdClient(settings.NETCOURT_CLAMD) if settings.NETCOURT_CLAMD else None
     return scan.ScanPolicy(max_bytes=rules.max_bytes, allowed_types=rules.types, clamd=clamd)
+
+
+def refused_file(verdict: scan.Verdict, rules: EvidenceRules) -> Problem:
+    """The refusal of a file the checks did not pass, in the person's language."""
+    code = verdict.code or "type_not_allowed"
+    return Problem(
+        f"file_{code}",
+        SCAN_MESSAGES.get(code, SCAN_MESSAGES["type_not_allowed"])(
+            {**verdict.detail, "accepted": accepted_types_for(rules)}
+        ),
+        field="file",
+        status=503 if code == "scanner_unavailable" else 422,
+        extra={"detail": dict(verdict.detail)},
+    )
 
 
 SCAN_MESSAGES = {
@@ -287,17 +311,7 @@ def _check_and_store(upload: Upload) -> Blob:
     )
     if not verdict.ok:
         _discard(upload)
-        code = verdict.code or "type_not_allowed"
-        status = 503 if code == "scanner_unavailable" else 422
-        raise Problem(
-            f"file_{code}",
-            SCAN_MESSAGES.get(code, SCAN_MESSAGES["type_not_allowed"])(
-                {**verdict.detail, "accepted": accepted_types(case)}
-            ),
-            field="file",
-            status=status,
-            extra={"detail": dict(verdict.detail)},
-        )
+        raise refused_file(verdict, _rules(case))
     blob_id = uuid.uuid4()
     store_key = blob_key(case, blob_id)
     with opener() as reader:
@@ -324,26 +338,6 @@ def _check_and_store(upload: Upload) -> Blob:
     return blob
 
 
-def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Problem(
-            "input_missing",
-            translation.gettext("This answer is required."),
-            field=field,
-            status=422,
-        )
-    if len(value) > limit:
-        raise Problem(
-            "input_invalid",
-            translation.gettext("At most %(limit)s characters.") % {"limit": limit},
-            field=field,
-            status=422,
-        )
-    case_actions.refuse_control_characters(value, field)
-    return value
-
-
 def submit(
     user: Any,
     case_id: UUID | str,
@@ -357,9 +351,9 @@ def submit(
 ) -> EvidenceItem:
     """Submit a completed upload as an evidence item of the user's side."""
     inputs = {
-        "title": _text(title, "title", MAX_TITLE),
-        "purpose": _text(purpose, "purpose", MAX_TEXT),
-        "source": _text(source, "source", MAX_SOURCE),
+        "title": clean_text(title, "title", MAX_TITLE),
+        "purpose": clean_text(purpose, "purpose", MAX_TEXT),
+        "source": clean_text(source, "source", MAX_SOURCE),
     }
     upload = prepare_upload(user, case_id, upload_id)
     blob = upload.blob
@@ -488,7 +482,7 @@ def examine(
 ) -> Opinion:
     """Give the user's side's opinion on another side's item, or reply to an opinion."""
     item = policy.get_item(user, case_id, item_id)
-    comment = _text(comment, "comment", MAX_TEXT, required=reply_to is not None)
+    comment = clean_text(comment, "comment", MAX_TEXT, required=reply_to is not None)
     parent = None
     if reply_to is not None:
         parent = Opinion.objects.filter(pk=reply_to, item=item).first()
@@ -498,7 +492,7 @@ def examine(
             (
                 p
                 for p in item.case.people()
-                if p.pk in policy.own_parties(user, item.case) and p.pk != parent.party_id
+                if p.pk in case_policy.own_parties(user, item.case) and p.pk != parent.party_id
             ),
             None,
         )

@@ -22,6 +22,7 @@ from ninja import Field, Router, Schema, Status
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.core import idempotency
+from netcourt.core.downloads import file_download
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions, policy
 from netcourt.evidence.models import EvidenceItem, Upload
@@ -277,10 +278,9 @@ def evidence_file(request: HttpRequest, case_id: UUID, item_id: UUID) -> Streami
     )
     blob = item.blob
     blob.case = item.case
-    response = StreamingHttpResponse(plaintext(blob), content_type=blob.mime)
-    response["Content-Length"] = str(blob.size)
-    response["X-Content-SHA256"] = blob.sha256
-    return response
+    return file_download(
+        plaintext(blob), mime=blob.mime, size=blob.size, filename=blob.filename, sha256=blob.sha256
+    )
 
 
 @router.get("/{case_id}/evidence/{item_id}/receipt", summary="The item's transparency receipt")

@@ -18,7 +18,7 @@ from netcourt.evidence import actions
 from netcourt.procedure import available_events
 
 
-def _pdf(lines: list[str]) -> bytes:
+def demo_pdf(lines: list[str]) -> bytes:
     """A one-page PDF showing ``lines`` (ASCII) in Helvetica, with a correct xref table."""
     text = (
         "BT /F1 12 Tf 72 760 Td 16 TL "
@@ -101,7 +101,7 @@ def add_demo_evidence(people: dict[str, Any]) -> int:
         order = _submit(
             plaintiff,
             case,
-            _pdf(
+            demo_pdf(
                 [
                     "Order confirmation / Ding dan que ren",
                     "Order 2026080312345678",

@@ -45,7 +45,7 @@ from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, Party
 from netcourt.core import clock
 from netcourt.core.problems import Conflict, NotFound, Problem
-from netcourt.evidence import actions, policy
+from netcourt.evidence import actions
 from netcourt.evidence.models import EvidenceItem, Platform, PlatformExportRequest
 from netcourt.evidence.scan import MAGIC_BYTES
 from netcourt.evidence.store import blob_store
@@ -243,7 +243,7 @@ def request_export(
     """Ask ``platform_slug`` for a record, for the party ``user`` submits evidence for; the
     one-time code to give the platform is returned here only."""
     case = case_policy.get_case(user, case_id)
-    if not policy.own_parties(user, case):
+    if not case_policy.own_parties(user, case):
         raise Problem(
             "role_not_allowed",
             translation.gettext("Only a party to the case asks a platform for its records."),

@@ -15,23 +15,12 @@ from uuid import UUID
 
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, Party
+from netcourt.cases.policy import own_parties
 from netcourt.core import clock
 from netcourt.core.problems import NotFound
 from netcourt.evidence.models import CaseDocument, EvidenceItem
 
 COURT_ROLES = frozenset({"judge", "clerk"})
-
-
-def own_parties(user: Any, case: Case) -> set[int]:
-    """The parties of ``case`` that ``user`` is, or actively represents."""
-    if user is None or not user.is_authenticated:
-        return set()
-    return {
-        party.pk
-        for party in case.people()
-        if party.user_id == user.pk
-        or any(r.user_id == user.pk and r.active for r in party.representatives.all())
-    }
 
 
 def exchange_open(case: Case) -> bool:

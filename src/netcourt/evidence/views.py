@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case
+from netcourt.core.downloads import file_download
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions, platforms, policy
@@ -74,7 +75,7 @@ def _page_context(
         .select_related("blob", "party", "platform")
         .prefetch_related("opinions__party", "opinions__author"),
     )
-    mine = policy.own_parties(request.user, case)
+    mine = case_policy.own_parties(request.user, case)
     open_events = _open(request, case)
     for item in items:
         item.own = item.party_id in mine  # type: ignore[attr-defined]
@@ -244,12 +245,9 @@ def document(
 
 
 def _file_response(blob: Blob) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(plaintext(blob), content_type=blob.mime)
-    response["Content-Length"] = str(blob.size)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(blob.filename)}"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(
+        plaintext(blob), mime=blob.mime, size=blob.size, filename=blob.filename, sha256=blob.sha256
+    )
 
 
 @login_required
