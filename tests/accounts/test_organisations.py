@@ -511,3 +511,29 @@ def test_the_security_history_names_the_new_entries(carol) -> None:
     ask(carol)
     page = signed_in(carol).get("/accounts/security/").content.decode()
     assert "Asked to act for an organisation" in page
+
+
+def test_the_new_filing_page_offers_filing_for_the_organisation(
+    approved, alice, hangzhou, frozen
+) -> None:
+    page = signed_in(approved.user)
+    shown = page.get("/cases/new/").content.decode()
+    assert 'value="organisation"' in shown and CODE in shown
+    assert 'value="organisation"' not in signed_in(alice).get("/cases/new/").content.decode()
+    missing = page.post(
+        "/cases/new/",
+        {"court": hangzhou.pk, "category": "ecommerce_purchase", "acting_as": "organisation"},
+    )
+    assert missing.status_code == 200 and "error-summary" in missing.content.decode()
+    made = page.post(
+        "/cases/new/",
+        {
+            "court": hangzhou.pk,
+            "category": "ecommerce_purchase",
+            "acting_as": "organisation",
+            "organisation": CODE,
+        },
+    )
+    assert made.status_code == 302
+    party = Case.objects.get().parties.get(role="plaintiff")
+    assert party.organisation == approved.organisation and party.name == NAME

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,12 @@ from netcourt.core.i18n import current_language
 from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
 
+ACTING_AS = [
+    ("self", _("for myself")),
+    ("lawyer", _("as a lawyer for a client")),
+    ("agent", _("as another agent for someone")),
+]
+
 
 class NewCaseForm(Form):
     court = forms.ModelChoiceField(
@@ -27,13 +34,14 @@ class NewCaseForm(Form):
     category = forms.ChoiceField(label=_("Kind of dispute"))
     acting_as = forms.ChoiceField(
         label=_("You are filing"),
-        choices=[
-            ("self", _("for myself")),
-            ("lawyer", _("as a lawyer for a client")),
-            ("agent", _("as another agent for someone")),
-        ],
+        choices=ACTING_AS,
         initial="self",
         widget=forms.RadioSelect,
+    )
+    organisation = forms.ChoiceField(
+        label=_("Organisation"),
+        required=False,
+        help_text=_("Only if you file for an organisation you act for."),
     )
     licence_number = forms.CharField(
         label=_("Lawyer's licence number"),
@@ -43,9 +51,27 @@ class NewCaseForm(Form):
     )
     firm = forms.CharField(label=_("Law firm"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, pack: Pack, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        pack: Pack,
+        organisations: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         lang = current_language()
+        acting_as = self.fields["acting_as"]
+        organisation = self.fields["organisation"]
+        assert isinstance(acting_as, forms.ChoiceField)
+        assert isinstance(organisation, forms.ChoiceField)
+        if organisations:
+            acting_as.choices = [
+                *ACTING_AS,
+                ("organisation", _("for an organisation I act for")),
+            ]
+            organisation.choices = [("", "—"), *organisations]
+        else:
+            del self.fields["organisation"]
         self.fields["court"].label_from_instance = lambda c: c.name_in(lang)  # type: ignore[attr-defined]
         self.fields["category"].choices = [  # type: ignore[attr-defined]
             (c.id, c.label.get(lang)) for c in pack.categories.values()
@@ -56,6 +82,8 @@ class NewCaseForm(Form):
         court = data.get("court")
         if court is not None and data.get("category") not in court.pack_court.categories:
             self.add_error("category", _("This court does not hear that kind of dispute."))
+        if data.get("acting_as") == "organisation" and not data.get("organisation"):
+            self.add_error("organisation", _("Choose the organisation you file for."))
         if data.get("acting_as") == "lawyer" and not data.get("licence_number", "").strip():
             self.add_error(
                 "licence_number", _("A lawyer filing for a client gives the licence number.")

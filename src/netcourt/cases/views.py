@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from netcourt.accounts import identity
 from netcourt.accounts.mfa import has_second_factor
 from netcourt.accounts.models import User
+from netcourt.accounts.organisations import approved_memberships
 from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
@@ -65,7 +66,12 @@ def _apply_problem(form: Any, problem: Problem) -> None:
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
     pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
-    form = forms.NewCaseForm(request.POST or None, pack=pack)
+    memberships = approved_memberships(request.user).select_related("organisation")
+    form = forms.NewCaseForm(
+        request.POST or None,
+        pack=pack,
+        organisations=[(m.organisation.credit_code, m.organisation.name) for m in memberships],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,6 +82,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 acting_as=data["acting_as"],
                 licence_number=data["licence_number"],
                 firm=data["firm"],
+                organisation=data.get("organisation") or "",
             )
         except Problem as problem:
             _apply_problem(form, problem)
