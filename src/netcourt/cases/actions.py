@@ -7,6 +7,7 @@ case projection, starts and stops deadlines and runs the pack-named effects of t
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -55,6 +56,8 @@ from netcourt.procedure import (
     available_events,
     compute_deadline,
     format_case_number,
+    list_packs,
+    load_pack,
     propose_track,
     quote,
     transition,
@@ -540,11 +543,24 @@ def fire(
     return event
 
 
+@functools.cache
+def _steps_taking_documents() -> frozenset[str]:
+    """The ids of the events, in any shipped pack, with a document input."""
+    return frozenset(
+        event.id
+        for name in list_packs()
+        for event in load_pack(name).events.values()
+        if any(item.type == "document" for item in event.inputs)
+    )
+
+
 def _receive_documents(
     user: Any, case_id: UUID | str, event_id: str, inputs: Mapping[str, object]
 ) -> Mapping[str, object]:
     """The step's inputs with each attached file (an upload's id) checked and stored first:
     slow for a big file, so before the step's transaction."""
+    if event_id not in _steps_taking_documents():
+        return inputs  # most steps: no need to read the case here
     try:
         case = Case.objects.select_related("court").filter(pk=case_id).first()
     except (ValueError, ValidationError):
