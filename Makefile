@@ -72,6 +72,9 @@ e2e: install-test
 
 bench: install-test
 	$(PY) bench/filing.py
+	$(PY) bench/ledger.py
+	$(PY) bench/vault.py
+	$(PY) bench/ingest.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
