@@ -192,3 +192,12 @@ def test_the_sweep_removes_abandoned_uploads_and_unclaimed_files(
     files = [p for p in Path(settings.NETCOURT_BLOB_STORE).rglob("*") if p.is_file()]
     assert len(files) == 1
     assert b"".join(plaintext(kept.blob)) == pdf()
+
+
+def test_a_person_has_only_a_few_files_on_their_way_in_at_once(exchanging, alice) -> None:
+    for _ in range(actions.MAX_OPEN_UPLOADS):
+        actions.start_upload(alice, exchanging.pk, 10, "a.pdf")
+    with pytest.raises(Problem) as refused:
+        actions.start_upload(alice, exchanging.pk, 10, "a.pdf")
+    assert refused.value.code == "rate_limited" and refused.value.status == 429
+    assert Upload.objects.count() == actions.MAX_OPEN_UPLOADS

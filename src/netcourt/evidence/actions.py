@@ -26,7 +26,7 @@ from django.utils import translation
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent
-from netcourt.core import clock
+from netcourt.core import clock, ratelimit
 from netcourt.core import vault as core_vault
 from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.core.text import clean_text
@@ -51,6 +51,8 @@ SUBMIT_EVENT = "submit_evidence"
 EXAMINE_EVENT = "examine_evidence"
 EVIDENCE_LEAF = "evidence"
 UPLOAD_DAYS = 7
+MAX_OPEN_UPLOADS = 10
+UPLOADS_PER_HOUR = 60
 # A staging file with no upload row is removed once it is this old (a new upload writes its
 # staging file a moment before its row commits).
 STAGING_GRACE = timedelta(hours=1)
@@ -146,6 +148,19 @@ def _check_new_upload(
         )
     if length > rules.max_bytes:
         raise _too_large(rules.max_bytes)
+    if Upload.objects.filter(user=user).count() >= MAX_OPEN_UPLOADS or not ratelimit.allow(
+        "evidence-upload", str(user.pk), UPLOADS_PER_HOUR, 3600
+    ):
+        # Each upload may hold up to the court's largest file on disk: a person gets a few at
+        # a time, so no one can fill the court's disk.
+        raise Problem(
+            "rate_limited",
+            translation.gettext(
+                "You have too many files on their way in. Finish or abandon some, or wait a "
+                "while, then try again."
+            ),
+            status=429,
+        )
     return case, clean_filename(filename)
 
 
