@@ -78,3 +78,43 @@ def test_pages_are_served_in_the_browser_language() -> None:
     headers = {name.lower(): value for name, value in start["headers"]}
     assert headers[b"content-language"] == b"zh-hans"
     assert b'lang="zh-Hans"' in body["body"]
+
+
+async def _patch(application: Any, path: str, pieces: list[bytes]) -> Any:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "PATCH",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 8000),
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    for index, piece in enumerate(pieces):
+        more = index < len(pieces) - 1
+        await communicator.send_input({"type": "http.request", "body": piece, "more_body": more})
+    start = await communicator.receive_output(5)
+    body = await communicator.receive_output(5)
+    await communicator.wait(5)
+    return start, body
+
+
+@pytest.mark.django_db
+def test_a_body_over_its_limit_is_answered_413_unread(settings: Any) -> None:
+    import json
+
+    settings.NETCOURT_MAX_UPLOAD_PIECE = 1000
+    start, body = async_to_sync(_patch)(
+        SyncStackHandler(), "/api/v1/uploads/x", [b"a" * 600, b"b" * 600, b"c" * 600]
+    )
+    assert start["status"] == 413
+    answer = json.loads(body["body"])
+    assert answer["code"] == "request_too_large" and answer["max_bytes"] == 1000
+    settings.NETCOURT_MAX_REQUEST_BYTES = 10_000
+    start, _ = async_to_sync(_patch)(SyncStackHandler(), "/api/v1/cases", [b"x" * 600])
+    assert start["status"] != 413

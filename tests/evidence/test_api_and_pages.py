@@ -214,3 +214,22 @@ def test_staged_request_bodies_never_hit_the_disk_in_clear() -> None:
     spool.seek(0)
     assert spool.read() == secret
     assert io.BytesIO(secret).read() == secret
+
+
+def test_a_refused_page_submission_keeps_nothing(exchanging, staff) -> None:
+    """A clerk (no party) sends a file from the page: refused, and nothing of it stays."""
+    clerk = signed_in(staff["clerk-hangzhou"])
+    answer = clerk.post(
+        f"/cases/{exchanging.pk}/evidence/submit/",
+        {
+            "file": SimpleUploadedFile("order.pdf", pdf(4000), "application/pdf"),
+            "title": "t",
+            "purpose": "p",
+            "source": "s",
+        },
+    )
+    assert answer.status_code in (302, 422)
+    from netcourt.evidence.models import Blob, Upload
+
+    assert not Upload.objects.exists() and not Blob.objects.exists()
+    assert not list(actions.staging().root.iterdir())

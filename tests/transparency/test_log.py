@@ -242,3 +242,39 @@ def test_ledger_verify_command_exits_non_zero_on_tampering(logged: EvidenceItem)
     assert main(["ledger", "verify"]) == 0
     LogNode.objects.filter(level=0, index=0).update(hash="00" * 32)
     assert main(["ledger", "verify", "--json"]) == 1
+
+
+def test_the_log_goes_on_while_the_timestamp_authority_is_away(accepted, settings) -> None:
+    settings.NETCOURT_TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens there
+    checkpoint = actions.integrate()
+    assert checkpoint is not None and checkpoint.timestamp is None
+    settings.NETCOURT_TSA_URL = ""
+    assert actions.stamp_missing() == 1
+    checkpoint.refresh_from_db()
+    assert verify_token(bytes(checkpoint.timestamp), checkpoint.note.encode()).serial > 0
+    assert audit() == []
+
+
+def test_the_docket_api_shows_a_documents_fingerprint_only(accepted, alice, bob, staff) -> None:
+    from netcourt.cases import actions as case_actions
+    from tests.conftest import api_client
+    from tests.evidence.test_submission import upload
+
+    defendant = accepted.parties.get(role="defendant")
+    defendant.user = bob
+    defendant.save()
+    proof = upload(alice, accepted, pdf(1200), "dibao-zhangsan.pdf")
+    case_actions.fire(
+        alice,
+        accepted.pk,
+        "apply_fee_aid",
+        accepted.version,
+        {"aid_kind": "deferral", "grounds": "No income.", "proof": str(proof.pk)},
+    )
+    for step in ("serve_complaint", "confirm_service"):
+        accepted.refresh_from_db()
+        case_actions.fire(staff["clerk-hangzhou"], accepted.pk, step, accepted.version)
+    submit(alice, accepted, pdf(), title="Secret title")
+    docket = json.dumps(api_client(bob).get(f"/api/v1/cases/{accepted.pk}/docket").json())
+    assert "dibao-zhangsan" not in docket and "Secret title" not in docket
+    assert '"sha256"' in docket

@@ -78,7 +78,7 @@ def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
 
 
 def _is_document(value: Any) -> bool:
-    return isinstance(value, dict) and "sha256" in value and "blob" in value
+    return isinstance(value, dict) and "sha256" in value
 
 
 def _document(value: dict[str, Any]) -> str:
@@ -91,10 +91,24 @@ def role_labels(pack: Pack, roles: list[str]) -> list[str]:
     return [pack.roles[r].label.get(current_language()) if r in pack.roles else r for r in roles]
 
 
+# Steps whose inputs the docket does not repeat: what they made is shown where its own rules
+# decide who sees it (the evidence page, by the pack's exchange rule).
+QUIET_EFFECTS = frozenset({"evidence_item", "evidence_opinion"})
+
+
 def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
     inputs = event.payload.get("inputs", {})
+    definition = pack.events.get(event.event)
+    if definition is not None and QUIET_EFFECTS.intersection(definition.effects):
+        inputs = {}
     hidden = ("judge", "draw", "changed", "representative_email", "representative")
-    shown = {k: v for k, v in inputs.items() if k not in hidden}
+    # A file attached to a step: everyone in the case learns it is there and its fingerprint;
+    # its name and the file itself are for the court and the side that gave it.
+    shown = {
+        k: {"sha256": v["sha256"]} if _is_document(v) else v
+        for k, v in inputs.items()
+        if k not in hidden
+    }
     details = {
         k: _value(pack, v)
         for k, v in event.payload.items()

@@ -410,6 +410,7 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
         return _problem_page(request, Problem("unknown_event", status=422))
     form = forms.event_form(pack, pack.events[event_id], case, request.POST, files=request.FILES)
     if form.is_valid():
+        staged_files = [v for v in form.cleaned_data.values() if isinstance(v, StagedFile)]
         try:
             inputs = dict(form.cleaned_data)
             for item in pack.events[event_id].inputs:
@@ -425,6 +426,9 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
                 step_up=_last_second_factor(request),
             )
         except Problem as problem:
+            # A page's file is sent again with the form: nothing of the refused try is kept.
+            for staged in staged_files:
+                evidence_actions.discard_upload(request.user, staged.upload_id)
             if problem.code in (
                 "stale_version",
                 "wrong_state",

@@ -16,6 +16,7 @@ clear: an evidence file may be in one.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from typing import Any
 
 import django
@@ -23,8 +24,13 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
+from netcourt.core.problems import Problem
 from netcourt.core.spool import EncryptedSpool
+
+UPLOAD_PIECES_PATH = "/api/v1/uploads/"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netcourt.core.settings")
 
@@ -35,20 +41,58 @@ class SyncStackHandler(ASGIHandler):
         chain: Any = self._middleware_chain  # type: ignore[has-type]  # untyped in django-stubs
         self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
 
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        _body_limit.set(_limit_for(scope))
+        await super().handle(scope, receive, send)
+
     async def read_body(self, receive: Any) -> Any:
-        """Django's own, with an `EncryptedSpool` for the body instead of a temporary file."""
+        """Django's own, with an `EncryptedSpool` for the body instead of a temporary file,
+        and a limit: a body larger than the request may carry is not read on (413)."""
         body = EncryptedSpool(settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        limit, received = _body_limit.get(), 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 body.close()
                 raise RequestAborted()
-            if "body" in message:
-                body.write(message["body"])
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                body.too_large = True
+                break
+            body.write(chunk)
             if not message.get("more_body", False):
                 break
         body.seek(0)
         return body
+
+    def create_request(self, scope: Any, body_file: Any) -> Any:
+        if getattr(body_file, "too_large", False):
+            return None, _too_large(_body_limit.get())
+        return super().create_request(scope, body_file)
+
+
+_body_limit: ContextVar[int] = ContextVar("netcourt_body_limit", default=0)
+
+
+def _limit_for(scope: Any) -> int:
+    """How many bytes a request's body may hold: a piece of a resumable upload, or the
+    largest request the court takes (a browser form with the largest evidence file)."""
+    path = str(scope.get("path", ""))
+    if path.startswith(UPLOAD_PIECES_PATH):
+        return int(settings.NETCOURT_MAX_UPLOAD_PIECE)
+    return int(settings.NETCOURT_MAX_REQUEST_BYTES)
+
+
+def _too_large(limit: int) -> HttpResponse:
+    problem = Problem(
+        "request_too_large",
+        gettext("The request is larger than the court takes (%(bytes)s bytes at most).")
+        % {"bytes": limit},
+        status=413,
+        extra={"max_bytes": limit},
+    )
+    return JsonResponse(problem.as_dict(), status=413, content_type="application/problem+json")
 
 
 django.setup(set_prefix=False)

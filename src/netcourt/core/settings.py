@@ -242,6 +242,12 @@ NETCOURT_LOG_INTERVAL = float(os.environ.get("NETCOURT_LOG_INTERVAL", "5"))
 NETCOURT_BLOB_STORE = os.environ.get("NETCOURT_BLOB_STORE", str(DATA_DIR / "blobs"))
 NETCOURT_S3_ENDPOINT_URL = os.environ.get("NETCOURT_S3_ENDPOINT_URL", "")
 NETCOURT_CLAMD = os.environ.get("NETCOURT_CLAMD", "")
+# The largest request body read at all (a browser form carrying the largest evidence file),
+# and the largest piece of a resumable upload; larger ones are answered 413 unread.
+NETCOURT_MAX_REQUEST_BYTES = int(
+    os.environ.get("NETCOURT_MAX_REQUEST_BYTES", str(2 * 1024**3 + 16 * 1024**2))
+)
+NETCOURT_MAX_UPLOAD_PIECE = int(os.environ.get("NETCOURT_MAX_UPLOAD_PIECE", str(64 * 1024**2)))
 
 # Online payment of fees (netcourt.payments, docs/payments.md): the provider the court uses.
 NETCOURT_PAYMENT_PROVIDER = os.environ.get("NETCOURT_PAYMENT_PROVIDER", "sandbox")

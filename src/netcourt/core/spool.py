@@ -39,6 +39,7 @@ class EncryptedSpool:
         self._size = 0
         self._position = 0
         self.closed = False
+        self.too_large = False  # set by the ASGI handler when the body was over its limit
 
     def write(self, data: bytes) -> int:
         """Append (a request body is only ever written from start to end)."""

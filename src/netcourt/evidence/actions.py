@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -20,7 +21,9 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import translation
 
 from netcourt.cases import actions as case_actions
@@ -40,7 +43,7 @@ from netcourt.evidence.models import (
     Upload,
     Verdict,
 )
-from netcourt.evidence.staging import StagingArea
+from netcourt.evidence.staging import StagingArea, StagingMissing
 from netcourt.evidence.store import blob_context, blob_key, blob_store, case_keys
 from netcourt.procedure import Event, EvidenceRules
 from netcourt.transparency import actions as transparency
@@ -78,8 +81,11 @@ def _rules(case: Case) -> Any:
 
 
 def clean_filename(filename: str) -> str:
-    """A file name safe to keep and to offer back in a download; refused when empty."""
-    name = _UNSAFE_NAME.sub("_", filename.strip())[:255]
+    """A file name safe to keep and to offer back in a download; refused when empty.
+    Invisible format characters (right-to-left overrides and the like, which can make
+    ``invoice‮fdp.exe`` read as ``invoiceexe.pdf``) are removed."""
+    visible = "".join(c for c in filename if unicodedata.category(c) != "Cf")
+    name = _UNSAFE_NAME.sub("_", visible.strip())[:255]
     if not name or name in {".", ".."}:
         raise Problem(
             "file_name_invalid",
@@ -176,12 +182,14 @@ def _too_large(max_bytes: int) -> Problem:
 
 
 def get_upload(user: Any, upload_id: UUID | str) -> Upload:
+    """The person's own upload, while it lasts and while they still hold a role in its case."""
     try:
         upload = Upload.objects.select_related("case", "case__court").get(id=upload_id, user=user)
-    except (Upload.DoesNotExist, ValueError):
+    except (Upload.DoesNotExist, ValueError, ValidationError):
         raise NotFound() from None
     if upload.expires_at <= clock.now():
         raise NotFound()
+    upload.case = case_policy.get_case(user, upload.case_id)
     return upload
 
 
@@ -192,6 +200,17 @@ def _upload_key(upload: Upload) -> bytes:
 def receive(user: Any, upload_id: UUID | str, offset: int, body: Any) -> Upload:
     """Add the bytes of ``body`` at ``offset`` (which must be where the upload stands)."""
     upload = get_upload(user, upload_id)
+    try:
+        with staging().locked(str(upload.pk)):
+            # Two pieces at one offset (a client retrying while its first try still runs)
+            # take turns: the second finds the offset moved and writes nothing.
+            upload.refresh_from_db(fields=["offset"])
+            return _receive_locked(upload, offset, body)
+    except StagingMissing:
+        raise NotFound() from None
+
+
+def _receive_locked(upload: Upload, offset: int, body: Any) -> Upload:
     if offset != upload.offset:
         raise Conflict(
             "upload_offset_mismatch",
@@ -227,6 +246,21 @@ def cancel_upload(user: Any, upload_id: UUID | str) -> None:
     _discard(upload)
 
 
+def discard_upload(user: Any, upload_id: UUID | str) -> None:
+    """Remove what a refused form left of its file (upload, staged bytes, stored blob not yet
+    claimed); nothing if it was taken or is gone."""
+    upload = Upload.objects.filter(pk=upload_id, user=user).select_related("blob").first()
+    if upload is None:
+        staging().remove(str(upload_id))
+        return
+    blob = upload.blob
+    _discard(upload)
+    if blob is not None and not EvidenceItem.objects.filter(blob=blob).exists():
+        if not CaseDocument.objects.filter(blob=blob).exists():
+            Blob.objects.filter(pk=blob.pk).delete()
+            blob_store().delete(blob.store_key)
+
+
 def _discard(upload: Upload) -> None:
     Upload.objects.filter(pk=upload.pk).delete()
     staging().remove(str(upload.pk))
@@ -249,6 +283,16 @@ def scan_policy_for(rules: EvidenceRules) -> scan.ScanPolicy:
     """The checks a file passes: the pack's evidence rules, and ClamAV when configured."""
     clamd = ClamdClient(settings.NETCOURT_CLAMD) if settings.NETCOURT_CLAMD else None
     return scan.ScanPolicy(max_bytes=rules.max_bytes, allowed_types=rules.types, clamd=clamd)
+
+
+def named_for_content(filename: str, detail: Mapping[str, str]) -> str:
+    """The name a file is kept and offered under: its own, with the extension of what it
+    really contains added when the name claims something else (``receipt.html`` holding a
+    PNG is kept as ``receipt.html.png``), so that opening it never runs it as the other type."""
+    extension = detail.get("extension", "")
+    if not extension or detail.get("extension_matches") == "true":
+        return filename
+    return f"{filename[: 254 - len(extension)]}.{extension}"
 
 
 def refused_file(verdict: scan.Verdict, rules: EvidenceRules) -> Problem:
@@ -329,6 +373,7 @@ def _check_and_store(upload: Upload) -> Blob:
         raise refused_file(verdict, _rules(case))
     blob_id = uuid.uuid4()
     store_key = blob_key(case, blob_id)
+    filename = named_for_content(upload.filename, verdict.detail)
     with opener() as reader:
         stored = store_encrypted(
             blob_store(),
@@ -346,7 +391,7 @@ def _check_and_store(upload: Upload) -> Blob:
             sha256=stored.sha256,
             size=stored.size,
             mime=verdict.mime,
-            filename=upload.filename,
+            filename=filename,
             stored_at=clock.now(),
         )
         Upload.objects.filter(pk=upload.pk).update(blob=blob)
@@ -375,6 +420,10 @@ def submit(
     assert blob is not None
     item_id = uuid.uuid4()
     with transaction.atomic():
+        # One upload makes one item: a second submission of it (a retry racing the first)
+        # finds it gone.
+        if not Upload.objects.select_for_update().filter(pk=upload.pk, blob=blob).exists():
+            raise NotFound()
         case = Case.objects.select_related("court").get(pk=upload.case_id)
         late = _late(case)
         event = case_actions.fire(
@@ -500,14 +549,23 @@ def examine(
     comment = clean_text(comment, "comment", MAX_TEXT, required=reply_to is not None)
     parent = None
     if reply_to is not None:
-        parent = Opinion.objects.filter(pk=reply_to, item=item).first()
+        try:
+            parent = Opinion.objects.filter(pk=reply_to, item=item).first()
+        except (ValueError, ValidationError):
+            parent = None
         if parent is None:
             raise NotFound()
+        # A thread is between the item's side and the side that gave the opinion: each
+        # answers the other, and no third party joins it.
+        root = parent
+        while root.reply_to_id is not None:
+            root = Opinion.objects.get(pk=root.reply_to_id)
+        may_answer = {item.party_id, root.party_id} - {parent.party_id}
         party = next(
             (
                 p
                 for p in item.case.people()
-                if p.pk in case_policy.own_parties(user, item.case) and p.pk != parent.party_id
+                if p.pk in case_policy.own_parties(user, item.case) and p.pk in may_answer
             ),
             None,
         )
@@ -565,11 +623,19 @@ def sweep_uploads() -> int:
     expired = list(Upload.objects.filter(expires_at__lte=now).values_list("pk", flat=True))
     Upload.objects.filter(pk__in=expired).delete()
     store = blob_store()
-    for blob in Blob.objects.filter(item__isnull=True, document__isnull=True).exclude(
+    unclaimed = Blob.objects.filter(item__isnull=True, document__isnull=True).exclude(
         pk__in=Upload.objects.filter(blob__isnull=False).values("blob")
-    ):
-        store.delete(blob.store_key)
-        blob.delete()
+    )
+    for blob_id, store_key in list(unclaimed.values_list("pk", "store_key")):
+        try:
+            with transaction.atomic():
+                # Checked again under the lock: a submission may have claimed it meanwhile.
+                if not unclaimed.select_for_update().filter(pk=blob_id).exists():
+                    continue
+                Blob.objects.filter(pk=blob_id).delete()
+        except ProtectedError:
+            continue
+        store.delete(store_key)  # only once no row points to it any more
     store.sweep_incomplete(STAGING_GRACE, now)
     live = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
     gone = 0

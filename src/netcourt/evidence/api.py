@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from ninja import Field, Router, Schema, Status
@@ -34,9 +35,6 @@ uploads_router = Router(tags=["evidence"])
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
-# A PATCH body larger than this is refused: the body waits (encrypted) on the server before
-# it is written, so pieces keep that bounded. tus clients send pieces of `chunkSize`.
-MAX_PIECE = 64 * 1024 * 1024
 
 
 def _tus(response: HttpResponse) -> HttpResponse:
@@ -137,12 +135,15 @@ def upload_piece(request: HttpRequest, upload_id: UUID) -> HttpResponse:
             status=415,
         )
     offset = _header_int(request, "Upload-Offset")
-    if int(request.headers.get("Content-Length") or 0) > MAX_PIECE:
+    # A piece waits (encrypted) on the server before it is written: the ASGI layer answers 413
+    # unread for a larger one (NETCOURT_MAX_UPLOAD_PIECE). tus clients send `chunkSize` pieces.
+    max_piece = settings.NETCOURT_MAX_UPLOAD_PIECE
+    if int(request.headers.get("Content-Length") or 0) > max_piece:
         raise Problem(
             "upload_invalid",
-            translation.gettext("Send pieces of at most %(bytes)s bytes.") % {"bytes": MAX_PIECE},
+            translation.gettext("Send pieces of at most %(bytes)s bytes.") % {"bytes": max_piece},
             status=413,
-            extra={"max_piece": MAX_PIECE},
+            extra={"max_piece": max_piece},
         )
     upload = actions.receive(request.user, upload_id, offset, request)
     response = _tus(HttpResponse(status=204))

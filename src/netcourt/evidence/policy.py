@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, Party
 from netcourt.cases.policy import own_parties
@@ -28,9 +31,12 @@ def exchange_open(case: Case) -> bool:
     rules = case.court.pack.evidence
     if rules is None or rules.exchange == "on_submission":
         return True
-    return case.deadlines.filter(
-        time_limit=rules.period, stopped_by__isnull=True, due__lt=clock.today()
-    ).exists()
+    # The period has ended: run out, or stopped by a step of the pack.
+    return (
+        case.deadlines.filter(time_limit=rules.period)
+        .filter(Q(due__lt=clock.today()) | Q(stopped_by__isnull=False))
+        .exists()
+    )
 
 
 def visible_items(user: Any, case: Case, items: Iterable[EvidenceItem]) -> list[EvidenceItem]:
@@ -51,7 +57,7 @@ def get_item(user: Any, case_id: UUID | str, item_id: UUID | str) -> EvidenceIte
         item = EvidenceItem.objects.select_related("blob", "party", "case").get(
             id=item_id, case=case
         )
-    except (EvidenceItem.DoesNotExist, ValueError):
+    except (EvidenceItem.DoesNotExist, ValueError, ValidationError):
         raise NotFound() from None
     if not visible_items(user, case, [item]):
         raise NotFound()

@@ -15,6 +15,7 @@ offset, which the next piece overwrites (the file is cut back to the recorded of
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,10 @@ class Reader(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
+class StagingMissing(Exception):
+    """The upload's staging file is gone (swept, or lost with a disk)."""
+
+
 class StagingArea:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -39,9 +44,26 @@ class StagingArea:
         return self.root / upload_id
 
     def create(self, upload_id: str) -> None:
+        """An empty staging file, on disk (its directory entry too) before its upload's row."""
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
+        directory = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    @contextmanager
+    def locked(self, upload_id: str) -> Iterator[None]:
+        """Hold the upload's staging file for one piece at a time (across processes)."""
+        try:
+            handle = open(self.path(upload_id), "rb")  # noqa: SIM115 - held for the block
+        except FileNotFoundError:
+            raise StagingMissing(upload_id) from None
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
 
     def append(
         self,

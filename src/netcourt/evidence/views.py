@@ -167,6 +167,8 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
                 source=form.cleaned_data["source"],
             )
         except Problem as problem:
+            # A page's file is sent again with the form: nothing of the refused try is kept.
+            actions.discard_upload(request.user, staged.upload_id)
             if (where := _handle(request, case, problem)) is not None:
                 return where
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)

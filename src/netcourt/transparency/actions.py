@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
@@ -28,6 +29,7 @@ from netcourt.ledger import canonical_json
 from netcourt.ledger.checkpoint import Checkpoint as CheckpointText
 from netcourt.ledger.frontier import extend, frontier_positions
 from netcourt.ledger.note import sign_note
+from netcourt.ledger.timestamp import TimestampError
 from netcourt.ledger.tree import EMPTY_ROOT, leaf_hash
 from netcourt.transparency import keys
 from netcourt.transparency.models import Checkpoint, LogEntry, LogHead, LogNode
@@ -96,7 +98,9 @@ def integrate(batch: int = DEFAULT_BATCH) -> Checkpoint | None:
 
 
 def integrate_all() -> Checkpoint | None:
-    """Integrate everything queued, batch after batch; the last checkpoint made, if any."""
+    """Integrate everything queued, batch after batch, and timestamp any checkpoint that has
+    none yet; the last checkpoint made, if any."""
+    stamp_missing()
     last = None
     while (made := integrate()) is not None:
         last = made
@@ -129,7 +133,7 @@ def _number(pending: list[tuple[int, str]], start: int) -> None:
 def _checkpoint(size: int, root: bytes) -> Checkpoint:
     text = CheckpointText(keys.origin(), size, root).text()
     note = sign_note(text, keys.signer_key())
-    token, authority = keys.timestamp(note.encode("utf-8"))
+    token, authority = _timestamp(note)
     return Checkpoint.objects.create(
         size=size,
         root=root.hex(),
@@ -138,6 +142,30 @@ def _checkpoint(size: int, root: bytes) -> Checkpoint:
         timestamp_authority=authority,
         created_at=clock.now(),
     )
+
+
+def _timestamp(note: str) -> tuple[bytes | None, str]:
+    """A timestamp for a checkpoint; none while the authority cannot be reached, so that the
+    log goes on (`stamp_missing` adds it later)."""
+    try:
+        return keys.timestamp(note.encode("utf-8"))
+    except (httpx.HTTPError, TimestampError) as error:
+        logger.warning("the timestamp authority did not answer (%s); will try again", error)
+        return None, ""
+
+
+def stamp_missing() -> int:
+    """Timestamp the checkpoints made while the authority was away; how many got one."""
+    stamped = 0
+    for checkpoint in Checkpoint.objects.filter(timestamp__isnull=True).order_by("size"):
+        token, authority = _timestamp(checkpoint.note)
+        if token is None:
+            break
+        Checkpoint.objects.filter(pk=checkpoint.pk).update(
+            timestamp=token, timestamp_authority=authority
+        )
+        stamped += 1
+    return stamped
 
 
 def nodes(positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
@@ -182,6 +210,8 @@ def receipt_for(ref: str) -> dict[str, Any]:
     if entry.index is None:
         integrate_all()
         entry.refresh_from_db()
+    else:
+        stamp_missing()
     assert entry.index is not None
     checkpoint = latest_checkpoint()
     return make_receipt(
@@ -212,7 +242,10 @@ class Sequencer(threading.Thread):
         interval = float(settings.NETCOURT_LOG_INTERVAL)
         while not self._stop_event.wait(interval):
             try:
-                if LogEntry.objects.filter(index__isnull=True).exists():
+                if (
+                    LogEntry.objects.filter(index__isnull=True).exists()
+                    or Checkpoint.objects.filter(timestamp__isnull=True).exists()
+                ):
                     integrate_all()
             except Exception:
                 logger.exception("the log sequencer failed; it will try again")

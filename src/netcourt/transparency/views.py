@@ -59,8 +59,8 @@ def _not_found(request: HttpRequest, detail: str) -> HttpResponse:
 def tile(request: HttpRequest, path: str) -> HttpResponse:
     try:
         ref = parse_tile_path("tile/" + path)
-    except LedgerError as error:
-        return _not_found(request, str(error))
+    except LedgerError:
+        return _not_found(request, _("There is no tile at this path (C2SP tlog-tiles)."))
     size = latest_checkpoint().size
     level = ref.level * TILE_HEIGHT
     first = ref.index << TILE_HEIGHT
