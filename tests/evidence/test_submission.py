@@ -201,3 +201,31 @@ def test_a_person_has_only_a_few_files_on_their_way_in_at_once(exchanging, alice
         actions.start_upload(alice, exchanging.pk, 10, "a.pdf")
     assert refused.value.code == "rate_limited" and refused.value.status == 429
     assert Upload.objects.count() == actions.MAX_OPEN_UPLOADS
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+    b"\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_file_is_kept_under_the_extension_of_what_it_contains(exchanging, alice) -> None:
+    item = submit(alice, exchanging, PNG, "receipt.html")
+    assert (item.blob.mime, item.blob.filename) == ("image/png", "receipt.html.png")
+    sneaky = submit(alice, exchanging, pdf(), "invoice\u202efdp.exe")
+    assert "\u202e" not in sneaky.blob.filename and sneaky.blob.filename.endswith(".pdf")
+    plain = submit(alice, exchanging, pdf(), "order.pdf")
+    assert plain.blob.filename == "order.pdf"
+
+
+def test_one_upload_makes_one_item(exchanging, alice) -> None:
+    done = upload(alice, exchanging, pdf())
+    actions.submit(alice, exchanging.pk, done.pk, title="t", purpose="p", source="s")
+    with pytest.raises(Problem) as again:
+        actions.submit(alice, exchanging.pk, done.pk, title="t", purpose="p", source="s")
+    assert again.value.status == 404
+    assert EvidenceItem.objects.count() == 1
+    with pytest.raises(Problem) as malformed:
+        actions.receive(alice, "not-a-uuid", 0, io.BytesIO(b"x"))
+    assert malformed.value.status == 404
