@@ -197,11 +197,13 @@ def event_leaf_ref(event: CaseEvent) -> str:
 
 
 def event_leaf(event: CaseEvent) -> dict[str, Any]:
-    """The event's record in the public transparency log: identifiers and its hash only."""
+    """The event's record in the public transparency log: identifiers and its hash only.
+    Not even the step's name: anyone who knows a case's id could otherwise read that, say,
+    a hardship application was made in it. The hash covers the step, for those who hold the
+    event."""
     return {
         "case": str(event.case_id),
         "seq": event.seq,
-        "event": event.event,
         "at": event.at.astimezone(UTC).isoformat(),
         "hash": event.hash,
     }

@@ -24,7 +24,6 @@ def log_events(apps: Any, schema_editor: Any) -> None:
             "kind": "case_event",
             "case": str(event.case_id),
             "seq": event.seq,
-            "event": event.event,
             "at": event.at.astimezone(UTC).isoformat(),
             "hash": event.hash,
         }
