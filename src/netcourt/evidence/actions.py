@@ -629,10 +629,11 @@ def sweep_uploads() -> int:
     for blob_id, store_key in list(unclaimed.values_list("pk", "store_key")):
         try:
             with transaction.atomic():
-                # Checked again under the lock: a submission may have claimed it meanwhile.
-                if not unclaimed.select_for_update().filter(pk=blob_id).exists():
+                # Checked again under the blob's lock: a submission may have claimed it.
+                locked = Blob.objects.select_for_update().filter(pk=blob_id)
+                if not locked.exists() or not unclaimed.filter(pk=blob_id).exists():
                     continue
-                Blob.objects.filter(pk=blob_id).delete()
+                locked.delete()
         except ProtectedError:
             continue
         store.delete(store_key)  # only once no row points to it any more
