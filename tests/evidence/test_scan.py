@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import random
 import tracemalloc
 import zlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -519,3 +522,30 @@ def test_clamd_is_not_asked_about_a_file_already_refused(
     policy = ScanPolicy(max_bytes=MiB, clamd=unreachable_clamd)
     assert run(built, policy=policy).code == "active_content"
     assert built.times_opened == 1
+
+
+def test_without_libmagic_files_are_refused_and_nothing_else_breaks(monkeypatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_magic(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "magic":
+            raise ImportError("failed to find libmagic")
+        return real_import(name, *args, **kwargs)
+
+    scan._magic.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_magic)
+    try:
+        data = b"%PDF-1.4\n%%EOF\n"
+        verdict = scan.check(
+            lambda: contextlib.nullcontext(io.BytesIO(data)),
+            size=len(data),
+            filename="a.pdf",
+            policy=scan.ScanPolicy(max_bytes=1000),
+        )
+    finally:
+        monkeypatch.undo()
+        scan._magic.cache_clear()
+    assert (verdict.ok, verdict.code) == (False, "scanner_unavailable")
+    assert verdict.detail["scanner"] == "libmagic"

@@ -50,7 +50,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 
-import magic
 import yara
 
 from netcourt.evidence.clamd import ClamdClient, ClamdError, Opener, Reader
@@ -237,7 +236,11 @@ def _check_content(opener: Opener, *, size: int, filename: str, policy: ScanPoli
         head = _read_up_to(reader, min(MAGIC_BYTES, size + 1))
         if not head:
             raise SizeMismatchError(f"expected {size} bytes, the stream is empty")
-        mime = _mime_of(head)
+        try:
+            mime = _mime_of(head)
+        except LibmagicMissing as error:
+            detail = {"scanner": "libmagic", "reason": str(error)}
+            return Verdict(ok=False, mime="", code="scanner_unavailable", detail=detail)
         extensions = policy.allowed_types.get(mime)
         if extensions is None:
             detail = {"mime": mime, "filename_extension": filename_extension}
@@ -298,8 +301,18 @@ def _extension(filename: str) -> str:
     return extension.lower() if dot and stem else ""
 
 
+class LibmagicMissing(Exception):
+    """The system's libmagic (Debian: libmagic1) is not installed: no file can be typed."""
+
+
 @functools.cache
-def _magic() -> magic.Magic:
+def _magic() -> Any:
+    # Imported here, not with the module: without libmagic the court still runs and refuses
+    # files (fail closed) instead of failing to start.
+    try:
+        import magic
+    except ImportError as error:
+        raise LibmagicMissing(str(error)) from None
     return magic.Magic(mime=True)
 
 
