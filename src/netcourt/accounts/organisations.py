@@ -113,7 +113,7 @@ def staged_form_file(staged: Any) -> Incoming:
 
 def staged_body(body: Any, length: int, filename: str) -> Incoming:
     """A request body of ``length`` bytes (an API upload in one piece), staged encrypted."""
-    from netcourt.evidence.actions import staging
+    from netcourt.evidence.actions import staging, too_large
     from netcourt.vault.scratch import new_scratch_key
 
     limit = max_document_bytes()
@@ -122,7 +122,7 @@ def staged_body(body: Any, length: int, filename: str) -> Incoming:
             "file_empty", translation.gettext("The file is empty."), field="file", status=422
         )
     if length > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     area, name, key = staging(), str(uuid.uuid4()), new_scratch_key()
     area.create(name)
     try:
@@ -153,17 +153,6 @@ def staged_body(body: Any, length: int, filename: str) -> Incoming:
         size=length,
         filename=filename,
         discard=lambda: area.remove(name),
-    )
-
-
-def _too_large(limit: int) -> Problem:
-    return Problem(
-        "file_too_large",
-        translation.gettext("The file is larger than the court takes (%(limit)s MB at most).")
-        % {"limit": limit // (1024 * 1024)},
-        field="file",
-        status=413,
-        extra={"max_bytes": limit},
     )
 
 
@@ -488,6 +477,24 @@ def approve(
 ) -> OrganisationMember:
     """The clerk has read the document and approves; ``name`` corrects the organisation's
     registered name (to the one on its business licence)."""
+    new_name = clean_text(name, "name", MAX_NAME, required=True) if name is not None else None
+    return _decide(clerk, member_id, MemberStatus.APPROVED, reasons, new_name=new_name)
+
+
+def refuse(clerk: Any, member_id: int | str, reasons: str) -> OrganisationMember:
+    return _decide(clerk, member_id, MemberStatus.REFUSED, reasons)
+
+
+def _decide(
+    clerk: Any,
+    member_id: int | str,
+    status: MemberStatus,
+    reasons: str,
+    *,
+    new_name: str | None = None,
+) -> OrganisationMember:
+    """A clerk's decision on a pending request (reasons required to refuse), told to the
+    person and written in their security history."""
     member = get_for_clerk(clerk, member_id)
     if member.user_id == clerk.pk:
         raise Problem(
@@ -495,13 +502,13 @@ def approve(
             translation.gettext("Another clerk decides your own request."),
             status=403,
         )
-    reasons = clean_text(reasons, "reasons", MAX_REASONS, required=False)
-    new_name = clean_text(name, "name", MAX_NAME, required=True) if name is not None else None
+    refusing = status == MemberStatus.REFUSED
+    reasons = clean_text(reasons, "reasons", MAX_REASONS, required=refusing)
     with transaction.atomic():
         member = _locked(member.pk)
         if member.status != MemberStatus.PENDING:
             raise _not_pending()
-        member.status = MemberStatus.APPROVED
+        member.status = status
         member.decided_by = clerk
         member.decided_at = clock.now()
         member.reasons = reasons
@@ -509,30 +516,8 @@ def approve(
         if new_name and new_name != member.organisation.name:
             member.organisation.name = new_name
             member.organisation.save(update_fields=["name"])
-        security.record(member.user, "account:organisation:approved", None, code=_code(member))
-        _tell_member(member)
-    return member
-
-
-def refuse(clerk: Any, member_id: int | str, reasons: str) -> OrganisationMember:
-    member = get_for_clerk(clerk, member_id)
-    if member.user_id == clerk.pk:
-        raise Problem(
-            "permission_denied",
-            translation.gettext("Another clerk decides your own request."),
-            status=403,
-        )
-    reasons = clean_text(reasons, "reasons", MAX_REASONS, required=True)
-    with transaction.atomic():
-        member = _locked(member.pk)
-        if member.status != MemberStatus.PENDING:
-            raise _not_pending()
-        member.status = MemberStatus.REFUSED
-        member.decided_by = clerk
-        member.decided_at = clock.now()
-        member.reasons = reasons
-        member.save(update_fields=["status", "decided_by", "decided_at", "reasons"])
-        security.record(member.user, "account:organisation:refused", None, code=_code(member))
+        tag = "account:organisation:refused" if refusing else "account:organisation:approved"
+        security.record(member.user, tag, None, code=_code(member))
         _tell_member(member)
     return member
 

@@ -26,6 +26,7 @@ from netcourt.cases.models import PartyRole, RepresentativeKind
 from netcourt.core.forms import Form
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
+from netcourt.evidence.uploads import StagedFile, file_missing, stage_files
 from netcourt.procedure import load_pack
 
 
@@ -174,29 +175,14 @@ class OrganisationForm(Form):
 
 
 def _staged(request: HttpRequest, name: str) -> Any:
-    from netcourt.evidence.uploads import StagedFile
-
     staged = request.FILES.get(name)
     return staged if isinstance(staged, StagedFile) else None
 
 
 def _use_staging(request: HttpRequest) -> None:
     """Files of the form go straight into the encrypted staging area as they arrive."""
-    from netcourt.evidence.actions import staging
-    from netcourt.evidence.uploads import StagingUploadHandler
-
     if request.method == "POST":
-        request.upload_handlers = [
-            StagingUploadHandler(staging(), organisations.max_document_bytes(), request)
-        ]
-
-
-def _file_missing(form: Any, field: str) -> None:
-    if field not in form.errors:
-        form.add_error(
-            field,
-            _("The file did not arrive, or it is larger than the court takes. Choose it again."),
-        )
+        stage_files(request, organisations.max_document_bytes())
 
 
 @csrf_exempt
@@ -241,7 +227,7 @@ def _organisations_page(request: HttpRequest) -> HttpResponse:
             if staged is not None:
                 organisations.staged_form_file(staged).discard()
             if staged is None:
-                _file_missing(form, "document")
+                file_missing(form, "document")
     person: Any = request.user
     memberships = OrganisationMember.objects.filter(user=person).select_related(
         "organisation", "document"
@@ -386,7 +372,7 @@ def _represent(request: HttpRequest) -> HttpResponse:
             if staged is not None:
                 organisations.staged_form_file(staged).discard()
             if staged is None:
-                _file_missing(form, "document")
+                file_missing(form, "document")
     return render(
         request,
         "cases/represent.html",

@@ -28,7 +28,7 @@ from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions as evidence_actions
-from netcourt.evidence.uploads import StagedFile, StagingUploadHandler, adopt
+from netcourt.evidence.uploads import StagedFile, adopt, stage_files
 from netcourt.payments import policy as payment_policy
 from netcourt.payments.models import IntentStatus, PaymentIntent
 from netcourt.procedure import Event, available_events, load_pack
@@ -396,9 +396,7 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
         return _problem_page(request, problem)
     rules = case.court.pack.evidence
     if rules is not None:
-        request.upload_handlers = [
-            StagingUploadHandler(evidence_actions.staging(), rules.max_bytes, request)
-        ]
+        stage_files(request, rules.max_bytes)
     return _take_step(request, case)
 
 

@@ -153,7 +153,7 @@ def _check_new_upload(
             "file_empty", translation.gettext("The file is empty."), field="file", status=422
         )
     if length > rules.max_bytes:
-        raise _too_large(rules.max_bytes)
+        raise too_large(rules.max_bytes)
     if Upload.objects.filter(user=user).count() >= MAX_OPEN_UPLOADS or not ratelimit.allow(
         "evidence-upload", str(user.pk), UPLOADS_PER_HOUR, 3600
     ):
@@ -170,7 +170,8 @@ def _check_new_upload(
     return case, clean_filename(filename)
 
 
-def _too_large(max_bytes: int) -> Problem:
+def too_large(max_bytes: int) -> Problem:
+    """The refusal of a file over the court's limit."""
     return Problem(
         "file_too_large",
         translation.gettext("The file is larger than the court takes (%(limit)s MB at most).")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.utils.translation import gettext as _
 
 from netcourt.evidence.staging import StagingArea
 from netcourt.vault.scratch import new_scratch_key
@@ -69,3 +70,20 @@ def adopt(user: Any, case: Any, staged: StagedFile) -> Any:
     return adopt_staged(
         user, case.pk, staged.upload_id, staged.key, staged.name or "", staged.size or 0
     )
+
+
+def stage_files(request: Any, max_bytes: int) -> None:
+    """Send the files of this request's form straight into the encrypted staging area as
+    they arrive (the view is csrf_exempt and checks CSRF after this, in an inner view)."""
+    from netcourt.evidence.actions import staging
+
+    request.upload_handlers = [StagingUploadHandler(staging(), max_bytes, request)]
+
+
+def file_missing(form: Any, field: str) -> None:
+    """Say on ``field`` that its file did not arrive (none chosen, or cut off at the limit)."""
+    if field not in form.errors:
+        form.add_error(
+            field,
+            _("The file did not arrive, or it is larger than the court takes. Choose it again."),
+        )

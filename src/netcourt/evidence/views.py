@@ -26,7 +26,7 @@ from netcourt.evidence.forms import EvidenceForm, ExportRequestForm, OpinionForm
 from netcourt.evidence.models import Blob, EvidenceItem
 from netcourt.evidence.pdf import evidence_list_pdf
 from netcourt.evidence.store import plaintext
-from netcourt.evidence.uploads import StagedFile, StagingUploadHandler, adopt
+from netcourt.evidence.uploads import StagedFile, adopt, file_missing, stage_files
 from netcourt.procedure import available_events
 from netcourt.transparency.actions import receipt_for
 from netcourt.transparency.views import json_download
@@ -145,9 +145,7 @@ def submit(request: HttpRequest, case_id: UUID) -> HttpResponse:
         return _problem_page(request, problem)
     rules = case.court.pack.evidence
     if rules is not None:
-        request.upload_handlers = [
-            StagingUploadHandler(actions.staging(), rules.max_bytes, request)
-        ]
+        stage_files(request, rules.max_bytes)
     return _submit(request, case)
 
 
@@ -181,11 +179,8 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
             return redirect("evidence:page", case.pk)
     elif isinstance(staged, StagedFile):
         actions.staging().remove(str(staged.upload_id))
-    if request.FILES.get("file") is None and "file" not in form.errors:
-        form.add_error(
-            "file",
-            _("The file did not arrive, or it is larger than the court takes. Choose it again."),
-        )
+    if request.FILES.get("file") is None:
+        file_missing(form, "file")
     case.refresh_from_db()
     return render(request, "evidence/page.html", _page_context(request, case, form), status=422)
 
