@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import translation
 
 from netcourt.accounts import identity
-from netcourt.accounts.mfa import add_totp
+from netcourt.accounts.mfa import StepUp, add_totp
 from netcourt.accounts.models import User
 from netcourt.accounts.tokens import create_token
 from netcourt.cases import actions
@@ -87,9 +87,9 @@ def staff(courts: dict[str, Court]) -> dict[str, User]:
     return people
 
 
-def confirmed() -> actions.StepUp:
+def confirmed() -> StepUp:
     """A second factor used just now, as a sensitive step needs."""
-    return actions.StepUp(method="totp", at=clock.now())
+    return StepUp(method="totp", at=clock.now())
 
 
 def verified(user: User) -> User:
@@ -178,7 +178,7 @@ def signed_in(user: User) -> Client:
     client.force_login(user)
     session = client.session
     session["account_authentication_methods"] = [
-        {"method": "mfa", "at": time.time(), "type": "totp"}
+        {"method": "mfa", "at": clock.now().timestamp(), "type": "totp"}
     ]
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from netcourt.accounts.mfa import StepUp
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent, JudgeDraw
 from netcourt.core.problems import Problem
@@ -258,11 +259,11 @@ def test_a_time_limit_ending_in_an_unpublished_year_is_marked_provisional(
 
 def test_a_sensitive_step_needs_a_recent_second_factor(accepted: Case, frozen) -> None:
     plaintiff = accepted.created_by
-    for step_up in (None, actions.StepUp(method="totp", at=frozen.now() - timedelta(minutes=16))):
+    for step_up in (None, StepUp(method="totp", at=frozen.now() - timedelta(minutes=16))):
         with pytest.raises(Problem) as refused:
             actions.fire(plaintiff, accepted.id, "withdraw", accepted.version, {}, step_up=step_up)
         assert (refused.value.code, refused.value.status) == ("step_up_required", 403)
         assert refused.value.extra == {"within_minutes": 15}
-    recent = actions.StepUp(method="webauthn", at=frozen.now() - timedelta(minutes=14))
+    recent = StepUp(method="webauthn", at=frozen.now() - timedelta(minutes=14))
     record = actions.fire(plaintiff, accepted.id, "withdraw", accepted.version, {}, step_up=recent)
     assert record.payload["step_up"] == {"method": "webauthn", "at": recent.at.isoformat()}

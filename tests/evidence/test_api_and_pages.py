@@ -6,14 +6,18 @@ import base64
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from netcourt.accounts.mfa import add_totp, current_totp_code
 from netcourt.cases.models import AccessLogEntry
+from netcourt.core import clock
 from netcourt.evidence import actions
 from netcourt.evidence.models import EvidenceItem, Opinion
 from tests.conftest import api_client, signed_in
 from tests.evidence.test_submission import pdf, submit
 
 TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # a test authenticator's shared secret (base32)
 
 
 def tus_upload(client, case, data: bytes, pieces: int = 3) -> str:
@@ -69,22 +73,27 @@ def test_a_file_goes_in_by_tus_and_comes_back_whole(exchanging, alice, bob) -> N
     file = other.get(f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/file")
     assert b"".join(file.streaming_content) == data
     assert AccessLogEntry.objects.filter(user=bob, what="evidence.file:plaintiff:1").exists()
+    add_totp(bob, SECRET)
+    add_totp(alice, SECRET)
     opinion = other.post(
         f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/opinions",
         {"authenticity": "disputed", "legality": "accepted", "relevance": "accepted"},
         content_type="application/json",
+        HTTP_NETCOURT_SECOND_FACTOR=current_totp_code(SECRET),
     )
     assert opinion.status_code == 201, opinion.content
     reply = client.post(
         f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/opinions",
         {"reply_to": opinion.json()["id"], "comment": "原件可供核对。"},
         content_type="application/json",
+        HTTP_NETCOURT_SECOND_FACTOR=current_totp_code(SECRET),
     )
     assert reply.status_code == 201, reply.content
     own = client.post(
         f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/opinions",
         {"authenticity": "accepted", "legality": "accepted", "relevance": "accepted"},
         content_type="application/json",
+        HTTP_NETCOURT_SECOND_FACTOR=current_totp_code(SECRET),
     )
     assert own.status_code == 403 and own.json()["code"] == "role_not_allowed"
     receipt = other.get(f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/receipt").json()
@@ -233,3 +242,45 @@ def test_a_refused_page_submission_keeps_nothing(exchanging, staff) -> None:
 
     assert not Upload.objects.exists() and not Blob.objects.exists()
     assert not list(actions.staging().root.iterdir())
+
+
+def test_examining_evidence_needs_a_recent_second_factor(exchanging, alice, bob) -> None:
+    """Evidence exchange is a sensitive step (SPC Online Litigation Rules Art. 7): without a
+    second factor used in the last 15 minutes nothing is recorded and the person is told how."""
+    item = submit(alice, exchanging, pdf(3000))
+    url = f"/api/v1/cases/{exchanging.pk}/evidence/{item.pk}/opinions"
+    verdicts = {"authenticity": "accepted", "legality": "accepted", "relevance": "accepted"}
+    api = api_client(bob)
+    without = api.post(url, verdicts, content_type="application/json")
+    assert without.status_code == 403 and without.json()["code"] == "step_up_required"
+    add_totp(bob, SECRET)
+    wrong = api.post(
+        url, verdicts, content_type="application/json", HTTP_NETCOURT_SECOND_FACTOR="000000"
+    )
+    assert wrong.status_code == 403 and wrong.json()["within_minutes"] == 15
+    page = f"/cases/{exchanging.pk}/evidence/{item.pk}/opinions/"
+    stale = signed_in(bob)
+    session = stale.session
+    session["account_authentication_methods"][0]["at"] = clock.now().timestamp() - 16 * 60
+    session.save()
+    answer = stale.post(page, verdicts)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/2fa/reauthenticate/")
+    assert "next=" in answer["Location"]
+    no_factor = Client()
+    no_factor.force_login(alice)
+    theirs = submit(bob, exchanging, pdf(2000))
+    answer = no_factor.post(f"/cases/{exchanging.pk}/evidence/{theirs.pk}/opinions/", verdicts)
+    assert answer.status_code == 302 and answer["Location"].startswith("/accounts/2fa/")
+    assert not Opinion.objects.exists()
+    code = current_totp_code(SECRET)
+    done = api.post(
+        url, verdicts, content_type="application/json", HTTP_NETCOURT_SECOND_FACTOR=code
+    )
+    assert done.status_code == 201, done.content
+    event = Opinion.objects.get().event
+    assert event.payload["step_up"]["method"] == "totp"
+    replayed = api.post(
+        url, verdicts, content_type="application/json", HTTP_NETCOURT_SECOND_FACTOR=code
+    )
+    assert replayed.status_code == 403 and replayed.json()["code"] == "step_up_required"

@@ -17,7 +17,7 @@ from netcourt.cases.models import Case
 from netcourt.evidence import actions
 from netcourt.evidence.models import EvidenceItem, Platform
 from netcourt.evidence.pdf import evidence_list_pdf
-from tests.conftest import signed_in
+from tests.conftest import confirmed, signed_in
 from tests.evidence.test_submission import pdf, submit
 
 
@@ -52,9 +52,15 @@ def test_the_list_shows_every_item_its_hash_and_the_opinions_in_both_languages(
         legality="accepted",
         relevance="disputed",
         comment="The order was cancelled the next day.",
+        step_up=confirmed(),
     )
     actions.examine(
-        alice, exchanging.pk, order.pk, reply_to=opinion.pk, comment="It was never cancelled."
+        alice,
+        exchanging.pk,
+        order.pk,
+        reply_to=opinion.pk,
+        comment="It was never cancelled.",
+        step_up=confirmed(),
     )
     platform = Platform.objects.create(
         slug="yungou",
@@ -115,6 +121,7 @@ def test_a_long_item_runs_over_pages_and_loses_nothing(
         legality="disputed",
         relevance="disputed",
         comment="Objection. " + "x" * 1500,
+        step_up=confirmed(),
     )
     for n in range(1, 6):
         last = actions.examine(
@@ -123,6 +130,7 @@ def test_a_long_item_runs_over_pages_and_loses_nothing(
             item.pk,
             reply_to=last.pk,
             comment=f"Answer {n}. " + "y" * 1500,
+            step_up=confirmed(),
         )
     data = evidence_list_pdf(exchanging, items_of(exchanging))
     text = squeezed(text_of(data))

@@ -22,7 +22,7 @@ from netcourt.ledger.tree import MemoryTree, leaf_hash, verify_consistency, veri
 from netcourt.transparency import actions, keys
 from netcourt.transparency.audit import audit
 from netcourt.transparency.models import Checkpoint, LogEntry, LogNode
-from tests.conftest import signed_in
+from tests.conftest import confirmed, signed_in
 from tests.evidence.test_submission import pdf, submit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -172,6 +172,7 @@ def test_an_intact_log_verifies(exchanging, alice, bob) -> None:
         legality="accepted",
         relevance="accepted",
         comment="The page was edited.",
+        step_up=confirmed(),
     )
     actions.integrate_all()
     assert audit() == []

@@ -8,6 +8,8 @@ Once a person has one, allauth asks for it at every sign-in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from netcourt.accounts.models import User
+from netcourt.core import clock
 from netcourt.core.problems import Problem, problem_response
 from netcourt.courts.models import CourtMembership
 
@@ -60,6 +63,55 @@ def used_second_factor(request: HttpRequest) -> bool:
     from allauth.account.internal.flows.login import get_authentication_records
 
     return any(r.get("method") == "mfa" for r in get_authentication_records(request, request.user))
+
+
+# An API client confirms a sensitive step with a current authenticator code in this header.
+STEP_UP_HEADER = "Netcourt-Second-Factor"
+
+
+@dataclass(frozen=True)
+class StepUp:
+    """The second factor a person used most recently: how, and when."""
+
+    method: str
+    at: datetime
+
+
+def last_second_factor(request: HttpRequest) -> StepUp | None:
+    """The second factor used most recently for this request: a code sent with it in the
+    ``Netcourt-Second-Factor`` header (API clients; each code counts once), otherwise the last
+    one used in this browser session (allauth records each use)."""
+    from allauth.account.internal.flows.login import get_authentication_records
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    code = request.headers.get(STEP_UP_HEADER, "").strip()
+    if code:
+        totp = Authenticator.objects.filter(
+            user_id=request.user.pk, type=Authenticator.Type.TOTP
+        ).first()
+        if totp is not None and TOTP(totp).validate_code(code):
+            return StepUp(method=str(Authenticator.Type.TOTP), at=clock.now())
+        return None
+    if not hasattr(request, "session"):
+        return None
+    records = get_authentication_records(request, request.user)
+    used = [r for r in records if r.get("method") == "mfa" and "at" in r]
+    if not used:
+        return None
+    last = used[-1]
+    return StepUp(
+        method=str(last.get("type", "mfa")), at=datetime.fromtimestamp(float(last["at"]), UTC)
+    )
+
+
+def confirm_second_factor(request: HttpRequest, problem: Problem, back: str) -> HttpResponse:
+    """A page's answer to ``step_up_required``: say why, let the person confirm with their
+    second factor (or set one up first), then take them back to ``back``."""
+    from django.contrib import messages
+
+    messages.error(request, problem.message)
+    where = "mfa_reauthenticate" if has_second_factor(request.user) else "mfa_index"
+    return redirect(f"{reverse(where)}?{urlencode({'next': back})}")
 
 
 def add_totp(user: Any, secret: str) -> None:

@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import translation
 
 from netcourt.accounts import identity, organisations, security
+from netcourt.accounts.mfa import StepUp
 from netcourt.accounts.models import MemberRole, Organisation, User
 from netcourt.cases import documents, notify, policy, representation
 from netcourt.cases.models import (
@@ -700,14 +701,6 @@ def _fire_locked(
         if after is not None:
             after(case, pack, record)
     return record
-
-
-@dataclass(frozen=True)
-class StepUp:
-    """The second factor a person used most recently in their session: how, and when."""
-
-    method: str
-    at: datetime
 
 
 def _fresh_second_factor(pack: Pack, step_up: StepUp | None) -> dict[str, str]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from netcourt.accounts import identity
-from netcourt.accounts.mfa import has_second_factor
+from netcourt.accounts.mfa import confirm_second_factor, last_second_factor
 from netcourt.accounts.models import User
 from netcourt.accounts.organisations import approved_memberships
 from netcourt.cases import actions, forms, policy, present
@@ -264,18 +262,6 @@ def _event_forms(
     return out
 
 
-def _last_second_factor(request: HttpRequest) -> actions.StepUp | None:
-    """The second factor used most recently in this session (allauth records each use)."""
-    records = get_authentication_records(request, request.user)
-    used = [r for r in records if r.get("method") == "mfa" and "at" in r]
-    if not used:
-        return None
-    last = used[-1]
-    return actions.StepUp(
-        method=str(last.get("type", "mfa")), at=datetime.fromtimestamp(float(last["at"]), UTC)
-    )
-
-
 def _parties_with_identity(case: Case) -> list[Any]:
     """The parties, each linked person marked with how sure the court is of who they are."""
     pack = case.court.pack
@@ -421,7 +407,7 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
                 event_id,
                 _version(request),
                 inputs,
-                step_up=_last_second_factor(request),
+                step_up=last_second_factor(request),
             )
         except Problem as problem:
             # A page's file is sent again with the form: nothing of the refused try is kept.
@@ -442,11 +428,8 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
                 messages.error(request, problem.message)
                 return redirect("cases:step", case.id, "review")
             if problem.code == "step_up_required":
-                # Confirm with the second factor (or set one up), then come back to the case.
-                messages.error(request, problem.message)
-                back = urlencode({"next": reverse("cases:detail", args=[case.id])})
-                where = "mfa_reauthenticate" if has_second_factor(request.user) else "mfa_index"
-                return redirect(f"{reverse(where)}?{back}")
+                back = reverse("cases:detail", args=[case.id])
+                return confirm_second_factor(request, problem, back)
             if problem.code == "assurance_required":
                 # Say what is needed and take the person where they can get it, then back.
                 messages.error(request, problem.message)

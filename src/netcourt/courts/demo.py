@@ -18,7 +18,7 @@ from django.test.utils import override_settings
 from django.utils import translation
 
 from netcourt.accounts import identity, organisations
-from netcourt.accounts.mfa import add_totp
+from netcourt.accounts.mfa import StepUp, add_totp
 from netcourt.accounts.models import MemberRole, Organisation, User
 from netcourt.cases import actions
 from netcourt.cases.models import Case
@@ -256,7 +256,7 @@ def _make_case(
                     locked.save()
             else:
                 # The demo's people "confirm with their second factor" at the moment they act.
-                step_up = actions.StepUp(method="demo", at=clock.now())
+                step_up = StepUp(method="demo", at=clock.now())
                 actions.fire(actor, case.id, event.id, case.version, inputs, step_up=step_up)
     case.refresh_from_db()
     return case
@@ -351,6 +351,9 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     for username, name, lang, description in PEOPLE:
         people[username] = _verified(_user(username, name, lang, password))
         logins.append({"role": f"{description}: {name}", "email": people[username].email})
+    # The shop's representative answers for a company: they use an authenticator too, and so
+    # can examine evidence (a sensitive step) the moment they have signed in.
+    add_totp(people["shop"], DEMO_TOTP_SECRET)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         _shop_company(people["shop"], people[f"clerk.{next(iter(pack.courts))}"])
     made = []
@@ -363,9 +366,11 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     lines = [
         "netcourt demo court — sign in at http://127.0.0.1:8000/accounts/login/",
         f"Every demo account uses the password: {password}",
-        "Court staff and the administrator also need a second factor. Their authenticator",
-        f"secret is {DEMO_TOTP_SECRET} (add it to an authenticator app), or print the",
-        "current code with: netcourt demo --code",
+        "Court staff, the administrator and the shop also use a second factor. Their",
+        f"authenticator secret is {DEMO_TOTP_SECRET} (add it to an authenticator app), or",
+        "print the current code with: netcourt demo --code",
+        "Others are asked to set one up before a sensitive step (giving an opinion on",
+        "evidence, withdrawing a case, appointing a representative).",
         "",
     ]
     width = max(len(entry["email"]) for entry in logins)

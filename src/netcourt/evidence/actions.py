@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import translation
 
+from netcourt.accounts.mfa import StepUp
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent
@@ -544,8 +545,11 @@ def examine(
     relevance: str = "",
     comment: str = "",
     reply_to: UUID | str | None = None,
+    step_up: StepUp | None = None,
 ) -> Opinion:
-    """Give the user's side's opinion on another side's item, or reply to an opinion."""
+    """Give the user's side's opinion on another side's item, or reply to an opinion. The
+    exchange is a sensitive step when the pack says so: ``step_up`` is the person's last
+    second factor."""
     item = policy.get_item(user, case_id, item_id)
     comment = clean_text(comment, "comment", MAX_TEXT, required=reply_to is not None)
     parent = None
@@ -603,6 +607,7 @@ def examine(
                 "comment": comment,
             },
             any_version=True,
+            step_up=step_up,
         )
         return Opinion.objects.create(
             id=opinion_id,

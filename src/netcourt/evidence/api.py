@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from ninja import Field, Router, Schema, Status
 
+from netcourt.accounts.mfa import last_second_factor
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.core import idempotency
@@ -319,7 +320,9 @@ def give_opinion(
     request: HttpRequest, case_id: UUID, item_id: UUID, payload: OpinionIn
 ) -> Status[Any]:
     def create() -> tuple[int, Any]:
-        opinion = actions.examine(request.user, case_id, item_id, **payload.dict())
+        opinion = actions.examine(
+            request.user, case_id, item_id, step_up=last_second_factor(request), **payload.dict()
+        )
         return 201, {
             "id": opinion.pk,
             "party_role": opinion.party.role,

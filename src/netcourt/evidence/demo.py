@@ -13,7 +13,9 @@ import struct
 import zlib
 from typing import Any
 
+from netcourt.accounts.mfa import StepUp
 from netcourt.cases.models import Case
+from netcourt.core import clock
 from netcourt.evidence import actions
 from netcourt.procedure import available_events
 
@@ -147,6 +149,7 @@ def add_demo_evidence(people: dict[str, Any]) -> int:
             relevance="disputed",
             comment="付款属实，但订单已于8月10日取消。/ Payment is admitted; the order was"
             " cancelled on 10 August.",
+            step_up=StepUp(method="demo", at=clock.now()),
         )
         actions.examine(
             plaintiff,
@@ -155,6 +158,7 @@ def add_demo_evidence(people: dict[str, Any]) -> int:
             reply_to=opinion.pk,
             comment="订单并未取消，平台记录可以证明。/ The order was never cancelled; the"
             " platform's records show it.",
+            step_up=StepUp(method="demo", at=clock.now()),
         )
         made += 3
     return made

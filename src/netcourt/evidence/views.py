@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from netcourt.accounts.mfa import confirm_second_factor, last_second_factor
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case
@@ -128,6 +129,8 @@ def _handle(request: HttpRequest, case: Case, problem: Problem) -> HttpResponse 
     if problem.code == "assurance_required":
         messages.error(request, problem.message)
         return redirect(f"{reverse('account_identity')}?{back}")
+    if problem.code == "step_up_required":
+        return confirm_second_factor(request, problem, reverse("evidence:page", args=[case.pk]))
     if problem.code in ("wrong_state", "role_not_allowed", "not_found"):
         messages.error(request, problem.message)
         return redirect("evidence:page", case.pk)
@@ -196,7 +199,14 @@ def examine(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResponse:
         messages.error(request, _("Answer every question, then send your opinion again."))
         return redirect(reverse("evidence:page", args=[case_id]) + f"#item-{item_id}")
     try:
-        actions.examine(request.user, case_id, item_id, reply_to=reply_to, **form.cleaned_data)
+        actions.examine(
+            request.user,
+            case_id,
+            item_id,
+            reply_to=reply_to,
+            step_up=last_second_factor(request),
+            **form.cleaned_data,
+        )
     except Problem as problem:
         try:
             case = case_policy.get_case(request.user, case_id)
