@@ -32,8 +32,9 @@ messages: $(VENV)/.installed
 run: install
 	$(NETCOURT) migrate
 	$(NETCOURT) demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(NETCOURT) serve --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop); jobs and timers run in a worker beside it"
+	$(NETCOURT) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(NETCOURT) serve --host $(HOST) --port $(PORT)
 
 # Debian packages the tests need (as root): Chromium for the browser tests, Node.js for the
 # eID provider the identity tests run against, ClamAV's clamd for the evidence scanning tests.

@@ -196,6 +196,13 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_on_commit(settings: Any) -> None:
+    """Jobs run when their transaction commits, in the test's process (a worker is tested on
+    its own, in tests/core/test_jobs.py)."""
+    settings.NETCOURT_JOBS = "immediate"
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> None:
     """Each request sets its language; code run outside one starts from the default."""
     translation.deactivate()

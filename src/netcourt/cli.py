@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from netcourt.procedure import Suspension
     from netcourt.vault import Keyring
 
 
@@ -166,6 +168,118 @@ def cmd_fees_quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date: {error} (write YYYY-MM-DD)"
+        ) from None
+
+
+def _suspension_arg(value: str) -> Suspension:
+    from netcourt.procedure import Suspension
+
+    suspended_on, colon, resumed_on = value.partition(":")
+    if not colon:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: write the suspension as SUSPENDED:RESUMED, e.g. 2026-10-01:2026-10-10"
+        )
+    try:
+        return Suspension(_date_arg(suspended_on), _date_arg(resumed_on))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    import difflib
+
+    from netcourt.procedure import (
+        PackError,
+        compute_deadline,
+        deadline_to_dict,
+        load_pack,
+        suspend_deadline,
+    )
+
+    try:
+        pack = load_pack(args.pack)
+    except PackError as error:
+        for fault in error.errors:
+            print(fault, file=sys.stderr)
+        return 1
+    limits = pack.time_limits
+    if args.list:
+        if args.json:
+            _print_json(
+                [
+                    {
+                        "id": item.id,
+                        "label": item.label.model_dump(),
+                        "length": item.length,
+                        "unit": item.unit,
+                        "direction": item.direction,
+                        "extendable": item.extension is not None,
+                    }
+                    for item in limits.values()
+                ]
+            )
+        else:
+            width = max(len(limit_id) for limit_id in limits)
+            for item in limits.values():
+                print(f"{item.id:<{width}}  {item.label.en} / {item.label.zh}")
+        return 0
+    limit = limits.get(args.limit)
+    if limit is None:
+        close = difflib.get_close_matches(args.limit, list(limits), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        print(
+            f"unknown time limit {args.limit!r}{hint}; {pack.name} has: {', '.join(limits)}",
+            file=sys.stderr,
+        )
+        return 1
+    if args.extended and limit.extension is None:
+        extendable = [t.id for t in limits.values() if t.extension is not None]
+        print(
+            f"time limit {limit.id!r} cannot be extended; these can: {', '.join(extendable)}",
+            file=sys.stderr,
+        )
+        return 1
+    if args.start is None:
+        print("netcourt deadline: --from is required with --limit", file=sys.stderr)
+        return 2
+    try:
+        deadline = compute_deadline(pack, limit.id, args.start, extended=args.extended)
+        for suspension in sorted(args.suspensions, key=lambda s: s.suspended_on):
+            deadline = suspend_deadline(pack, deadline, suspension)
+    except ValueError as error:
+        print(f"{limit.id}: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json({"pack": pack.name, **deadline_to_dict(deadline)})
+        return 0
+    due = f"{deadline.due:%A} {deadline.due.isoformat()}"
+    if deadline.direction == "before":
+        line = f"{limit.label.en} ({limit.id}): by {due}, counted back from {deadline.start}"
+    else:
+        line = (
+            f"{limit.label.en} ({limit.id}): due {due},"
+            f" counted from {deadline.start} to {deadline.period_end}"
+        )
+        if deadline.period_end != deadline.due:
+            line += " (not a working day: carried to the next one)"
+    if deadline.extended:
+        line += "; extended"
+    for suspension in deadline.suspensions:
+        line += f"; suspended {suspension.suspended_on} to {suspension.resumed_on}"
+    if deadline.provisional:
+        years = range(deadline.period_end.year, deadline.due.year + 1)
+        missing = ", ".join(str(y) for y in years if not pack.calendar.is_published(y))
+        line += f"; provisional: the public holidays of {missing} are not published yet"
+    print(f"{line}. Basis: {deadline.basis.article.en}")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     _django()
     from netcourt.accounts.tokens import create_token
@@ -182,6 +296,19 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         _print_json({"user": user.username, "token": raw})
     else:
         print(raw)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django()
+    from django.conf import settings
+
+    from netcourt.core import jobs
+
+    if settings.NETCOURT_JOBS == "immediate":
+        print("NETCOURT_JOBS=immediate runs jobs in the server: no worker needed", file=sys.stderr)
+        return 1
+    jobs.work(workers=args.workers)
     return 0
 
 
@@ -496,6 +623,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--json", action="store_true")
     sweep.set_defaults(func=cmd_sweep)
+    worker = sub.add_parser(
+        "worker",
+        help="run jobs and timers: service, notifications, reminders, expired time limits",
+    )
+    worker.add_argument("--workers", type=int, default=2, help="threads running jobs")
+    worker.set_defaults(func=cmd_worker)
 
     payments = sub.add_parser("payments", help="online payment of fees").add_subparsers(
         dest="payments", required=True
@@ -568,6 +701,44 @@ def build_parser() -> argparse.ArgumentParser:
     fee_quote.add_argument("--lang", choices=["en", "zh-hans"], default="en")
     fee_quote.add_argument("--json", action="store_true")
     fee_quote.set_defaults(func=cmd_fees_quote)
+
+    deadline = sub.add_parser(
+        "deadline",
+        help="a time limit's due date with its legal basis; exit 1 naming the valid choices"
+        " on an unknown pack or limit",
+        description="Compute a deadline on the pack's working-day calendar (CPL Art. 85): the"
+        " start day is not counted and a period ending on a non-working day ends on the next"
+        " working day.",
+    )
+    deadline.add_argument(
+        "--pack", required=True, help="the procedure pack, e.g. cn_internet_court"
+    )
+    wanted = deadline.add_mutually_exclusive_group(required=True)
+    wanted.add_argument("--limit", help="the time limit, e.g. answer (see --list)")
+    wanted.add_argument("--list", action="store_true", help="list the pack's time limits")
+    deadline.add_argument(
+        "--from",
+        dest="start",
+        type=_date_arg,
+        metavar="YYYY-MM-DD",
+        help="the day of the event that starts the period (not counted); for a limit that"
+        " counts back (e.g. hearing_notice), the date it counts back from",
+    )
+    deadline.add_argument(
+        "--extended", action="store_true", help="apply the limit's extension, as approved"
+    )
+    deadline.add_argument(
+        "--suspended",
+        action="append",
+        default=[],
+        dest="suspensions",
+        type=_suspension_arg,
+        metavar="SUSPENDED:RESUMED",
+        help="the case was suspended on the first date and resumed on the second, e.g."
+        " 2026-10-01:2026-10-10 (repeatable)",
+    )
+    deadline.add_argument("--json", action="store_true")
+    deadline.set_defaults(func=cmd_deadline)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token", required=True)
     create = token.add_parser("create", help="create a bearer token and print it once")

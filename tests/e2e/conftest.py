@@ -117,6 +117,7 @@ class Server:
             NETCOURT_BASE_URL=self.base_url,
             NETCOURT_DEBUG="0",
             NETCOURT_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+            NETCOURT_JOBS="immediate",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)

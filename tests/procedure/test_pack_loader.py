@@ -1,10 +1,12 @@
 """Loading the shipped pack, and the exact errors for broken copies of it."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from netcourt.cli import main
 from netcourt.procedure import PACKS_DIR, PackError, list_packs, load_pack, load_pack_dir
 
 NAME = "cn_internet_court"
@@ -219,21 +221,72 @@ BROKEN = {
     ),
     "day both holiday and working day": (
         (
-            "holidays.yaml",
+            "holidays/2026.yaml",
             "working_days: [2026-09-20, 2026-10-10]",
             "working_days: [2026-09-20, 2026-10-10, 2026-10-03]",
         ),
         [
-            "holidays.yaml: years[1].periods[6].working_days[2]: 2026-10-03 is both a holiday"
-            " (years[1].periods[6].days[2]) and a make-up working day"
+            "holidays/2026.yaml: periods[6].working_days[2]: 2026-10-03 is both a holiday"
+            " (periods[6].days[2]) and a make-up working day"
         ],
     ),
     "make-up working day on a weekday": (
-        ("holidays.yaml", "working_days: [2026-05-09]", "working_days: [2026-05-08]"),
+        ("holidays/2026.yaml", "working_days: [2026-05-09]", "working_days: [2026-05-08]"),
         [
-            "holidays.yaml: years[1].periods[3].working_days[0]: 2026-05-08 is a weekday;"
+            "holidays/2026.yaml: periods[3].working_days[0]: 2026-05-08 is a weekday;"
             " make-up working days fall on weekends"
         ],
+    ),
+    "year file that names another year": (
+        ("holidays/2026.yaml", "year: 2026\n", "year: 2025\n"),
+        ["holidays/2026.yaml: year: 2025 does not match the file name '2026.yaml'"],
+    ),
+    "holiday outside its year": (
+        ("holidays/2026.yaml", "days: [2026-06-19,", "days: [2025-06-19,"),
+        ["holidays/2026.yaml: periods[4].days[0]: 2025-06-19 is not in 2026"],
+    ),
+    "make-up working day outside its year": (
+        ("holidays/2025.yaml", "working_days: [2025-01-26,", "working_days: [2024-01-27,"),
+        ["holidays/2025.yaml: periods[1].working_days[0]: 2024-01-27 is not in 2025"],
+    ),
+    "holiday listed twice": (
+        ("holidays/2027.yaml", "days: [2027-05-01, 2027-05-02]", "days: [2027-05-01, 2027-05-01]"),
+        [
+            "holidays/2027.yaml: periods[1].days[1]: 2027-05-01 is already listed at periods[1].days[0]"
+        ],
+    ),
+    "date not written YYYY-MM-DD": (
+        ("holidays/2027.yaml", "days: [2027-01-01]", "days: [2027-1-1]"),
+        ["holidays/2027.yaml: periods[0].days[0]: '2027-1-1' is not a date written YYYY-MM-DD"],
+    ),
+    "date given as a number": (
+        ("holidays/2027.yaml", "days: [2027-01-01]", "days: [20270101]"),
+        ["holidays/2027.yaml: periods[0].days[0]: 20270101 is not a date written YYYY-MM-DD"],
+    ),
+    "date with a time of day": (
+        ("holidays/2027.yaml", "days: [2027-01-01]", "days: [2027-01-01 09:00:00]"),
+        [
+            "holidays/2027.yaml: periods[0].days[0]: 2027-01-01T09:00:00 has a time of day;"
+            " write the date alone, YYYY-MM-DD"
+        ],
+    ),
+    "impossible quoted date": (
+        ("holidays/2027.yaml", "days: [2027-01-01]", 'days: ["2027-02-29"]'),
+        [
+            "holidays/2027.yaml: periods[0].days[0]: invalid date '2027-02-29': day is out of"
+            " range for month"
+        ],
+    ),
+    "year file without its source": (
+        ("holidays/2025.yaml", "source:\n", "origin:\n"),
+        [
+            "holidays/2025.yaml: source: required key is missing",
+            "holidays/2025.yaml: origin: unknown key",
+        ],
+    ),
+    "years left in holidays.yaml": (
+        ("holidays.yaml", "basis:\n", "years: []\nbasis:\n"),
+        ["holidays.yaml: years: unknown key"],
     ),
     "template placeholder not among its fields": (
         ("templates/statement_of_claim.zh.txt", "此致\n", "此致{judge}\n"),
@@ -298,10 +351,83 @@ def test_duplicate_yaml_key_is_an_error_not_silently_dropped(tmp_path: Path) -> 
 
 
 def test_impossible_date_names_the_line(tmp_path: Path) -> None:
-    errors = _break(tmp_path, ("holidays.yaml", "days: [2027-01-01]", "days: [2027-02-30]"))
-    assert len(errors) == 1
-    assert errors[0].startswith("holidays.yaml: line ")
-    assert "invalid date '2027-02-30'" in errors[0]
+    errors = _break(tmp_path, ("holidays/2027.yaml", "days: [2027-01-01]", "days: [2027-02-30]"))
+    assert errors == [
+        "holidays/2027.yaml: line 12, column 12: invalid date '2027-02-30': day is out of range"
+        " for month"
+    ]
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / NAME
+    shutil.copytree(PACKS_DIR / NAME, target)
+    return target
+
+
+def _errors(target: Path) -> list[str]:
+    with pytest.raises(PackError) as caught:
+        load_pack_dir(target)
+    return caught.value.errors
+
+
+def test_a_misnamed_year_file_is_an_error_not_a_year_left_out(tmp_path: Path) -> None:
+    target = _copy(tmp_path)
+    (target / "holidays" / "2026.yaml").rename(target / "holidays" / "2026.yml")
+    assert _errors(target) == [
+        "holidays/2026.yml: (file): not a year file: name each year <year>.yaml, e.g. 2026.yaml"
+    ]
+
+
+def test_hidden_files_in_the_holidays_folder_are_ignored(tmp_path: Path) -> None:
+    target = _copy(tmp_path)
+    (target / "holidays" / ".2026.yaml.swp").write_bytes(b"\x00")
+    assert load_pack_dir(target).calendar.is_published(2026)
+
+
+def test_the_holidays_folder_is_required_and_not_empty(tmp_path: Path) -> None:
+    target = _copy(tmp_path)
+    for path in (target / "holidays").iterdir():
+        path.unlink()
+    assert _errors(target) == ["holidays: (folder): no year file: add one per year, e.g. 2026.yaml"]
+    (target / "holidays").rmdir()
+    assert _errors(target) == [
+        "holidays: (folder): folder not found: one file per year, e.g. holidays/2026.yaml"
+    ]
+
+
+def test_adding_a_year_is_adding_one_file(tmp_path: Path) -> None:
+    target = _copy(tmp_path)
+    (target / "holidays" / "2028.yaml").write_text(
+        "year: 2028\n"
+        "complete: true\n"
+        "source: {en: A notice for 2028, zh: 2028年的通知}\n"
+        "periods:\n"
+        "  - name: {en: New Year's Day, zh: 元旦}\n"
+        "    days: [2028-01-01, 2028-01-02, 2028-01-03]\n"
+        "    working_days: [2028-01-08]\n",
+        encoding="utf-8",
+    )
+    pack = load_pack_dir(target)
+    assert [year.year for year in pack.holidays.years] == [2025, 2026, 2027, 2028]
+    assert pack.calendar.is_published(2028)
+    assert not pack.calendar.is_working_day(date(2028, 1, 3))
+    assert pack.calendar.is_working_day(date(2028, 1, 8))
+    assert not load_pack(NAME).calendar.is_published(2028)
+
+
+def test_pack_check_names_the_year_file_and_the_path(tmp_path: Path, capsys) -> None:
+    target = _copy(tmp_path)
+    year = target / "holidays" / "2026.yaml"
+    year.write_text(
+        year.read_text(encoding="utf-8").replace("[2026-05-09]", "[2026-05-04]"), encoding="utf-8"
+    )
+    assert main(["pack", "check", "--dir", str(target)]) == 1
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        "  holidays/2026.yaml: periods[3].working_days[0]: 2026-05-04 is a weekday;"
+        " make-up working days fall on weekends",
+        "  holidays/2026.yaml: periods[3].working_days[0]: 2026-05-04 is both a holiday"
+        " (periods[3].days[3]) and a make-up working day",
+    ]
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:

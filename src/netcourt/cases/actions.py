@@ -1239,6 +1239,12 @@ def _refund_on_close(case: Case, pack: Pack, record: CaseEvent) -> None:
     refunds.record_owed(case, record, amount, intent, fee)
 
 
+def _serve_documents(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.service.actions import serve
+
+    serve(case, pack, record)
+
+
 EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
     "check_track": Effect(before=_check_track),
@@ -1257,10 +1263,22 @@ EFFECTS: dict[str, Effect] = {
     "refund_on_close": Effect(after=_refund_on_close),
     "evidence_item": Effect(),
     "evidence_opinion": Effect(),
+    "serve_documents": Effect(after=_serve_documents),
+    "consent": Effect(),
+    "service_record": Effect(),
 }
-# Steps that make more than the pack's inputs can carry (a file, an opinion on an item): taken
-# through their own page and endpoint (netcourt.evidence), never the generic step form.
-OWN_PAGE_EFFECTS = frozenset({"evidence_item", "evidence_opinion", "representative_from_request"})
+# Steps that make more than the pack's inputs can carry (a file, an opinion on an item, a
+# consent, a service record): taken through their own page, endpoint or job (netcourt.evidence,
+# netcourt.service), never the generic step form.
+OWN_PAGE_EFFECTS = frozenset(
+    {
+        "evidence_item",
+        "evidence_opinion",
+        "representative_from_request",
+        "consent",
+        "service_record",
+    }
+)
 
 
 def file_case(
@@ -1309,6 +1327,29 @@ def move_filing(user: Any, case_id: UUID | str, version: int | None, court_slug:
         _fire_locked(case, user, AMEND_EVENT, {"changed": ["court"]})
         case.save()
     return case
+
+
+def system_step(
+    case_id: UUID | str, event_id: str, extra: Mapping[str, Any], *, quiet: bool = False
+) -> CaseEvent | None:
+    """The system takes a step by itself (a service record, the step a completed service
+    brings). With ``quiet``, a step the case's state no longer allows is left untaken."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        if quiet and not any(
+            e.id == event_id
+            for e in available_events(
+                case.court.pack,
+                case.state,
+                [policy.SYSTEM_ROLE],
+                case.event_ids(),
+                track=case.track or None,
+            )
+        ):
+            return None
+        record = _fire_locked(case, None, event_id, {}, extra)
+        case.save()
+    return record
 
 
 def sweep_expired(today: date | None = None) -> list[CaseEvent]:

@@ -1,28 +1,22 @@
-"""Telling the people of a case what happened, in each person's own language, after commit."""
+"""Telling the people of a case what happened, in each person's own language, after commit
+(the messages are jobs: ``netcourt.service.notifications``)."""
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
-from smtplib import SMTPException
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import formats, translation
 
 from netcourt.accounts.models import MemberStatus, OrganisationMember
 from netcourt.cases.models import Case, CaseEvent
-from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.procedure import load_pack
+from netcourt.service.notifications import tell
 
-log = logging.getLogger(__name__)
 
-
-def _recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
+def recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
     """The people of the parties (in ``roles``): their own accounts, the approved members of
     their organisations, and their active representatives."""
     people: dict[int, Any] = {}
@@ -38,34 +32,18 @@ def _recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
         for rep in party.representatives.all():
             if rep.active:
                 people[rep.user.pk] = rep.user
-    return [p for p in people.values() if p.email and p.is_active]
+    return [p for p in people.values() if p.is_active]
 
 
 def _send(case: Case, subject_and_body: Any, roles: tuple[str, ...] | None = None) -> None:
-    """Compose once per language from the case as committed, then send to each person.
+    """Once the step commits, queue the message, composed once per language from the case as
+    committed, to each person (``notify.person`` jobs: the inbox and e-mail)."""
 
-    Runs after commit, on the instance the step was taken on: it holds what was committed,
-    and its parties were already read for the step.
-    """
-    link = settings.NETCOURT_BASE_URL + reverse("cases:detail", args=[case.id])
-    composed: dict[str, tuple[str, str]] = {}
-    for person in _recipients(case, roles):
-        with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
-            lang = current_language()
-            if lang not in composed:
-                composed[lang] = subject_and_body(case, lang)
-            subject, body = composed[lang]
-            try:
-                send_mail(
-                    subject, body + "\n\n" + link, settings.DEFAULT_FROM_EMAIL, [person.email]
-                )
-            except (OSError, SMTPException) as error:
-                log.warning(
-                    "notification not sent: case=%s recipient=%s error=%s",
-                    case.pk,
-                    person.pk,
-                    type(error).__name__,
-                )
+    def queue() -> None:
+        with transaction.atomic():
+            tell(recipients(case, roles), lambda lang: subject_and_body(case, lang), case=case)
+
+    transaction.on_commit(queue)
 
 
 def judge_assigned(case: Case) -> None:
@@ -77,7 +55,7 @@ def judge_assigned(case: Case) -> None:
         ) % {"number": fresh.number, "court": fresh.court.name_in(lang), "judge": fresh.judge}
         return subject, body
 
-    transaction.on_commit(lambda: _send(case, compose))
+    _send(case, compose)
 
 
 def step_taken(case: Case, record: CaseEvent) -> None:
@@ -97,7 +75,7 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         ) % {"court": fresh.court.name_in(lang), "step": label}
         return subject, body
 
-    transaction.on_commit(lambda: _send(case, compose))
+    _send(case, compose)
 
 
 def fee_notice(case: Case) -> None:
@@ -119,4 +97,4 @@ def fee_notice(case: Case) -> None:
         ) % {"court": fresh.court.name_in(lang), "number": fresh.number, "fee": fee, "due": due}
         return subject, body
 
-    transaction.on_commit(lambda: _send(case, compose, roles=("plaintiff",)))
+    _send(case, compose, roles=("plaintiff",))

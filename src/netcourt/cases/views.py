@@ -131,9 +131,9 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
     try:
         case = _editable(request, case_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     if name not in STEPS:
-        return _problem_page(request, Problem("not_found", status=404))
+        return problem_page(request, Problem("not_found", status=404))
     actions.log_access(request.user, case, f"filing.{name}")
     if name == "review":
         return _review(request, case)
@@ -228,7 +228,8 @@ def _review(request: HttpRequest, case: Case) -> HttpResponse:
     )
 
 
-def _problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
+def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
+    """The page that says why a request was refused (with the problem's status)."""
     return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
 
 
@@ -365,7 +366,7 @@ def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         case = policy.get_case(request.user, case_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     actions.log_access(request.user, case, "case.view")
     return render(request, "cases/detail.html", _detail_context(request, case))
 
@@ -379,7 +380,7 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         case = policy.get_case(request.user, case_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     rules = case.court.pack.evidence
     if rules is not None:
         stage_files(request, rules.max_bytes)
@@ -391,7 +392,7 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
     event_id = request.POST.get("event", "")
     pack = case.court.pack
     if event_id not in pack.events:
-        return _problem_page(request, Problem("unknown_event", status=422))
+        return problem_page(request, Problem("unknown_event", status=422))
     form = forms.event_form(pack, pack.events[event_id], case, request.POST, files=request.FILES)
     if form.is_valid():
         staged_files = [v for v in form.cleaned_data.values() if isinstance(v, StagedFile)]

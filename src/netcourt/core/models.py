@@ -18,3 +18,26 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")
         ]
+
+
+class Job(models.Model):
+    """A piece of work to do after a transaction, or at a time: the durable record of it.
+
+    The row is the truth and huey only the nudge (``netcourt.core.jobs``): a job is done when
+    ``done_at`` is set, in the same transaction as what it changed in the database, so a
+    worker that dies halfway leaves it to be run again, and a finished one never runs twice.
+    """
+
+    name = models.CharField(max_length=100, help_text="the registered handler")
+    key = models.CharField(max_length=255, unique=True, help_text="one job per key, ever")
+    args = models.JSONField(default=dict)
+    due_at = models.DateTimeField(db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["due_at", "id"]

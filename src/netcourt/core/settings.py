@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "netcourt.paysandbox",
     "netcourt.transparency",
     "netcourt.evidence",
+    "netcourt.service",
 ]
 
 MIDDLEWARE = [
@@ -268,3 +269,14 @@ NETCOURT_SANDBOX_PAY_WEBHOOKS = os.environ.get("NETCOURT_SANDBOX_PAY_WEBHOOKS", 
 # Simulate the provider's API being down or timing out ("timeout": every API call answers
 # 504 after the court's own timeout would have run out); "up" is normal.
 NETCOURT_SANDBOX_PAY_API = os.environ.get("NETCOURT_SANDBOX_PAY_API", "up")
+
+# Jobs and timers (netcourt.core.jobs): "sqlite" (DATA_DIR/jobs.sqlite3, `netcourt worker`
+# runs them), a redis:// URL at scale, or "immediate" (run on commit, in the same process).
+NETCOURT_JOBS = os.environ.get("NETCOURT_JOBS", "sqlite")
+# How long (seconds) a worker may hold a job before another worker may take it over.
+NETCOURT_JOB_LEASE = int(os.environ.get("NETCOURT_JOB_LEASE", "300"))
+# The court-local hour from which staff get their daily digest of what falls due.
+NETCOURT_DIGEST_HOUR = int(os.environ.get("NETCOURT_DIGEST_HOUR", "8"))
+# The SMS gateway for service by text message (netcourt.service.sms): a URL such as
+# https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B8610690000; unset, no SMS.
+NETCOURT_SMS_GATEWAY = os.environ.get("NETCOURT_SMS_GATEWAY", "")

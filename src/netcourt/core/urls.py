@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("cases/<uuid:case_id>/evidence/", include("netcourt.evidence.urls")),
+    path("", include("netcourt.service.urls")),
     path(
         "cases/<uuid:case_id>/events/<int:seq>/receipt.json",
         transparency_views.event_receipt,

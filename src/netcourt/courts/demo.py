@@ -359,7 +359,9 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
     made = []
     evidence = 0
     if not Case.objects.filter(created_by__in=[people["alice"], people["bob"]]).exists():
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", NETCOURT_JOBS="immediate"
+        ):
             made = _make_cases(pack, people)
             evidence = add_demo_evidence(people)
         integrate_all()

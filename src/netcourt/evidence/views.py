@@ -19,6 +19,7 @@ from netcourt.accounts.mfa import confirm_second_factor, last_second_factor
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case
+from netcourt.cases.views import problem_page
 from netcourt.core.downloads import file_download
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
@@ -31,10 +32,6 @@ from netcourt.evidence.uploads import StagedFile, adopt, file_missing, stage_fil
 from netcourt.procedure import available_events
 from netcourt.transparency.actions import receipt_for
 from netcourt.transparency.views import json_download
-
-
-def _problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
-    return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
 
 
 def _open(request: HttpRequest, case: Case) -> set[str]:
@@ -118,7 +115,7 @@ def evidence_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         case = case_policy.get_case(request.user, case_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     case_actions.log_access(request.user, case, "evidence.view")
     return render(request, "evidence/page.html", _page_context(request, case))
 
@@ -145,7 +142,7 @@ def submit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         case = case_policy.get_case(request.user, case_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     rules = case.court.pack.evidence
     if rules is not None:
         stage_files(request, rules.max_bytes)
@@ -211,7 +208,7 @@ def examine(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResponse:
         try:
             case = case_policy.get_case(request.user, case_id)
         except Problem:
-            return _problem_page(request, problem)
+            return problem_page(request, problem)
         if (where := _handle(request, case, problem)) is not None:
             return where
         messages.error(request, problem.message)
@@ -228,7 +225,7 @@ def download(
     try:
         item = policy.get_item(request.user, case_id, item_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     case_actions.log_access(
         request.user, item.case, f"evidence.file:{item.party.role}:{item.number}"
     )
@@ -245,7 +242,7 @@ def document(
     try:
         found = policy.get_document(request.user, case_id, document_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     case_actions.log_access(request.user, found.case, f"document:{found.event.seq}:{found.input}")
     found.blob.case = found.case
     return _file_response(found.blob)
@@ -263,7 +260,7 @@ def item_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResp
     try:
         item = policy.get_item(request.user, case_id, item_id)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     return json_download(
         receipt_for(actions.item_leaf_ref(item)), f"receipt-evidence-{item.pk}.json"
     )
@@ -284,7 +281,7 @@ def evidence_list(request: HttpRequest, case_id: UUID) -> HttpResponse:
         )
         pdf = evidence_list_pdf(case, items)
     except Problem as problem:
-        return _problem_page(request, problem)
+        return problem_page(request, problem)
     case_actions.log_access(request.user, case, "evidence.list")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="evidence-list-{case.pk}.pdf"'
@@ -304,7 +301,7 @@ def ask_platform(request: HttpRequest, case_id: UUID) -> HttpResponse:
         try:
             case = case_policy.get_case(request.user, case_id)
         except Problem:
-            return _problem_page(request, problem)
+            return problem_page(request, problem)
         if (where := _handle(request, case, problem)) is not None:
             return where
         messages.error(request, problem.message)

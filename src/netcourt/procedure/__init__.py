@@ -6,7 +6,14 @@ jurisdiction and track proposals, fees, case numbers, templates, graphs) never n
 event or court of its own. Nothing here imports Django.
 """
 
-from netcourt.procedure.deadlines import Deadline, add_period, compute_deadline
+from netcourt.procedure.deadlines import (
+    Deadline,
+    Suspension,
+    add_period,
+    compute_deadline,
+    deadline_to_dict,
+    suspend_deadline,
+)
 from netcourt.procedure.documents import format_case_number, render_template, template_fields
 from netcourt.procedure.export import pack_to_dict
 from netcourt.procedure.fees import (
@@ -104,6 +111,7 @@ __all__ = [
     "SmallClaims",
     "SmallClaimsCeiling",
     "State",
+    "Suspension",
     "Template",
     "Text",
     "TimeLimit",
@@ -115,6 +123,7 @@ __all__ = [
     "assess_jurisdiction",
     "available_events",
     "compute_deadline",
+    "deadline_to_dict",
     "format_case_number",
     "graph_dot",
     "graph_mermaid",
@@ -127,6 +136,7 @@ __all__ = [
     "quote_to_dict",
     "render_pack_doc",
     "render_template",
+    "suspend_deadline",
     "template_fields",
     "transition",
 ]

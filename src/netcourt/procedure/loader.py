@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -26,14 +27,19 @@ from netcourt.procedure.schema import (
     FeeBands,
     FeeSchedule,
     Holidays,
+    HolidaysFile,
+    HolidayYear,
     Jurisdiction,
     PackFile,
+    ServiceRules,
     StatesFile,
     Template,
     TimeLimitsFile,
 )
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
+HOLIDAYS_DIR = "holidays"
+YEAR_FILE = re.compile(r"([0-9]{4})\.yaml")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -195,6 +201,32 @@ class _Files:
         self.holidays = holidays
 
 
+def _check_service(rules: ServiceRules, f: _Files, errors: _Errors) -> None:
+    """Served documents name real events and party roles; `when_served` is open to the
+    system; a route is listed once."""
+    file = "pack.yaml"
+    events = {e.id: e for e in f.events.events}
+    roles = {r.id for r in f.pack.roles}
+    _no_repeats(rules.channels, file, "service.channels", errors)
+    if rules.reminders is not None:
+        limits = {t.id for t in f.time_limits.time_limits}
+        for limit, to in rules.reminders.limits.items():
+            errors.ref(file, f"service.reminders.limits.{limit}", "time limit", limit, limits)
+            for j, role in enumerate(to):
+                errors.ref(file, f"service.reminders.limits.{limit}[{j}]", "role", role, roles)
+    _index(rules.documents, file, "service.documents", errors)
+    for i, document in enumerate(rules.documents):
+        at = f"service.documents[{i}]"
+        errors.ref(file, f"{at}.served_by", "event", document.served_by, events)
+        for j, role in enumerate(document.to):
+            errors.ref(file, f"{at}.to[{j}]", "role", role, roles)
+        for j, step in enumerate(document.when_served):
+            where = f"{at}.when_served[{j}]"
+            if errors.ref(file, where, "event", step, events):
+                if "system" not in events[step].roles:
+                    errors.add(file, where, "the step must be open to 'system'")
+
+
 def _check_pack_file(f: _Files, texts: Mapping[str, tuple[str, str]], errors: _Errors) -> None:
     file = "pack.yaml"
     p = f.pack
@@ -256,6 +288,8 @@ def _check_pack_file(f: _Files, texts: Mapping[str, tuple[str, str]], errors: _E
                     f"evidence.types.{mime}",
                     "a MIME type (type/subtype) with at least one file-name extension",
                 )
+    if p.service is not None:
+        _check_service(p.service, f, errors)
     _index(p.templates, file, "templates", errors)
     for i, template in enumerate(p.templates):
         _no_repeats(template.fields, file, f"templates[{i}].fields", errors)
@@ -631,23 +665,53 @@ def _check_fees(f: _Files, errors: _Errors) -> None:
             )
 
 
-def _check_holidays(f: _Files, errors: _Errors) -> None:
-    file = "holidays.yaml"
-    years: dict[int, int] = {}
-    for i, year in enumerate(f.holidays.years):
-        if year.year in years:
+def _parse_holidays(directory: Path, errors: _Errors) -> Holidays | None:
+    """`holidays.yaml` (the basis) and every year file `holidays/<year>.yaml`. Any other file
+    in the folder is an error, so a misnamed year is never silently left out."""
+    header = _parse(directory, "holidays.yaml", HolidaysFile, errors)
+    folder = directory / HOLIDAYS_DIR
+    if not folder.is_dir():
+        errors.add(
+            HOLIDAYS_DIR, "(folder)", "folder not found: one file per year, e.g. holidays/2026.yaml"
+        )
+        return None
+    years: list[HolidayYear] = []
+    failed = False
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        file = f"{HOLIDAYS_DIR}/{path.name}"
+        named = YEAR_FILE.fullmatch(path.name)
+        if named is None:
             errors.add(
-                file,
-                f"years[{i}].year",
-                f"{year.year} is already listed at years[{years[year.year]}]",
+                file, "(file)", "not a year file: name each year <year>.yaml, e.g. 2026.yaml"
             )
-        years.setdefault(year.year, i)
+            failed = True
+            continue
+        year = _parse(directory, file, HolidayYear, errors)
+        if year is None:
+            failed = True
+        elif year.year != int(named[1]):
+            errors.add(file, "year", f"{year.year} does not match the file name {path.name!r}")
+            failed = True
+        else:
+            years.append(year)
+    if not years and not failed:
+        errors.add(HOLIDAYS_DIR, "(folder)", "no year file: add one per year, e.g. 2026.yaml")
+    if header is None or failed or not years:
+        return None
+    return Holidays(basis=header.basis, years=tuple(years))
+
+
+def _check_holidays(f: _Files, errors: _Errors) -> None:
+    for year in f.holidays.years:
+        file = f"{HOLIDAYS_DIR}/{year.year}.yaml"
         off: dict[object, str] = {}
         on: dict[object, str] = {}
         for k, period in enumerate(year.periods):
             for key, bucket in (("days", off), ("working_days", on)):
                 for n, day in enumerate(getattr(period, key)):
-                    at = f"years[{i}].periods[{k}].{key}[{n}]"
+                    at = f"periods[{k}].{key}[{n}]"
                     if day.year != year.year:
                         errors.add(file, at, f"{day.isoformat()} is not in {year.year}")
                     if day in bucket:
@@ -733,6 +797,7 @@ def _build(f: _Files, texts: Mapping[str, tuple[str, str]]) -> Pack:
         assurance_levels=_by_id(f.pack.assurance_levels),
         step_up_minutes=f.pack.step_up_minutes,
         evidence=f.pack.evidence,
+        service=f.pack.service,
     )
 
 
@@ -745,7 +810,7 @@ def load_pack_dir(path: Path) -> Pack:
     time_limits = _parse(path, "time_limits.yaml", TimeLimitsFile, errors)
     jurisdiction = _parse(path, "jurisdiction.yaml", Jurisdiction, errors)
     fees = _parse(path, "fees.yaml", FeeSchedule, errors)
-    holidays = _parse(path, "holidays.yaml", Holidays, errors)
+    holidays = _parse_holidays(path, errors)
     texts = _read_templates(path, pack, errors) if pack is not None else {}
     if (
         errors.items

@@ -20,6 +20,7 @@ from netcourt.procedure.schema import (
     Place,
     Province,
     Role,
+    ServiceRules,
     SmallClaims,
     State,
     Template,
@@ -89,6 +90,7 @@ class Pack:
     assurance_levels: Mapping[str, AssuranceLevel]
     step_up_minutes: int | None
     evidence: EvidenceRules | None
+    service: ServiceRules | None
 
     def event(self, event_id: str) -> Event:
         return self.events[event_id]

@@ -8,7 +8,7 @@ at load time, so no binary rounding ever reaches a fee or a ceiling.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -56,10 +56,27 @@ def _positive_int(value: object) -> object:
     return value
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value: object) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"{value.isoformat()} has a time of day; write the date alone, YYYY-MM-DD")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"invalid date {value!r}: {exc}") from None
+    raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+
+
 Id = Annotated[StrictStr, AfterValidator(_snake_case)]
 NonEmpty = Annotated[StrictStr, AfterValidator(_non_empty)]
 Amount = Annotated[Decimal, BeforeValidator(_no_float)]
 PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+Day = Annotated[date, BeforeValidator(_day)]
 CaseType = Literal["civil", "administrative"]
 Unit = Literal["days", "months"]
 
@@ -344,13 +361,14 @@ class FeeSchedule(Model):
 
 class HolidayPeriod(Model):
     name: Text
-    days: tuple[date, ...]
-    working_days: tuple[date, ...] = ()
+    days: tuple[Day, ...]
+    working_days: tuple[Day, ...] = ()
 
 
 class HolidayYear(Model):
-    """One year's arrangement. `complete` is false while the State Council has not published the
-    year's notice: only the fixed statutory days are then listed and deadlines are provisional."""
+    """One year's arrangement, the file `holidays/<year>.yaml`. `complete` is false while the
+    State Council has not published the year's notice: only the fixed statutory days are then
+    listed and deadlines are provisional."""
 
     year: StrictInt
     complete: StrictBool
@@ -358,7 +376,16 @@ class HolidayYear(Model):
     periods: tuple[HolidayPeriod, ...]
 
 
+class HolidaysFile(Model):
+    """`holidays.yaml`: the counting rule shown with every deadline. The years are in
+    `holidays/<year>.yaml`, one file each."""
+
+    basis: Basis
+
+
 class Holidays(Model):
+    """The pack's calendar data: the basis and every year file, in order of year."""
+
     basis: Basis
     years: tuple[HolidayYear, ...]
 
@@ -398,6 +425,48 @@ class EvidenceRules(Model):
     basis: Basis
 
 
+class ServedDocument(Model):
+    """A document the court serves: after `served_by` (an event), on the parties in `to`;
+    once every one of them is served, the system takes the first step of `when_served` that
+    the case allows then (e.g. the judgment: the appeal period, or finality for small claims)."""
+
+    id: Id
+    label: Text
+    served_by: Id
+    to: tuple[Id, ...]
+    when_served: tuple[Id, ...] = ()
+
+
+class Reminders(Model):
+    """Reminders `days` before the last day of each time limit in `limits`, to the party
+    roles named there (the side that must act)."""
+
+    days: tuple[PositiveInt, ...]
+    limits: dict[Id, tuple[Id, ...]]
+
+
+class ServiceRules(Model):
+    """Electronic service and reminders.
+
+    `channels` are the routes in the order tried (`inbox`, `email`, `sms`). A document is
+    served when it reaches an address the party agreed to, or, at another address, when they
+    read it (`basis`); after `fallback_hours` without that the next route is tried; when every
+    route failed, a public notice is deemed served after `public_notice_days`
+    (`notice_basis`).
+    """
+
+    channels: tuple[Literal["inbox", "email", "sms"], ...]
+    fallback_hours: PositiveInt
+    public_notice_days: PositiveInt
+    reminders: Reminders | None = None
+    basis: Basis
+    notice_basis: Basis
+    documents: tuple[ServedDocument, ...]
+
+    def document(self, document_id: str) -> ServedDocument:
+        return next(d for d in self.documents if d.id == document_id)
+
+
 class PackFile(Model):
     name: Id
     version: NonEmpty
@@ -411,6 +480,7 @@ class PackFile(Model):
     assurance_levels: tuple[AssuranceLevel, ...] = ()
     step_up_minutes: PositiveInt | None = None
     evidence: EvidenceRules | None = None
+    service: ServiceRules | None = None
 
 
 class StatesFile(Model):

@@ -1,0 +1,473 @@
+"""Consent and electronic service: who agreed to what, and serving documents with proof.
+
+A document the pack serves (``service.documents``: the complaint copy, the fee notice, the
+hearing notice, the judgment) is served on each party the pack names, by the routes that party
+allows, in the pack's order (``service.channels``): the netcourt inbox, e-mail, SMS. Its legal
+effect follows the pack's rule (CPL 2023 Art. 90; SPC Online Litigation Rules (2021) Art. 29):
+served when it reaches an address the party agreed to; at an address they did not agree to,
+only when they read it. When a route fails, or brings no effect within the pack's
+``fallback_hours``, the next is tried; when every route failed the court publishes a public
+notice and the document is deemed served ``public_notice_days`` later (CPL Art. 95).
+
+Each change (sent, delivered, read, failed, served) is a ``record_service`` case event, so a
+transparency-log leaf and a receipt. When every party a document goes to is served, the pack's
+``when_served`` step is taken by the system (e.g. ``confirm_service`` starts the answer period).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+
+from netcourt.cases import policy as case_policy
+from netcourt.cases.models import Case, CaseEvent, Party
+from netcourt.core import clock, jobs
+from netcourt.core.problems import Problem
+from netcourt.ledger import sha256_hex
+from netcourt.procedure import Pack
+from netcourt.service.models import (
+    Channel,
+    Consent,
+    ConsentKind,
+    Decision,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    Service,
+)
+
+CONSENT_EVENT = "record_consent"
+SERVICE_EVENT = "record_service"
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+LANGUAGES = ("en", "zh-hans")
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def current_consents(party: Party) -> dict[str, Consent]:
+    """The party's standing decision on each kind of step (the latest recorded)."""
+    latest: dict[str, Consent] = {}
+    for consent in Consent.objects.filter(party=party).order_by("at", "id"):
+        latest[consent.kind] = consent
+    return latest
+
+
+def agrees(party: Party, kind: str) -> bool:
+    consent = current_consents(party).get(kind)
+    return consent is not None and consent.decision == Decision.GIVEN
+
+
+def record_consent(
+    user: Any,
+    case_id: UUID | str,
+    party_id: int,
+    kind: str,
+    decision: str,
+    *,
+    channels: Iterable[str] = (),
+    email: str = "",
+    phone: str = "",
+    via: str = "web",
+) -> Consent:
+    """Record ``user``'s party's decision on ``kind``; the next step reads it."""
+    case = case_policy.get_case(user, case_id)
+    if party_id not in case_policy.own_parties(user, case):
+        raise Problem(
+            "role_not_allowed",
+            translation.gettext("You can record consent only for your own side."),
+            status=403,
+        )
+    if kind not in ConsentKind.values:
+        raise Problem("input_invalid", field="kind", status=422)
+    if decision not in Decision.values:
+        raise Problem("input_invalid", field="decision", status=422)
+    rules = case.court.pack.service
+    chosen = list(dict.fromkeys(channels))
+    email, phone = email.strip(), phone.strip().replace(" ", "")
+    if kind == ConsentKind.ELECTRONIC_SERVICE and decision == Decision.GIVEN:
+        allowed = rules.channels if rules else ()
+        if not chosen or any(c not in allowed for c in chosen):
+            raise Problem(
+                "input_invalid",
+                translation.gettext("Choose at least one way to receive documents."),
+                field="channels",
+                status=422,
+            )
+        if Channel.EMAIL in chosen:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise Problem(
+                    "input_invalid",
+                    translation.gettext("Enter a valid e-mail address."),
+                    field="email",
+                    status=422,
+                ) from None
+        if Channel.SMS in chosen and not E164.match(phone):
+            raise Problem(
+                "input_invalid",
+                translation.gettext(
+                    "Enter the mobile number in international form, e.g. +8613800000000."
+                ),
+                field="phone",
+                status=422,
+            )
+        if (
+            Channel.INBOX in chosen
+            and not Party.objects.filter(pk=party_id, user__isnull=False).exists()
+        ):
+            raise Problem(
+                "input_invalid",
+                translation.gettext("The netcourt inbox needs the party's own account."),
+                field="channels",
+                status=422,
+            )
+    else:
+        chosen, email, phone = [], "", ""
+    if Channel.EMAIL not in chosen:
+        email = ""
+    if Channel.SMS not in chosen:
+        phone = ""
+    from netcourt.cases import actions as case_actions
+
+    with transaction.atomic():
+        event = case_actions.fire(
+            user,
+            case.id,
+            CONSENT_EVENT,
+            None,
+            {},
+            extra={"party": party_id, "kind": kind, "decision": decision, "channels": chosen},
+            any_version=True,
+        )
+        return Consent.objects.create(
+            party_id=party_id,
+            kind=kind,
+            decision=decision,
+            channels=chosen,
+            email=email,
+            phone=phone,
+            via=via,
+            by=user,
+            event=event,
+            at=event.at,
+        )
+
+
+# --- serving documents ---------------------------------------------------------------------
+
+
+def mask_address(channel: str, address: str) -> str:
+    """An address as the docket shows it: enough to recognise, not to use."""
+    if channel == Channel.EMAIL and "@" in address:
+        name, domain = address.split("@", 1)
+        return f"{name[:1]}***@{domain}"
+    if channel == Channel.SMS and len(address) > 7:
+        return address[:4] + "*" * (len(address) - 8) + address[-4:]
+    return ""
+
+
+def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
+    """(channel, address, consented) in the order to try them."""
+    rules = pack.service
+    assert rules is not None
+    consent = current_consents(party).get(ConsentKind.ELECTRONIC_SERVICE)
+    out: list[tuple[str, str, bool]] = []
+    if consent is not None and consent.decision == Decision.GIVEN:
+        for channel in rules.channels:
+            if channel not in consent.channels:
+                continue
+            if channel == Channel.INBOX.value and party.user_id is not None:
+                out.append((channel, "", True))
+            elif channel == Channel.EMAIL.value and consent.email:
+                out.append((channel, consent.email, True))
+            elif channel == Channel.SMS.value and consent.phone:
+                out.append((channel, consent.phone, True))
+        return out
+    if consent is not None:  # refused or withdrawn: served another way (public notice)
+        return out
+    # Never asked: what the court knows, effective only when read (SPC Rules Art. 29).
+    if party.user_id is not None:
+        out.append((Channel.INBOX, "", False))
+    email = party.contact_email or (party.user.email if party.user is not None else "")
+    if email:
+        out.append((Channel.EMAIL, email, False))
+    return out
+
+
+def _compose(case: Case, pack: Pack, document: str) -> tuple[dict[str, str], dict[str, str]]:
+    assert pack.service is not None
+    served = pack.service.document(document)
+    subjects: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            label = served.label.get(lang)
+            reference = case.number or str(case.pk)
+            subjects[lang] = translation.gettext("Case %(number)s: %(document)s") % {
+                "number": reference,
+                "document": label,
+            }
+            bodies[lang] = translation.gettext(
+                "The %(court)s serves on you: %(document)s, in case %(number)s. Open the link "
+                "to read it; the case page holds the documents and what happens next."
+            ) % {"court": case.court.name_in(lang), "document": label, "number": reference}
+    return subjects, bodies
+
+
+def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """The pack's documents served by the step just taken (an effect after ``record``)."""
+    rules = pack.service
+    if rules is None:
+        return
+    for document in rules.documents:
+        if document.served_by != record.event:
+            continue
+        subject, body = _compose(case, pack, document.id)
+        digest = sha256_hex(
+            "\n".join([record.hash, document.id, *subject.values(), *body.values()]).encode()
+        )
+        for party in case.people():
+            if party.role not in document.to:
+                continue
+            service = Service.objects.create(
+                case=case,
+                party=party,
+                document=document.id,
+                served_by=record,
+                sha256=digest,
+                subject=subject,
+                body=body,
+                created_at=record.at,
+            )
+            # Started once the step commits: a route's record is a step of its own.
+            jobs.enqueue("service.start", f"start:{service.pk}", {"service": str(service.pk)})
+
+
+def start(service_id: str) -> None:
+    """Take the first route of a service (the ``service.start`` job)."""
+    service = Service.objects.select_related("case__court", "party__user").get(pk=service_id)
+    if not service.deliveries.exists():
+        _next_route(service, service.case.court.pack)
+
+
+def _language(party: Party) -> str:
+    user = party.user
+    if user is not None and user.preferred_language:
+        return str(user.preferred_language)
+    return "zh-hans" if settings.LANGUAGE_CODE.startswith("zh") else "en"
+
+
+def _next_route(service: Service, pack: Pack) -> Delivery | None:
+    """Start the next route of ``service``; when none is left, the public notice."""
+    tried = service.deliveries.count()
+    options = routes(service.party, pack)
+    position = tried
+    if tried < len(options):
+        channel, address, consented = options[tried]
+    else:
+        if service.notice_at is not None:
+            return None
+        channel, address, consented = Channel.NOTICE, "", False
+        service.notice_at = clock.now()
+        service.save(update_fields=["notice_at"])
+    delivery = Delivery.objects.create(
+        service=service,
+        channel=channel,
+        address=address,
+        consented=consented,
+        position=position,
+        language=_language(service.party),
+        token=secrets.token_urlsafe(32),
+    )
+    if channel == Channel.NOTICE:
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = service.notice_at
+        delivery.save(update_fields=["status", "sent_at"])
+        _record(delivery)
+    else:
+        jobs.enqueue("service.deliver", f"deliver:{delivery.pk}", {"delivery": str(delivery.pk)})
+    return delivery
+
+
+def _record(delivery: Delivery, status: str | None = None) -> CaseEvent | None:
+    """The docket's record of a change in a delivery (or of the service taking effect)."""
+    service = delivery.service
+    from netcourt.cases import actions as case_actions
+
+    return case_actions.system_step(
+        service.case_id,
+        SERVICE_EVENT,
+        {
+            "service": str(service.pk),
+            "delivery": str(delivery.pk),
+            "document": service.document,
+            "party": service.party_id,
+            "channel": delivery.channel,
+            "address": mask_address(delivery.channel, delivery.address),
+            "consented": delivery.consented,
+            "status": status or delivery.status,
+            "sha256": service.sha256,
+        },
+        quiet=True,  # a closed case takes no more records; its deliveries keep their times
+    )
+
+
+def link(delivery: Delivery) -> str:
+    return settings.NETCOURT_BASE_URL + reverse("service:open", args=[delivery.token])
+
+
+def deliver(delivery_id: str) -> None:
+    """Send one delivery (the ``service.deliver`` job). A delivery already sent is left."""
+    delivery = (
+        Delivery.objects.select_for_update()
+        .select_related("service__party__user", "service__case__court")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return
+    from netcourt.service import channels
+
+    now = clock.now()
+    outcome = channels.send(delivery)
+    delivery.sent_at = now
+    if outcome.gateway_id:
+        delivery.gateway_id = outcome.gateway_id
+    if outcome.failed:
+        delivery.status, delivery.failed_at, delivery.error = (
+            DeliveryStatus.FAILED,
+            now,
+            outcome.error,
+        )
+    elif outcome.delivered:
+        delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
+    else:
+        delivery.status = DeliveryStatus.SENT
+    delivery.save()
+    _record(delivery)
+    settle(delivery.service)
+
+
+def delivery_report(gateway_id: str, status: str, error: str = "") -> Delivery | None:
+    """A gateway's report on an SMS: delivered or failed."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(gateway_id=gateway_id).first()
+        if delivery is None or delivery.status in (
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.READ,
+            DeliveryStatus.FAILED,
+        ):
+            return delivery
+        now = clock.now()
+        if status == "delivered":
+            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
+        elif status == "failed":
+            delivery.status, delivery.failed_at, delivery.error = (
+                DeliveryStatus.FAILED,
+                now,
+                error[:100],
+            )
+        else:
+            return delivery
+        delivery.save()
+        _record(delivery)
+        settle(delivery.service)
+        return delivery
+
+
+def mark_read(delivery: Delivery) -> None:
+    """The recipient opened the document (its link, or the inbox message)."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.read_at is not None or delivery.channel == Channel.NOTICE:
+            return
+        delivery.read_at = clock.now()
+        delivery.status = DeliveryStatus.READ
+        delivery.delivered_at = delivery.delivered_at or delivery.read_at
+        delivery.save()
+        Notification.objects.filter(delivery=delivery, read_at__isnull=True).update(
+            read_at=delivery.read_at
+        )
+        _record(delivery)
+        settle(delivery.service)
+
+
+def settle(service: Service) -> None:
+    """Decide whether ``service`` has taken effect, or move on to the next route."""
+    service.refresh_from_db()
+    if service.effective_at is not None:
+        return
+    pack = service.case.court.pack
+    deliveries = list(service.deliveries.all())
+    effect = None
+    for d in deliveries:
+        if d.consented and d.delivered_at is not None:
+            effect = (d, d.delivered_at, "delivered")
+            break
+        if d.read_at is not None:
+            effect = (d, d.read_at, "read")
+            break
+    if effect is not None:
+        _take_effect(service, effect[0], effect[1], effect[2])
+        return
+    last = deliveries[-1] if deliveries else None
+    if last is None or last.status == DeliveryStatus.FAILED:
+        _next_route(service, pack)
+
+
+def _take_effect(service: Service, delivery: Delivery, at: Any, how: str) -> None:
+    service.effective_at, service.effective_by = at, how
+    service.save(update_fields=["effective_at", "effective_by"])
+    _record(delivery, status="served")
+    rules = service.case.court.pack.service
+    assert rules is not None
+    steps = rules.document(service.document).when_served
+    pending = Service.objects.filter(
+        served_by=service.served_by, document=service.document, effective_at__isnull=True
+    ).exists()
+    if pending:
+        return
+    from netcourt.cases import actions as case_actions
+
+    for step in steps:  # the first the case allows now
+        extra = {"served": service.document}
+        if case_actions.system_step(service.case_id, step, extra, quiet=True) is not None:
+            break
+
+
+def sweep() -> None:
+    """The timers of service (each tick): fall back after ``fallback_hours`` without effect,
+    and deem public notices served when their period ends."""
+    now = clock.now()
+    for service in Service.objects.filter(effective_at__isnull=True).select_related("case__court"):
+        rules = service.case.court.pack.service
+        if rules is None:
+            continue
+        with transaction.atomic():
+            if service.notice_at is not None:
+                deemed = service.notice_at + timedelta(days=rules.public_notice_days)
+                if deemed <= now:
+                    notice = service.deliveries.get(channel=Channel.NOTICE)
+                    _take_effect(service, notice, deemed, "public_notice")
+                continue
+            last = service.deliveries.order_by("-position").first()
+            if last is None:
+                continue
+            waited = now - (last.sent_at or service.created_at)
+            if last.status != DeliveryStatus.PENDING and waited >= timedelta(
+                hours=rules.fallback_hours
+            ):
+                _next_route(service, service.case.court.pack)

@@ -1,0 +1,176 @@
+"""Notifications: in the netcourt inbox and by e-mail, in each person's language.
+
+Every message is a ``notify.person`` job written in the transaction of the step that caused
+it, so it goes out only after that step commits and is never lost with it; the job puts the
+message in the person's inbox and e-mails it, in one transaction with its own completion.
+Reminders come before the running time limits the pack names (``service.reminders``: which
+limits, to which side, how many days before the last day); court staff get a daily digest of what falls due.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from smtplib import SMTPRecipientsRefused
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+
+from netcourt.accounts.models import User
+from netcourt.core import clock, jobs
+from netcourt.core.i18n import current_language
+from netcourt.service.models import Notification
+
+log = logging.getLogger(__name__)
+DIGEST_DAYS = 7  # the digest lists what falls due within this many days
+
+
+def tell(
+    people: Iterable[Any],
+    compose: Callable[[str], tuple[str, str]],
+    *,
+    case: Any = None,
+    key: str | None = None,
+) -> None:
+    """Queue a message to each of ``people``, composed once per language."""
+    link = reverse("cases:detail", args=[case.pk]) if case is not None else ""
+    composed: dict[str, tuple[str, str]] = {}
+    for person in people:
+        with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+            lang = current_language()
+            if lang not in composed:
+                composed[lang] = compose(lang)
+        subject, body = composed[lang]
+        jobs.enqueue(
+            "notify.person",
+            f"{key}:{person.pk}" if key else f"notify:{uuid.uuid4()}",
+            {
+                "user": person.pk,
+                "case": str(case.pk) if case is not None else None,
+                "subject": subject,
+                "body": body,
+                "link": link,
+            },
+        )
+
+
+@jobs.handler("notify.person")
+def deliver(user: int, case: str | None, subject: str, body: str, link: str) -> None:
+    """Put the message in the inbox and e-mail it (the job; done once with its row)."""
+    person = User.objects.filter(pk=user, is_active=True).first()
+    if person is None:
+        return
+    Notification.objects.create(
+        user=person, case_id=case, subject=subject, body=body, link=link, created_at=clock.now()
+    )
+    if not person.email:
+        return
+    text = f"{body}\n\n{settings.NETCOURT_BASE_URL}{link}" if link else body
+    try:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [person.email])
+    except SMTPRecipientsRefused:
+        log.warning("notification refused by the mail server: user=%s", person.pk)
+
+
+def remind() -> None:
+    """Reminders before running time limits (each tick; each reminder once)."""
+    from netcourt.cases.models import CaseDeadline
+    from netcourt.cases.notify import recipients
+    from netcourt.cases.present import text
+
+    today = clock.today()
+    horizon = max(
+        (d for p in _packs() if p.service.reminders for d in p.service.reminders.days), default=0
+    )
+    running = CaseDeadline.objects.filter(
+        stopped_by__isnull=True,
+        direction="after",
+        due__gte=today,
+        due__lte=today + timedelta(days=horizon),
+    ).select_related("case__court")
+    for deadline in running:
+        rules = deadline.case.court.pack.service
+        reminders = rules.reminders if rules is not None else None
+        days = (deadline.due - today).days
+        if reminders is None or days not in reminders.days:
+            continue
+        roles = reminders.limits.get(deadline.time_limit, ())
+        if not roles:
+            continue
+
+        def compose(lang: str, deadline: Any = deadline) -> tuple[str, str]:
+            label = text(deadline.label)
+            due = formats.date_format(deadline.due, "DATE_FORMAT")
+            reference = deadline.case.number or str(deadline.case.pk)
+            subject = translation.gettext("Case %(number)s: %(limit)s ends on %(due)s") % {
+                "number": reference,
+                "limit": label,
+                "due": due,
+            }
+            body = translation.gettext(
+                "A reminder from the %(court)s: the time limit “%(limit)s” in case %(number)s "
+                "ends on %(due)s. Sign in to act before then."
+            ) % {
+                "court": deadline.case.court.name_in(lang),
+                "limit": label,
+                "number": reference,
+                "due": due,
+            }
+            return subject, body
+
+        tell(
+            recipients(deadline.case, roles),
+            compose,
+            case=deadline.case,
+            key=f"remind:{deadline.pk}:{days}",
+        )
+
+
+def _packs() -> list[Any]:
+    from netcourt.courts.models import Court
+
+    packs = {court.pack_name: court.pack for court in Court.objects.filter(active=True)}
+    return [p for p in packs.values() if p.service is not None]
+
+
+def digest() -> None:
+    """Each morning, once, every member of court staff with something due gets a digest."""
+    from netcourt.cases.models import CaseDeadline
+    from netcourt.cases.present import text
+    from netcourt.courts.models import CourtMembership, CourtRole
+
+    local = timezone.localtime(clock.now())
+    if local.hour < settings.NETCOURT_DIGEST_HOUR:
+        return
+    today = local.date()
+    for member in CourtMembership.objects.filter(active=True).select_related("user", "court"):
+        due = CaseDeadline.objects.filter(
+            case__court=member.court,
+            stopped_by__isnull=True,
+            due__gte=today,
+            due__lte=today + timedelta(days=DIGEST_DAYS),
+        ).select_related("case")
+        if member.role == CourtRole.JUDGE:
+            due = due.filter(case__judge=member.user)
+        rows = list(due.order_by("due", "case_id"))
+        if not rows:
+            continue
+
+        def compose(lang: str, rows: list[Any] = rows, member: Any = member) -> tuple[str, str]:
+            subject = translation.gettext("%(court)s: %(count)s time limits due this week") % {
+                "court": member.court.name_in(lang),
+                "count": len(rows),
+            }
+            lines = [
+                f"{formats.date_format(d.due, 'DATE_FORMAT')}  {d.case.number or d.case.pk}  "
+                f"{text(d.label)}"
+                for d in rows
+            ]
+            return subject, "\n".join(lines)
+
+        tell([member.user], compose, key=f"digest:{member.pk}:{today.isoformat()}")

@@ -1,0 +1,177 @@
+"""Pages: consent and the service records of a case, the inbox, opening a served document,
+and the SMS gateway's delivery reports."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from netcourt.cases import actions as case_actions
+from netcourt.cases import policy as case_policy
+from netcourt.cases.models import Case
+from netcourt.cases.views import problem_page
+from netcourt.core import clock
+from netcourt.core.i18n import current_language
+from netcourt.core.problems import Problem
+from netcourt.service import actions
+from netcourt.service.forms import ConsentForm
+from netcourt.service.models import ConsentKind, Delivery, Notification, Service
+from netcourt.service.sms import InvalidStatusReport, parse_status_callback, verify_signature
+
+
+def _page(request: HttpRequest, case: Case, bound: ConsentForm | None = None) -> dict[str, object]:
+    lang = current_language()
+    pack = case.court.pack
+    own = case_policy.own_parties(request.user, case)
+    parties = []
+    for party in case.people():
+        if party.pk not in own:
+            continue
+        consents = actions.current_consents(party)
+        forms = []
+        for kind in ConsentKind:
+            if (
+                bound is not None
+                and bound.consent_party == party.pk
+                and bound.consent_kind == kind.value
+            ):
+                form = bound
+            else:
+                form = ConsentForm.for_party(party, kind.value, consents.get(kind.value))
+            forms.append({"kind": kind, "form": form, "current": consents.get(kind.value)})
+        parties.append({"party": party, "forms": forms})
+    services = (
+        Service.objects.filter(case=case)
+        .select_related("party")
+        .prefetch_related("deliveries")
+        .order_by("created_at")
+    )
+    rules = pack.service
+    return {
+        "case": case,
+        "parties": parties,
+        "may_consent": bool(parties) and case.submitted_at is not None,
+        "services": [
+            {
+                "service": s,
+                "label": rules.document(s.document).label.get(lang) if rules else s.document,
+                "deliveries": [
+                    {"d": d, "address": actions.mask_address(d.channel, d.address)}
+                    for d in s.deliveries.all()
+                ],
+            }
+            for s in services
+        ],
+        "basis": rules.basis.article.get(lang) if rules else "",
+        "notice_basis": rules.notice_basis.article.get(lang) if rules else "",
+    }
+
+
+@login_required
+@require_GET
+def case_service(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    try:
+        case = case_policy.get_case(request.user, case_id)
+    except Problem as problem:
+        return problem_page(request, problem)
+    case_actions.log_access(request.user, case, "service.view")
+    return render(request, "service/case.html", _page(request, case))
+
+
+@login_required
+@require_POST
+def consent(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    try:
+        case = case_policy.get_case(request.user, case_id)
+    except Problem as problem:
+        return problem_page(request, problem)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_consent(
+                request.user,
+                case.pk,
+                data["party"],
+                data["kind"],
+                data["decision"],
+                channels=data.get("channels") or (),
+                email=data.get("email") or "",
+                phone=data.get("phone") or "",
+            )
+        except Problem as problem:
+            if problem.field in form.fields:
+                form.add_error(problem.field, problem.message)
+            else:
+                messages.error(request, problem.message)
+                return redirect("service:case", case.pk)
+        else:
+            messages.success(request, _("Your choice was recorded."))
+            return redirect("service:case", case.pk)
+    return render(request, "service/case.html", _page(request, case, form), status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def open_document(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a served message: shows what was served; confirming receipt records it
+    as read (a mail scanner that only fetches the link reads nothing)."""
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("service__case__court", "service__party"), token=token
+    )
+    service = delivery.service
+    if request.method == "POST":
+        actions.mark_read(delivery)
+        delivery.refresh_from_db()
+    lang = current_language()
+    rules = service.case.court.pack.service
+    return render(
+        request,
+        "service/open.html",
+        {
+            "delivery": delivery,
+            "service": service,
+            "label": rules.document(service.document).label.get(lang) if rules else "",
+            "subject": service.subject.get(lang, ""),
+            "body": service.body.get(lang, ""),
+            "case_link": reverse("cases:detail", args=[service.case_id]),
+        },
+    )
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    notes = list(Notification.objects.filter(user_id=int(request.user.pk or 0))[:200])
+    unread = [n.pk for n in notes if n.read_at is None and n.delivery_id is None]
+    Notification.objects.filter(pk__in=unread).update(read_at=clock.now())
+    return render(request, "service/inbox.html", {"notifications": notes, "unread": set(unread)})
+
+
+@csrf_exempt
+@require_POST
+def sms_status(request: HttpRequest) -> HttpResponse:
+    """The SMS gateway's delivery report, signed with the gateway's auth token."""
+    if not settings.NETCOURT_SMS_GATEWAY:
+        return HttpResponse(status=404)
+    from netcourt.service.channels import gateway
+
+    token = gateway(settings.NETCOURT_SMS_GATEWAY).auth_token
+    url = settings.NETCOURT_BASE_URL + request.path
+    form = {k: request.POST[k] for k in request.POST}
+    if not verify_signature(url, form, request.headers.get("X-Twilio-Signature"), token):
+        return HttpResponse(status=403)
+    try:
+        report = parse_status_callback(form)
+    except InvalidStatusReport:
+        return HttpResponse(status=400)
+    actions.delivery_report(report.sid, report.status, str(report.error_code or ""))
+    return HttpResponse(status=204)

@@ -1,0 +1,241 @@
+"""Consent and electronic service, as the parties and the court see them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from netcourt.cases import actions as case_actions
+from netcourt.cases.models import Case, CaseDeadline, CaseEvent
+from netcourt.core import clock
+from netcourt.core.problems import Problem
+from netcourt.service import actions, notifications
+from netcourt.service.models import Consent, Notification, Service
+from netcourt.transparency.models import LogEntry
+from tests.conftest import signed_in
+
+
+def _defendant(case: Case, user: Any = None, email: str = "") -> Any:
+    party = case.parties.get(role="defendant")
+    party.user = user
+    party.contact_email = email
+    party.save()
+    return party
+
+
+def _serve_complaint(case: Case, staff: dict[str, Any], capture: Any) -> Case:
+    case.refresh_from_db()
+    with capture(execute=True):
+        case_actions.fire(staff["clerk-hangzhou"], case.id, "serve_complaint", case.version)
+    case.refresh_from_db()
+    return case
+
+
+def _statuses(case: Case) -> list[tuple[str, str]]:
+    return [
+        (e.payload["channel"], e.payload["status"])
+        for e in CaseEvent.objects.filter(case=case, event="record_service").order_by("seq")
+        if e.payload["document"] == "complaint_copy"
+    ]
+
+
+def test_a_party_who_agreed_to_the_inbox_is_served_there_and_the_answer_period_starts(
+    accepted, staff, bob, django_capture_on_commit_callbacks
+) -> None:
+    party = _defendant(accepted, bob)
+    actions.record_consent(
+        bob, accepted.pk, party.pk, "electronic_service", "given", channels=["inbox"]
+    )
+    case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    assert case.state == "answer_period"  # confirm_service, taken by the system
+    service = Service.objects.get(document="complaint_copy")
+    assert service.effective_by == "delivered" and service.effective_at is not None
+    assert _statuses(case) == [("inbox", "delivered"), ("inbox", "served")]
+    answer = CaseDeadline.objects.get(case=case, time_limit="answer")
+    assert answer.start == clock.today()
+    note = Notification.objects.get(user=bob, delivery__isnull=False)
+    assert note.link == reverse("service:open", args=[note.delivery.token])
+    confirm = CaseEvent.objects.get(case=case, event="confirm_service")
+    assert confirm.actor is None and confirm.payload["served"] == "complaint_copy"
+    leaves = [json.loads(r) for r in LogEntry.objects.values_list("record", flat=True)]
+    hashes = {leaf.get("hash") for leaf in leaves}
+    recorded = CaseEvent.objects.filter(case=case, event="record_service")
+    assert all(e.hash in hashes for e in recorded)  # each record is a log leaf
+    assert not any("inbox" in str(leaf) or "bob" in str(leaf) for leaf in leaves)
+
+
+def test_an_address_never_agreed_to_serves_only_when_read(
+    accepted, staff, django_smtp, django_capture_on_commit_callbacks
+) -> None:
+    _defendant(accepted, None, "orders@shop.example")
+    case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    assert case.state == "served"
+    [mail] = [m for m in django_smtp.messages if "orders@shop.example" in m.recipients]
+    assert "Copy of the statement of claim" in mail.message["Subject"]
+    service = Service.objects.get(document="complaint_copy")
+    delivery = service.deliveries.get()
+    assert delivery.status == "delivered" and not delivery.consented
+    assert service.effective_at is None
+    link = reverse("service:open", args=[delivery.token])
+    assert link in mail.message.get_content()
+    reader = Client()
+    assert reader.get(link).status_code == 200
+    service.refresh_from_db()
+    assert service.effective_at is None  # a scanner fetching the link reads nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Receipt confirmed" in reader.post(link).content.decode()
+    case.refresh_from_db()
+    assert case.state == "answer_period"
+    assert _statuses(case)[-2:] == [("email", "read"), ("email", "served")]
+
+
+def test_withdrawn_consent_changes_how_the_next_document_is_served(
+    accepted, staff, bob, frozen, django_capture_on_commit_callbacks
+) -> None:
+    party = _defendant(accepted, bob)
+    actions.record_consent(
+        bob, accepted.pk, party.pk, "electronic_service", "given", channels=["inbox"]
+    )
+    actions.record_consent(bob, accepted.pk, party.pk, "electronic_service", "withdrawn")
+    assert [c.decision for c in Consent.objects.filter(party=party)] == ["given", "withdrawn"]
+    case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    service = Service.objects.get(document="complaint_copy")
+    assert [d.channel for d in service.deliveries.all()] == ["notice"]
+    assert service.notice_at == frozen.now() and case.state == "served"
+    frozen.advance(timedelta(days=29, hours=23))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.sweep()
+    case.refresh_from_db()
+    assert case.state == "served"
+    frozen.advance(timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.sweep()
+    case.refresh_from_db()
+    service.refresh_from_db()
+    assert case.state == "answer_period"
+    assert service.effective_by == "public_notice"
+    assert service.effective_at == service.notice_at + timedelta(days=30)
+
+
+def test_a_refused_address_falls_back_to_sms_and_the_gateway_reports_delivery(
+    accepted, staff, bob, settings, django_smtp, sms_gateway, django_capture_on_commit_callbacks
+) -> None:
+    settings.NETCOURT_SMS_GATEWAY = sms_gateway.url
+    party = _defendant(accepted, bob)
+    django_smtp.refuse("bob@mail.example")
+    actions.record_consent(
+        bob,
+        accepted.pk,
+        party.pk,
+        "electronic_service",
+        "given",
+        channels=["email", "sms"],
+        email="bob@mail.example",
+        phone="+8613800138000",
+    )
+    case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    service = Service.objects.get(document="complaint_copy")
+    email, sms = service.deliveries.all()
+    assert (email.channel, email.status, email.error) == ("email", "failed", "recipient_refused")
+    assert (sms.channel, sms.status) == ("sms", "sent") and case.state == "served"
+    [text] = sms_gateway.messages
+    assert text.to == "+8613800138000" and sms.gateway_id == text.sid
+    report = sms_gateway.status_report(text.sid, "delivered")
+    forged = Client().post(
+        reverse("service:sms-status"), report.form, HTTP_X_TWILIO_SIGNATURE="forged"
+    )
+    assert forged.status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = Client().post(
+            reverse("service:sms-status"), report.form, HTTP_X_TWILIO_SIGNATURE=report.signature
+        )
+    assert answer.status_code == 204
+    case.refresh_from_db()
+    assert case.state == "answer_period"
+    assert [s for _, s in _statuses(case)] == ["failed", "sent", "delivered", "served"]
+    addresses = [
+        e.payload["address"] for e in CaseEvent.objects.filter(case=case, event="record_service")
+    ]
+    assert "b***@mail.example" in addresses and "+861******8000" in addresses
+
+
+def test_bad_consent_is_refused_with_a_reason_and_records_nothing(accepted, bob) -> None:
+    party = _defendant(accepted, bob)
+    events = CaseEvent.objects.count()
+    for kwargs, field in (
+        ({"channels": ["sms"], "phone": "13800138000"}, "phone"),
+        ({"channels": ["email"], "email": "not-an-address"}, "email"),
+        ({"channels": []}, "channels"),
+        ({"channels": ["fax"]}, "channels"),
+    ):
+        with pytest.raises(Problem) as refused:
+            actions.record_consent(
+                bob, accepted.pk, party.pk, "electronic_service", "given", **kwargs
+            )
+        assert (refused.value.code, refused.value.field) == ("input_invalid", field)
+    plaintiff = accepted.parties.get(role="plaintiff")
+    with pytest.raises(Problem) as refused:
+        actions.record_consent(bob, accepted.pk, plaintiff.pk, "online_litigation", "given")
+    assert refused.value.code == "role_not_allowed"
+    assert not Consent.objects.exists() and CaseEvent.objects.count() == events
+
+
+def test_the_consent_page_shows_and_changes_each_choice(accepted, bob) -> None:
+    party = _defendant(accepted, bob)
+    page = signed_in(bob)
+    url = reverse("service:case", args=[accepted.pk])
+    shown = page.get(url).content.decode()
+    assert "What you agree to do online" in shown and "Notice to pay the acceptance fee" in shown
+    answer = page.post(
+        reverse("service:consent", args=[accepted.pk]),
+        {"party": party.pk, "kind": "online_litigation", "decision": "withdrawn"},
+    )
+    assert answer.status_code == 302
+    assert actions.current_consents(party)["online_litigation"].decision == "withdrawn"
+    bad = page.post(
+        reverse("service:consent", args=[accepted.pk]),
+        {
+            "party": party.pk,
+            "kind": "electronic_service",
+            "decision": "given",
+            "channels": ["sms"],
+            "phone": "123",
+        },
+    )
+    assert bad.status_code == 422 and "international form" in bad.content.decode()
+    assert "electronic_service" not in actions.current_consents(party)
+
+
+def test_reminders_come_before_a_time_limit_ends_once_each(
+    accepted, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    fee = CaseDeadline.objects.get(case=accepted, time_limit="pay_fee")
+    three_days_before = datetime.combine(fee.due - timedelta(days=3), datetime.min.time(), UTC)
+    with clock.use(clock.FixedClock(three_days_before + timedelta(hours=2))):
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                notifications.remind()
+    plaintiff = accepted.created_by
+    [note] = Notification.objects.filter(user=plaintiff)
+    assert note.link == reverse("cases:detail", args=[accepted.pk])
+    assert "预交案件受理费期限" in note.subject  # in the plaintiff's language
+    assert [m.to for m in mailoutbox] == [[plaintiff.email]]
+    assert note.subject == mailoutbox[0].subject
+
+
+def test_staff_get_one_digest_a_day_of_what_falls_due(
+    accepted, staff, django_capture_on_commit_callbacks
+) -> None:
+    morning = datetime.combine(clock.today(), datetime.min.time(), UTC) + timedelta(hours=1)
+    with clock.use(clock.FixedClock(morning)):  # 09:00 in Beijing
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                notifications.digest()
+    [digest] = Notification.objects.filter(user=staff["clerk-hangzhou"])
+    assert accepted.number in digest.body
+    assert not Notification.objects.filter(user=staff["clerk-beijing"]).exists()
