@@ -52,6 +52,7 @@ from netcourt.procedure import (
     FeeError,
     Pack,
     Quote,
+    Suspension,
     TransitionError,
     assess_jurisdiction,
     available_events,
@@ -61,6 +62,7 @@ from netcourt.procedure import (
     load_pack,
     propose_track,
     quote,
+    suspend_deadline,
     transition,
 )
 from netcourt.transparency import actions as transparency
@@ -647,6 +649,9 @@ def _fire_locked(
             translation.gettext("Your role in this case does not allow this step."),
             status=403,
         )
+    closed = step_closed(case, event)
+    if closed is not None:
+        raise Problem("wrong_state", closed, status=409)
     history = list(case.event_ids())
     if event.sets_track and case.track and not inputs.get(event.sets_track):
         inputs = {**inputs, event.sets_track: case.track}
@@ -758,8 +763,13 @@ def _new_deadline(
 
 @dataclass(frozen=True)
 class Effect:
+    """What an effect named by the pack does: ``before`` the event is written (its result
+    goes into the payload), ``after`` it; ``guard`` says why the step is not open now (None
+    when it is), for steps whose openness depends on more than the state."""
+
     before: Callable[[Case, Pack, Mapping[str, object]], dict[str, Any]] | None = None
     after: Callable[[Case, Pack, CaseEvent], None] | None = None
+    guard: Callable[[Case], str | None] | None = None
 
 
 def filing_problems(case: Case) -> list[tuple[str, str]]:
@@ -1072,6 +1082,143 @@ def _notify_parties(case: Case, pack: Pack, record: CaseEvent) -> None:
     notify.step_taken(case, record)
 
 
+# --- extending the trial period, suspending and resuming -------------------------------------
+
+
+def open_steps(case: Case, roles: set[str], history: Sequence[str] | None = None) -> list[Event]:
+    """The steps ``roles`` may take on ``case`` now: those its state and history allow, less
+    those an effect's guard closes (e.g. resuming proceedings that are not suspended)."""
+    pack = case.court.pack
+    events = available_events(
+        pack,
+        case.state,
+        roles,
+        case.event_ids() if history is None else history,
+        track=case.track or None,
+    )
+    return [e for e in events if step_closed(case, e) is None]
+
+
+def step_closed(case: Case, event: Event) -> str | None:
+    """Why ``event`` is not open on ``case`` now though its state allows it (None: open)."""
+    for effect in event.effects:
+        guard = EFFECTS[effect].guard
+        reason = guard(case) if guard is not None else None
+        if reason is not None:
+            return reason
+    return None
+
+
+def _duration(case: Case, pack: Pack) -> CaseDeadline | None:
+    """The running trial period of the case (its track's duration)."""
+    durations = {t.duration for t in pack.tracks.values()}
+    return case.deadlines.filter(time_limit__in=durations, stopped_by__isnull=True).first()
+
+
+def _last_of(case: Case, events: tuple[str, ...]) -> str | None:
+    return (
+        case.events.filter(event__in=events)
+        .order_by("-seq")
+        .values_list("event", flat=True)
+        .first()
+    )
+
+
+def _pending_extension(case: Case) -> bool:
+    """Whether a request to extend the trial period waits for the president's decision."""
+    decided = ("request_extension", "approve_extension", "refuse_extension")
+    return _last_of(case, decided) == "request_extension"
+
+
+def _suspended(case: Case) -> bool:
+    last = _last_of(case, ("suspend_proceedings", "resume_proceedings"))
+    return last == "suspend_proceedings"
+
+
+def _extension_guard(case: Case) -> str | None:
+    pack = case.court.pack
+    duration = _duration(case, pack)
+    if duration is None or pack.time_limits[duration.time_limit].extension is None:
+        return translation.gettext("This case has no trial period that can be extended.")
+    if duration.extended:
+        return translation.gettext(
+            "The trial period was already extended; a further extension needs the higher "
+            "court's approval."
+        )
+    if _pending_extension(case):
+        return translation.gettext("A request to extend the trial period is already waiting.")
+    return None
+
+
+def _decision_guard(case: Case) -> str | None:
+    if not _pending_extension(case):
+        return translation.gettext("No request to extend the trial period is waiting.")
+    return None
+
+
+def _suspend_guard(case: Case) -> str | None:
+    if _suspended(case):
+        return translation.gettext("The proceedings are already suspended.")
+    return None
+
+
+def _resume_guard(case: Case) -> str | None:
+    if not _suspended(case):
+        return translation.gettext("The proceedings are not suspended.")
+    return None
+
+
+def recomputed(pack: Pack, row: CaseDeadline) -> Any:
+    """The deadline of ``row`` computed again from its start, with its extension and every
+    completed suspension (a pure ``Deadline``)."""
+    deadline = compute_deadline(pack, row.time_limit, row.start, extended=row.extended)
+    for suspended_on, resumed_on in row.suspensions:
+        suspension = Suspension(date.fromisoformat(suspended_on), date.fromisoformat(resumed_on))
+        deadline = suspend_deadline(pack, deadline, suspension)
+    return deadline
+
+
+def _ask_president(case: Case, pack: Pack, record: CaseEvent) -> None:
+    notify.extension_requested(case, record)
+
+
+def _extend_duration(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    duration = _duration(case, pack)
+    assert duration is not None  # the guard saw it
+    duration.extended = True
+    deadline = recomputed(pack, duration)
+    before = duration.due
+    duration.due, duration.provisional = deadline.due, deadline.provisional
+    duration.basis = deadline.basis.model_dump(mode="json")
+    duration.save(update_fields=["extended", "due", "provisional", "basis"])
+    return {
+        "time_limit": duration.time_limit,
+        "due_before": before.isoformat(),
+        "due": deadline.due.isoformat(),
+    }
+
+
+def _suspend_time_limits(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    running = case.deadlines.filter(stopped_by__isnull=True, direction="after")
+    limits = sorted(running.values_list("time_limit", flat=True))
+    running.update(suspended_on=clock.today())
+    return {"suspended": limits}
+
+
+def _resume_time_limits(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    today = clock.today()
+    moved: dict[str, str] = {}
+    for row in case.deadlines.filter(stopped_by__isnull=True, suspended_on__isnull=False):
+        assert row.suspended_on is not None
+        row.suspensions = [*row.suspensions, [row.suspended_on.isoformat(), today.isoformat()]]
+        row.suspended_on = None
+        deadline = recomputed(pack, row)
+        row.due, row.provisional = deadline.due, deadline.provisional
+        row.save(update_fields=["suspensions", "suspended_on", "due", "provisional"])
+        moved[row.time_limit] = deadline.due.isoformat()
+    return {"due": moved}
+
+
 MAX_REPRESENTATIVES = 2  # CPL Art. 61: one or two agents ad litem per party
 LAWYER_LICENCE = re.compile(r"\d{17}")
 
@@ -1264,6 +1411,11 @@ EFFECTS: dict[str, Effect] = {
     "evidence_item": Effect(),
     "evidence_opinion": Effect(),
     "serve_documents": Effect(after=_serve_documents),
+    "request_extension": Effect(guard=_extension_guard, after=_ask_president),
+    "extend_duration": Effect(guard=_decision_guard, before=_extend_duration),
+    "refuse_extension": Effect(guard=_decision_guard),
+    "suspend_time_limits": Effect(guard=_suspend_guard, before=_suspend_time_limits),
+    "resume_time_limits": Effect(guard=_resume_guard, before=_resume_time_limits),
     "consent": Effect(),
     "service_record": Effect(),
 }
@@ -1362,7 +1514,9 @@ def sweep_expired(today: date | None = None) -> list[CaseEvent]:
     today = today or clock.today()
     fired: list[CaseEvent] = []
     expired = (
-        CaseDeadline.objects.filter(stopped_by__isnull=True, direction="after", due__lt=today)
+        CaseDeadline.objects.filter(
+            stopped_by__isnull=True, suspended_on__isnull=True, direction="after", due__lt=today
+        )
         .values_list("case_id", "time_limit")
         .distinct()
     )
@@ -1370,7 +1524,7 @@ def sweep_expired(today: date | None = None) -> list[CaseEvent]:
         with transaction.atomic():
             case = _locked(case_id)
             still_running = case.deadlines.filter(
-                time_limit=limit, stopped_by__isnull=True, due__lt=today
+                time_limit=limit, stopped_by__isnull=True, suspended_on__isnull=True, due__lt=today
             ).exists()
             if not still_running:
                 continue

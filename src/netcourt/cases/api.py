@@ -196,9 +196,6 @@ class AssessmentOut(Schema):
 
 
 def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
-    from netcourt.procedure import available_events
-
-    pack = case.court.pack
     roles = policy.case_roles(request.user, case)
     history = case.event_ids()
     body = present.summary(case)
@@ -219,9 +216,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     ]
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.all()]
     body["statement"] = case.statement
-    body["available_events"] = [
-        e.id for e in available_events(pack, case.state, roles, history, track=case.track or None)
-    ]
+    body["available_events"] = [e.id for e in actions.open_steps(case, roles, history)]
     body["filing"] = case.filing
     return body
 

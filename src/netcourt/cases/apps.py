@@ -8,4 +8,4 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from netcourt.cases import checks  # noqa: F401
+        from netcourt.cases import checks, tasks  # noqa: F401

@@ -256,7 +256,10 @@ def event_form(
                 initial=case.track or None,
             )
         elif item.type == "choice":
-            field = forms.ChoiceField(label=label, choices=[(c, c) for c in item.choices])
+            words = {c: t.get(lang) for c, t in item.choice_labels.items()}
+            field = forms.ChoiceField(
+                label=label, choices=[(c, words.get(c, c)) for c in item.choices]
+            )
         elif item.type == "bool":
             field = forms.BooleanField(label=label)
         elif item.type == "date":

@@ -308,6 +308,13 @@ class CaseDeadline(models.Model):
     stopped_by = models.ForeignKey(
         CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    extended = models.BooleanField(default=False, help_text="the time limit's extension applies")
+    suspended_on = models.DateField(
+        null=True, blank=True, help_text="the proceedings are suspended since this day"
+    )
+    suspensions = models.JSONField(
+        default=list, help_text="earlier suspensions: [suspended on, resumed on] ISO dates"
+    )
 
     class Meta:
         ordering = ["due", "id"]

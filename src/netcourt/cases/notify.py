@@ -37,11 +37,17 @@ def recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
 
 def _send(case: Case, subject_and_body: Any, roles: tuple[str, ...] | None = None) -> None:
     """Once the step commits, queue the message, composed once per language from the case as
-    committed, to each person (``notify.person`` jobs: the inbox and e-mail)."""
+    committed, to each person of the parties (in ``roles``)."""
+    _after_commit(lambda: recipients(case, roles), lambda lang: subject_and_body(case, lang), case)
+
+
+def _after_commit(people: Any, compose: Any, case: Case) -> None:
+    """Queue ``compose``'s message to ``people()`` once the step commits (``notify.person``
+    jobs: the inbox and e-mail)."""
 
     def queue() -> None:
         with transaction.atomic():
-            tell(recipients(case, roles), lambda lang: subject_and_body(case, lang), case=case)
+            tell(people(), compose, case=case)
 
     transaction.on_commit(queue)
 
@@ -98,3 +104,26 @@ def fee_notice(case: Case) -> None:
         return subject, body
 
     _send(case, compose, roles=("plaintiff",))
+
+
+def extension_requested(case: Case, record: CaseEvent) -> None:
+    """The court's presidents are asked to decide on extending the trial period."""
+    from netcourt.courts.models import CourtMembership, CourtRole
+
+    def presidents() -> list[Any]:
+        members = CourtMembership.objects.filter(
+            court=case.court, role=CourtRole.PRESIDENT, active=True
+        ).select_related("user")
+        return [m.user for m in members]
+
+    def compose(lang: str) -> tuple[str, str]:
+        subject = translation.gettext("Case %(number)s: extension of the trial period asked") % {
+            "number": case.number
+        }
+        body = translation.gettext(
+            "Judge %(judge)s asks you to approve extending the trial period of case "
+            "%(number)s at the %(court)s. Open the case to approve or refuse it."
+        ) % {"judge": case.judge, "number": case.number, "court": case.court.name_in(lang)}
+        return subject, body
+
+    _after_commit(presidents, compose, case)

@@ -83,18 +83,22 @@ def case_roles(user: Any, case: Case) -> set[str]:
         return roles & {"plaintiff"}
     if case.judge_id == user.pk:
         roles.add("judge")
-    if CourtMembership.objects.filter(
-        court_id=case.court_id, user=user, role=CourtRole.CLERK, active=True
-    ).exists():
-        roles.add("clerk")
-    return roles
+    court_roles = set(
+        CourtMembership.objects.filter(
+            court_id=case.court_id,
+            user=user,
+            role__in=(CourtRole.CLERK, CourtRole.PRESIDENT),
+            active=True,
+        ).values_list("role", flat=True)
+    )
+    return roles | court_roles
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
     if user is None or not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    clerk_courts = CourtMembership.objects.filter(
-        user=user, role=CourtRole.CLERK, active=True
+    staff_courts = CourtMembership.objects.filter(
+        user=user, role__in=(CourtRole.CLERK, CourtRole.PRESIDENT), active=True
     ).values("court")
     own = (
         Q(parties__user=user)
@@ -104,7 +108,7 @@ def visible_cases(user: Any) -> QuerySet[Case]:
             parties__organisation__members__status=MemberStatus.APPROVED,
         )
     )
-    court = (Q(judge=user) | Q(court__in=clerk_courts)) & Q(submitted_at__isnull=False)
+    court = (Q(judge=user) | Q(court__in=staff_courts)) & Q(submitted_at__isnull=False)
     ids = Case.objects.filter(own | court).values("id")
     return Case.objects.filter(id__in=ids)
 

@@ -45,8 +45,10 @@ def deadline(item: CaseDeadline) -> dict[str, Any]:
         "days_left": remaining,
         "days_overdue": -remaining if remaining < 0 else 0,
         "provisional": item.provisional,
-        "overdue": remaining < 0 and item.stopped_by_id is None,
+        "overdue": remaining < 0 and item.stopped_by_id is None and item.suspended_on is None,
         "running": item.stopped_by_id is None,
+        "suspended_on": item.suspended_on,
+        "extended": item.extended,
         "basis_article": text(item.basis["article"]),
         "basis_text": text(item.basis["text"]),
     }

@@ -29,7 +29,7 @@ from netcourt.evidence import actions as evidence_actions
 from netcourt.evidence.uploads import StagedFile, adopt, stage_files
 from netcourt.payments import policy as payment_policy
 from netcourt.payments.models import IntentStatus, PaymentIntent
-from netcourt.procedure import Event, available_events, load_pack
+from netcourt.procedure import Event, load_pack
 
 STEPS = ("parties", "claim", "territory", "review")
 STEP_TITLES = {
@@ -236,10 +236,7 @@ def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
 def _open_events(request: HttpRequest, case: Case) -> tuple[set[str], list[Event]]:
     """The person's roles in the case and the steps open to them now."""
     roles = policy.case_roles(request.user, case)
-    pack = case.court.pack
-    return roles, available_events(
-        pack, case.state, roles, case.event_ids(), track=case.track or None
-    )
+    return roles, actions.open_steps(case, roles)
 
 
 def _event_forms(

@@ -38,6 +38,7 @@ STAFF_NAMES = {
     "clerk": ["陈静 Chen Jing", "刘洋 Liu Yang", "黄丽 Huang Li"],
     "judge1": ["王建国 Wang Jianguo", "赵敏 Zhao Min", "周涛 Zhou Tao"],
     "judge2": ["孙磊 Sun Lei", "吴芳 Wu Fang", "郑凯 Zheng Kai"],
+    "president": ["杜强 Du Qiang", "林红 Lin Hong", "何平 He Ping"],
 }
 
 PEOPLE = [
@@ -341,6 +342,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
             ("clerk", CourtRole.CLERK),
             ("judge1", CourtRole.JUDGE),
             ("judge2", CourtRole.JUDGE),
+            ("president", CourtRole.PRESIDENT),
         ):
             username = f"{key}.{court_id}"
             name = STAFF_NAMES[key][index % len(STAFF_NAMES[key])]

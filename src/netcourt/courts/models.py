@@ -60,6 +60,7 @@ class Court(models.Model):
 class CourtRole(models.TextChoices):
     CLERK = "clerk", _("Clerk")
     JUDGE = "judge", _("Judge")
+    PRESIDENT = "president", _("Court president")
     ADMIN = "admin", _("Court administrator")
 
 

@@ -354,6 +354,11 @@ def _check_event(
             errors.add(file, f"{at}.inputs[{j}].choices", "a choice input needs its choices")
         if item.type != "choice" and item.choices:
             errors.add(file, f"{at}.inputs[{j}].choices", f"a {item.type} input takes no choices")
+        for choice in item.choice_labels:
+            if choice not in item.choices:
+                errors.add(
+                    file, f"{at}.inputs[{j}].choice_labels.{choice}", "not one of the choices"
+                )
     for key in ("starts", "stops"):
         values: tuple[str, ...] = getattr(event, key)
         _no_repeats(values, file, f"{at}.{key}", errors)

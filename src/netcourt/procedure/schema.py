@@ -133,11 +133,15 @@ class AssuranceLevel(Model):
 
 
 class Input(Model):
+    """A value a step takes. A `choice` input lists its `choices`; `choice_labels` gives
+    them words to show (a choice without one is shown by its id)."""
+
     name: Id
     label: Text
     type: InputType
     required: StrictBool = True
     choices: tuple[Id, ...] = ()
+    choice_labels: dict[Id, Text] = {}
 
 
 class Event(Model):

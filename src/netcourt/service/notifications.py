@@ -24,6 +24,7 @@ from django.utils import formats, timezone, translation
 from netcourt.accounts.models import User
 from netcourt.core import clock, jobs
 from netcourt.core.i18n import current_language
+from netcourt.core.models import Job
 from netcourt.service.models import Notification
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def remind() -> None:
     )
     running = CaseDeadline.objects.filter(
         stopped_by__isnull=True,
+        suspended_on__isnull=True,
         direction="after",
         due__gte=today,
         due__lte=today + timedelta(days=horizon),
@@ -148,10 +150,19 @@ def digest() -> None:
     if local.hour < settings.NETCOURT_DIGEST_HOUR:
         return
     today = local.date()
+    done = {
+        key.split(":")[1]
+        for key in Job.objects.filter(
+            key__startswith="digest:", key__contains=today.isoformat()
+        ).values_list("key", flat=True)
+    }
     for member in CourtMembership.objects.filter(active=True).select_related("user", "court"):
+        if str(member.pk) in done:
+            continue
         due = CaseDeadline.objects.filter(
             case__court=member.court,
             stopped_by__isnull=True,
+            suspended_on__isnull=True,
             due__gte=today,
             due__lte=today + timedelta(days=DIGEST_DAYS),
         ).select_related("case")
