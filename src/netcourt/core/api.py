@@ -98,6 +98,7 @@ def _register_routers() -> None:
     api.add_router("/v1/cases", evidence_router)
     api.add_router("/v1/uploads", uploads_router)
     api.add_router("/v1/platforms", "netcourt.evidence.platform_api.router")
+    api.add_router("/v1/cases", "netcourt.service.api.router")
 
 
 _register_routers()
