@@ -239,3 +239,26 @@ def test_staff_get_one_digest_a_day_of_what_falls_due(
     [digest] = Notification.objects.filter(user=staff["clerk-hangzhou"])
     assert accepted.number in digest.body
     assert not Notification.objects.filter(user=staff["clerk-beijing"]).exists()
+
+
+def test_a_reminder_also_goes_by_sms_to_a_side_that_agreed_to_it(
+    accepted, settings, sms_gateway, django_capture_on_commit_callbacks
+) -> None:
+    settings.NETCOURT_SMS_GATEWAY = sms_gateway.url
+    plaintiff = accepted.parties.get(role="plaintiff")
+    actions.record_consent(
+        accepted.created_by,
+        accepted.pk,
+        plaintiff.pk,
+        "electronic_service",
+        "given",
+        channels=["sms"],
+        phone="+8613900139000",
+    )
+    fee = CaseDeadline.objects.get(case=accepted, time_limit="pay_fee")
+    day_before = datetime.combine(fee.due - timedelta(days=1), datetime.min.time(), UTC)
+    with clock.use(clock.FixedClock(day_before + timedelta(hours=2))):
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.remind()
+    [text] = sms_gateway.messages
+    assert text.to == "+8613900139000" and accepted.number in text.body

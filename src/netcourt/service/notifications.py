@@ -4,7 +4,7 @@ Every message is a ``notify.person`` job written in the transaction of the step 
 it, so it goes out only after that step commits and is never lost with it; the job puts the
 message in the person's inbox and e-mails it, in one transaction with its own completion.
 Reminders come before the running time limits the pack names (``service.reminders``: which
-limits, to which side, how many days before the last day); court staff get a daily digest of what falls due.
+limits, to which side, how many days before the last day), by SMS too where that side agreed; court staff get a daily digest of what falls due.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from netcourt.accounts.models import User
+from netcourt.cases.models import Party
 from netcourt.core import clock, jobs
 from netcourt.core.i18n import current_language
 from netcourt.core.models import Job
@@ -37,8 +38,10 @@ def tell(
     *,
     case: Any = None,
     key: str | None = None,
+    sms: bool = False,
 ) -> None:
-    """Queue a message to each of ``people``, composed once per language."""
+    """Queue a message to each of ``people``, composed once per language; with ``sms``, also
+    by text message to those whose side agreed to SMS (reminders: what must not be missed)."""
     link = reverse("cases:detail", args=[case.pk]) if case is not None else ""
     composed: dict[str, tuple[str, str]] = {}
     for person in people:
@@ -56,12 +59,15 @@ def tell(
                 "subject": subject,
                 "body": body,
                 "link": link,
+                "sms": sms,
             },
         )
 
 
 @jobs.handler("notify.person")
-def deliver(user: int, case: str | None, subject: str, body: str, link: str) -> None:
+def deliver(
+    user: int, case: str | None, subject: str, body: str, link: str, sms: bool = False
+) -> None:
     """Put the message in the inbox and e-mail it (the job; done once with its row)."""
     person = User.objects.filter(pk=user, is_active=True).first()
     if person is None:
@@ -69,6 +75,8 @@ def deliver(user: int, case: str | None, subject: str, body: str, link: str) -> 
     Notification.objects.create(
         user=person, case_id=case, subject=subject, body=body, link=link, created_at=clock.now()
     )
+    if sms and case is not None:
+        _text(person, case, subject, link)
     if not person.email:
         return
     text = f"{body}\n\n{settings.NETCOURT_BASE_URL}{link}" if link else body
@@ -76,6 +84,30 @@ def deliver(user: int, case: str | None, subject: str, body: str, link: str) -> 
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [person.email])
     except SMTPRecipientsRefused:
         log.warning("notification refused by the mail server: user=%s", person.pk)
+
+
+def _text(person: Any, case: str, subject: str, link: str) -> None:
+    """The message's subject by SMS too, when the person's side in the case agreed to SMS.
+    A notification's SMS is best effort: a failure is logged, never retried."""
+    from netcourt.service.actions import current_consents
+    from netcourt.service.channels import gateway
+    from netcourt.service.models import Channel, ConsentKind, Decision
+    from netcourt.service.sms import SmsError
+
+    if not settings.NETCOURT_SMS_GATEWAY:
+        return
+    for party in Party.objects.filter(case_id=case, user=person):
+        consent = current_consents(party).get(ConsentKind.ELECTRONIC_SERVICE)
+        if consent and consent.decision == Decision.GIVEN and Channel.SMS in consent.channels:
+            try:
+                gateway(settings.NETCOURT_SMS_GATEWAY).send(
+                    consent.phone, f"{subject} {settings.NETCOURT_BASE_URL}{link}"
+                )
+            except SmsError as error:
+                log.warning(
+                    "notification SMS not sent: user=%s error=%s", person.pk, type(error).__name__
+                )
+            return
 
 
 def remind() -> None:
@@ -130,6 +162,7 @@ def remind() -> None:
             compose,
             case=deadline.case,
             key=f"remind:{deadline.pk}:{days}",
+            sms=True,
         )
 
 
