@@ -1,9 +1,9 @@
-"""Service in the browser: a litigant reads a served notice from the inbox and confirms
-receipt, then records consent to electronic service; both pages pass axe, on a phone too."""
+"""Service in the browser, in Chinese: a litigant reads a served notice from the inbox and
+confirms receipt, then records consent to electronic service; both pages pass axe, on a phone
+too."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -17,32 +17,35 @@ pytestmark = pytest.mark.e2e
 def test_a_litigant_confirms_a_served_notice_and_chooses_how_to_be_served(
     new_context: Callable[..., BrowserContext], a11y: Accessibility
 ) -> None:
-    page = new_context().new_page()
-    sign_in(page, "bob")
-    page.get_by_role("link", name="Inbox").click()
-    notice = page.locator("main article", has_text="Notice to pay the acceptance fee").first
+    page = new_context(locale="zh-CN").new_page()
+    sign_in(page, "alice")  # works in Chinese
+    page.get_by_role("link", name="站内信箱").click()
+    notice = page.locator("main article", has_text="交纳诉讼费用通知书").first
     expect(notice).to_be_visible()
     a11y.check(page, "inbox", phone=True)
-    notice.get_by_role("link", name="Open the document").click()
-    page.get_by_role("button", name="Confirm receipt and read it").click()
-    expect(page.get_by_role("status")).to_contain_text("Receipt confirmed on")
-    page.get_by_role("link", name="Go to the case").click()
-    page.get_by_role("link", name="Service and consent").click()
-    record = page.locator("main article", has_text="Notice to pay the acceptance fee").first
-    expect(record).to_contain_text("read by the party")
+    notice.get_by_role("link", name="打开文书").click()
+    page.get_by_role("button", name="确认收悉并阅读").click()
+    expect(page.get_by_role("status")).to_contain_text("确认收悉")
+    page.get_by_role("link", name="前往案件").click()
+    page.get_by_role("link", name="送达与同意").click()
+    record = page.locator("main article", has_text="交纳诉讼费用通知书").first
+    expect(record).to_contain_text("当事人已阅读")
     a11y.check(page, "service and consent page", phone=True)
 
-    form = page.locator("main form", has_text="Receiving court documents electronically")
-    form.get_by_label("I agree").check()
-    form.get_by_label("netcourt inbox").check()
-    form.get_by_role("checkbox", name="e-mail").check()
-    form.get_by_label("E-mail address for documents").fill("not-an-address")
-    form.get_by_role("button", name="Save this choice").click()
-    expect(page.locator("main")).to_contain_text(re.compile(r"Enter a valid e-?mail address"))
+    page.goto("/dashboard/")  # a case still open to consent: one in the answer period
+    page.locator("main tbody tr", has_text="答辩期间").first.get_by_role("link").first.click()
+    page.get_by_role("link", name="送达与同意").click()
+    form = page.locator("main form", has_text="以电子方式接收诉讼文书").first
+    form.get_by_label("同意", exact=True).check()
+    form.get_by_label("netcourt 站内信箱").check()
+    form.get_by_role("checkbox", name="电子邮箱").check()
+    form.get_by_label("接收文书的电子邮箱").fill("not-an-address")
+    form.get_by_role("button", name="保存此项选择").click()
+    expect(page.locator("main .errorlist")).to_be_visible()
     a11y.check(page, "service and consent page (with an error)")
-    form = page.locator("main form", has_text="Receiving court documents electronically")
-    form.get_by_label("E-mail address for documents").fill("bob@mail.example")
-    form.get_by_role("button", name="Save this choice").click()
-    expect(page.get_by_role("status")).to_contain_text("Your choice was recorded.")
-    form = page.locator("main form", has_text="Receiving court documents electronically")
-    expect(form).to_contain_text("Now: agreed")
+    form = page.locator("main form", has_text="以电子方式接收诉讼文书").first
+    form.get_by_label("接收文书的电子邮箱").fill("zhangwei@mail.example")
+    form.get_by_role("button", name="保存此项选择").click()
+    expect(page.get_by_role("status")).to_contain_text("您的选择已记录。")
+    form = page.locator("main form", has_text="以电子方式接收诉讼文书").first
+    expect(form).to_contain_text("当前：已同意")

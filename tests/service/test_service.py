@@ -262,3 +262,18 @@ def test_a_reminder_also_goes_by_sms_to_a_side_that_agreed_to_it(
             notifications.remind()
     [text] = sms_gateway.messages
     assert text.to == "+8613900139000" and accepted.number in text.body
+
+
+def test_a_represented_party_without_an_account_is_served_in_its_lawyers_inbox(
+    accepted, staff, bob, django_capture_on_commit_callbacks
+) -> None:
+    from netcourt.cases.models import Representative
+
+    party = _defendant(accepted, None)
+    Representative.objects.create(
+        party=party, user=bob, kind="lawyer", licence_number="13301201910123456", active=True
+    )
+    _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    assert (delivery.channel, delivery.consented) == ("inbox", False)
+    assert Notification.objects.get(delivery=delivery).user == bob

@@ -124,10 +124,7 @@ def record_consent(
                 field="phone",
                 status=422,
             )
-        if (
-            Channel.INBOX in chosen
-            and not Party.objects.filter(pk=party_id, user__isnull=False).exists()
-        ):
+        if Channel.INBOX in chosen and inbox_of(Party.objects.get(pk=party_id)) is None:
             raise Problem(
                 "input_invalid",
                 translation.gettext("The netcourt inbox needs the party's own account."),
@@ -179,18 +176,43 @@ def mask_address(channel: str, address: str) -> str:
     return ""
 
 
+def inbox_of(party: Party) -> Any:
+    """Whose netcourt inbox receives the party's documents: the party's own account, else its
+    active representative's (service on the agent ad litem, CPL Art. 88), else an approved
+    member of the party's organisation; None when the party has none of these."""
+    if party.user is not None:
+        return party.user
+    representative = party.representatives.filter(active=True).select_related("user").first()
+    if representative is not None:
+        return representative.user
+    if party.organisation_id is not None:
+        from netcourt.accounts.models import MemberStatus, OrganisationMember
+
+        member = (
+            OrganisationMember.objects.filter(
+                organisation_id=party.organisation_id, status=MemberStatus.APPROVED
+            )
+            .select_related("user")
+            .first()
+        )
+        if member is not None:
+            return member.user
+    return None
+
+
 def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
     """(channel, address, consented) in the order to try them."""
     rules = pack.service
     assert rules is not None
     consent = current_consents(party).get(ConsentKind.ELECTRONIC_SERVICE)
+    inbox = inbox_of(party)
     out: list[tuple[str, str, bool]] = []
     if consent is not None and consent.decision == Decision.GIVEN:
         for channel in rules.channels:
             if channel not in consent.channels:
                 continue
-            if channel == Channel.INBOX.value and party.user_id is not None:
-                out.append((channel, "", True))
+            if channel == Channel.INBOX.value and inbox is not None:
+                out.append((channel, str(inbox.pk), True))
             elif channel == Channel.EMAIL.value and consent.email:
                 out.append((channel, consent.email, True))
             elif channel == Channel.SMS.value and consent.phone:
@@ -199,9 +221,9 @@ def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
     if consent is not None:  # refused or withdrawn: served another way (public notice)
         return out
     # Never asked: what the court knows, effective only when read (SPC Rules Art. 29).
-    if party.user_id is not None:
-        out.append((Channel.INBOX, "", False))
-    email = party.contact_email or (party.user.email if party.user is not None else "")
+    if inbox is not None:
+        out.append((Channel.INBOX, str(inbox.pk), False))
+    email = party.contact_email or (inbox.email if inbox is not None else "")
     if email:
         out.append((Channel.EMAIL, email, False))
     return out
@@ -264,7 +286,7 @@ def start(service_id: str) -> None:
 
 
 def _language(party: Party) -> str:
-    user = party.user
+    user = inbox_of(party)
     if user is not None and user.preferred_language:
         return str(user.preferred_language)
     return "zh-hans" if settings.LANGUAGE_CODE.startswith("zh") else "en"

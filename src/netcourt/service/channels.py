@@ -41,7 +41,7 @@ def send(delivery: Delivery) -> Outcome:
         Notification.objects.get_or_create(
             delivery=delivery,
             defaults={
-                "user": service.party.user,
+                "user_id": int(delivery.address),
                 "case": service.case,
                 "subject": subject,
                 "body": body,

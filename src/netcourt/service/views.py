@@ -59,7 +59,11 @@ def _page(request: HttpRequest, case: Case, bound: ConsentForm | None = None) ->
     return {
         "case": case,
         "parties": parties,
-        "may_consent": bool(parties) and case.submitted_at is not None,
+        "may_consent": bool(parties)
+        and any(
+            e.id == actions.CONSENT_EVENT
+            for e in case_actions.open_steps(case, case_policy.case_roles(request.user, case))
+        ),
         "services": [
             {
                 "service": s,
