@@ -27,6 +27,7 @@ from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.evidence.demo import add_demo_evidence
 from netcourt.identity.numbers import prc_id_check_character
 from netcourt.procedure import Event, Pack, load_pack, propose_track
+from netcourt.service.actions import record_consent
 from netcourt.transparency.actions import integrate_all
 from netcourt.transparency.keys import log_verifier_key
 
@@ -245,9 +246,14 @@ def _make_case(
         shop_party.user = people["shop"]
         shop_party.organisation = Organisation.objects.filter(credit_code=SHOP_CREDIT_CODE).first()
         shop_party.save(update_fields=["user", "organisation"])
+        # Where the case goes past service, the shop agreed to be served in its netcourt
+        # inbox: the complaint reaches it at once and the system confirms service itself.
+        consents = any(e.id == "confirm_service" for e in path)
         for event in path:
             moving.advance(timedelta(days=1))
             case.refresh_from_db()
+            if case.state not in event.from_states and event.id in case.event_ids():
+                continue  # the system took this step already
             actor = _actor(event, case, people)
             inputs = _inputs(event, clock.today(), case)
             if actor is None:
@@ -259,6 +265,15 @@ def _make_case(
                 # The demo's people "confirm with their second factor" at the moment they act.
                 step_up = StepUp(method="demo", at=clock.now())
                 actions.fire(actor, case.id, event.id, case.version, inputs, step_up=step_up)
+            if event.id == "submit" and consents:
+                record_consent(
+                    people["shop"],
+                    case.id,
+                    shop_party.pk,
+                    "electronic_service",
+                    "given",
+                    channels=["inbox"],
+                )
     case.refresh_from_db()
     return case
 
