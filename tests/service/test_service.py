@@ -277,3 +277,37 @@ def test_a_represented_party_without_an_account_is_served_in_its_lawyers_inbox(
     delivery = Service.objects.get(document="complaint_copy").deliveries.get()
     assert (delivery.channel, delivery.consented) == ("inbox", False)
     assert Notification.objects.get(delivery=delivery).user == bob
+
+
+def test_a_party_who_withdrew_consent_to_online_hearings_is_summoned_to_the_courtroom(
+    exchanging, bob, alice, frozen, django_capture_on_commit_callbacks
+) -> None:
+    defendant = exchanging.parties.get(role="defendant")
+    plaintiff = exchanging.parties.get(role="plaintiff")
+    actions.record_consent(alice, exchanging.pk, plaintiff.pk, "online_litigation", "given")
+    actions.record_consent(bob, exchanging.pk, defendant.pk, "online_litigation", "given")
+    actions.record_consent(bob, exchanging.pk, defendant.pk, "online_litigation", "withdrawn")
+    exchanging.refresh_from_db()
+    case_actions.fire(
+        bob, exchanging.id, "file_answer", exchanging.version, {"answer": "We delivered."}
+    )
+    exchanging.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        record = case_actions.fire(
+            exchanging.judge,
+            exchanging.id,
+            "schedule_hearing",
+            exchanging.version,
+            {"hearing_at": frozen.now().date() + timedelta(days=10)},
+        )
+    assert record.payload["attendance"] == {
+        str(plaintiff.pk): "online",
+        str(defendant.pk): "in_court",
+    }
+    summons = {s.party_id: s for s in Service.objects.filter(document="hearing_notice")}
+    assert "in the courtroom" in summons[defendant.pk].body["en"]
+    assert (
+        "在法庭" in summons[defendant.pk].body["zh-hans"] or summons[defendant.pk].body["zh-hans"]
+    )
+    assert "online, by video" in summons[plaintiff.pk].body["en"]
+    assert summons[plaintiff.pk].sha256 != summons[defendant.pk].sha256

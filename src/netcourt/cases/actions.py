@@ -1386,6 +1386,13 @@ def _refund_on_close(case: Case, pack: Pack, record: CaseEvent) -> None:
     refunds.record_owed(case, record, amount, intent, fee)
 
 
+def _hearing_attendance(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    """Who takes part online and who in the courtroom, from each party's consent."""
+    from netcourt.service.actions import attendance
+
+    return {"attendance": attendance(case)}
+
+
 def _serve_documents(case: Case, pack: Pack, record: CaseEvent) -> None:
     from netcourt.service.actions import serve
 
@@ -1411,6 +1418,7 @@ EFFECTS: dict[str, Effect] = {
     "evidence_item": Effect(),
     "evidence_opinion": Effect(),
     "serve_documents": Effect(after=_serve_documents),
+    "hearing_attendance": Effect(before=_hearing_attendance),
     "request_extension": Effect(guard=_extension_guard, after=_ask_president),
     "extend_duration": Effect(guard=_decision_guard, before=_extend_duration),
     "refuse_extension": Effect(guard=_decision_guard),

@@ -163,6 +163,27 @@ def record_consent(
         )
 
 
+def attendance(case: Case) -> dict[str, str]:
+    """How each party takes part in a hearing, by party id: ``online`` when it agreed to
+    online litigation, otherwise ``in_court`` (SPC Online Litigation Rules (2021) Art. 4: the
+    court holds steps online only with the party's consent; a withdrawal takes effect for the
+    steps that follow)."""
+    return {
+        str(party.pk): "online" if agrees(party, ConsentKind.ONLINE_LITIGATION) else "in_court"
+        for party in case.people()
+    }
+
+
+def _attendance_line(mode: str, lang: str) -> str:
+    with translation.override(lang):
+        if mode == "online":
+            return translation.gettext("You take part online, by video, as you agreed.")
+        return translation.gettext(
+            "You take part in the courtroom: you have not agreed to an online hearing. You can "
+            "agree on the case's service and consent page before the hearing."
+        )
+
+
 # --- serving documents ---------------------------------------------------------------------
 
 
@@ -258,20 +279,28 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
         if document.served_by != record.event:
             continue
         subject, body = _compose(case, pack, document.id)
-        digest = sha256_hex(
-            "\n".join([record.hash, document.id, *subject.values(), *body.values()]).encode()
-        )
+        modes = record.payload.get("attendance", {})
         for party in case.people():
             if party.role not in document.to:
                 continue
+            mode = modes.get(str(party.pk))
+            served = (
+                {lang: f"{text} {_attendance_line(mode, lang)}" for lang, text in body.items()}
+                if mode
+                else body
+            )
             service = Service.objects.create(
                 case=case,
                 party=party,
                 document=document.id,
                 served_by=record,
-                sha256=digest,
+                sha256=sha256_hex(
+                    "\n".join(
+                        [record.hash, document.id, *subject.values(), *served.values()]
+                    ).encode()
+                ),
                 subject=subject,
-                body=body,
+                body=served,
                 created_at=record.at,
             )
             # Started once the step commits: a route's record is a step of its own.
