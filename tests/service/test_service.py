@@ -138,7 +138,9 @@ def test_a_refused_address_falls_back_to_sms_and_the_gateway_reports_delivery(
         email="bob@mail.example",
         phone="+8613800138000",
     )
+    before = Case.objects.get(pk=accepted.pk).version
     case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    assert case.version == before + 1  # the service records leave the party's forms valid
     service = Service.objects.get(document="complaint_copy")
     email, sms = service.deliveries.all()
     assert (email.channel, email.status, email.error) == ("email", "failed", "recipient_refused")

@@ -689,7 +689,10 @@ def _fire_locked(
     case.state = step.state_after
     if step.track:
         case.track = step.track
-    case.version += 1
+    if user is not None or step.state_after != step.state_before or step.starts or step.stops:
+        # A record the system adds without changing the case (a service record) leaves the
+        # version alone: a person's open form is not made stale by a delivery report.
+        case.version += 1
     today = clock.today()
     if step.stops:
         case.deadlines.filter(time_limit__in=step.stops, stopped_by__isnull=True).update(
