@@ -383,7 +383,7 @@ def link(delivery: Delivery) -> str:
 def deliver(delivery_id: str) -> None:
     """Send one delivery (the ``service.deliver`` job). A delivery already sent is left."""
     delivery = (
-        Delivery.objects.select_for_update()
+        Delivery.objects.select_for_update(of=("self",))
         .select_related("service__party__user", "service__case__court")
         .filter(pk=delivery_id)
         .first()
