@@ -98,6 +98,8 @@ def test_withdrawn_consent_changes_how_the_next_document_is_served(
     accepted, staff, bob, frozen, django_capture_on_commit_callbacks
 ) -> None:
     party = _defendant(accepted, bob)
+    party.address = ""  # and the court knows no postal address: no paper route either
+    party.save()
     actions.record_consent(
         bob, accepted.pk, party.pk, "electronic_service", "given", channels=["inbox"]
     )
@@ -105,7 +107,7 @@ def test_withdrawn_consent_changes_how_the_next_document_is_served(
     assert [c.decision for c in Consent.objects.filter(party=party)] == ["given", "withdrawn"]
     case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
     service = Service.objects.get(document="complaint_copy")
-    assert [d.channel for d in service.deliveries.all()] == ["notice"]
+    assert [d.channel for d in service.deliveries.all()] == ["notice"]  # not the inbox
     assert service.notice_at == frozen.now() and case.state == "served"
     frozen.advance(timedelta(days=29, hours=23))
     with django_capture_on_commit_callbacks(execute=True):
@@ -313,3 +315,47 @@ def test_a_party_who_withdrew_consent_to_online_hearings_is_summoned_to_the_cour
     )
     assert "online, by video" in summons[plaintiff.pk].body["en"]
     assert summons[plaintiff.pk].sha256 != summons[defendant.pk].sha256
+
+
+def test_a_party_who_refused_is_served_on_paper_then_by_public_notice_on_the_board(
+    accepted, staff, bob, frozen, django_capture_on_commit_callbacks
+) -> None:
+    party = _defendant(accepted, bob)
+    party.address = "浙江省杭州市余杭区文一西路 1 号"
+    party.save()
+    actions.record_consent(bob, accepted.pk, party.pk, "electronic_service", "refused")
+    _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    service = Service.objects.get(document="complaint_copy")
+    [paper] = service.deliveries.all()  # no electronic route: paper, the clerk's task
+    assert (paper.channel, paper.status) == ("paper", "pending") and service.notice_at is None
+    clerk = staff["clerk-hangzhou"]
+    queue = signed_in(clerk).get(reverse("courts:queue", args=["hangzhou"])).content.decode()
+    assert "Documents to serve on paper" in queue and accepted.number in queue
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.record_paper_service(clerk, service.pk, frozen.now().date(), returned=True)
+    service.refresh_from_db()
+    assert service.notice_at is not None  # every route failed: the public notice
+    board = Client().get(reverse("service:notices")).content.decode()
+    assert accepted.number in board and party.name in board
+    with pytest.raises(Problem) as refused:
+        actions.record_paper_service(bob, service.pk, frozen.now().date())
+    assert refused.value.code == "not_found"
+    with pytest.raises(Problem) as future:
+        actions.record_paper_service(clerk, service.pk, frozen.now().date() + timedelta(days=1))
+    assert (future.value.code, future.value.field) == ("input_invalid", "served_on")
+    page = signed_in(clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = page.post(
+            reverse("service:paper", args=[accepted.pk, service.pk]),
+            {"served_on": frozen.now().date().isoformat()},
+        )
+    assert answer.status_code == 302
+    service.refresh_from_db()
+    accepted.refresh_from_db()
+    assert service.effective_by == "paper" and accepted.state == "answer_period"
+    assert [(d.channel, d.status) for d in service.deliveries.all()] == [
+        ("paper", "failed"),
+        ("notice", "sent"),
+        ("paper", "delivered"),
+    ]
+    assert "served otherwise" in Client().get(reverse("service:notices")).content.decode()

@@ -19,6 +19,7 @@ from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court
 from netcourt.courts.queue import filing_queue
+from netcourt.service.actions import waiting_on_paper
 
 
 @login_required
@@ -48,6 +49,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "representation_waiting": representation.waiting(court).count(),
             "authorisations_waiting": organisations.pending().count(),
+            "paper": waiting_on_paper(court),
         },
     )
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -322,12 +323,16 @@ def _language(party: Party) -> str:
 
 
 def _next_route(service: Service, pack: Pack) -> Delivery | None:
-    """Start the next route of ``service``; when none is left, the public notice."""
+    """Start the next route of ``service``: the electronic ones the party allows, then paper
+    (a clerk's task, when the court has a postal address), then the public notice."""
     tried = service.deliveries.count()
     options = routes(service.party, pack)
     position = tried
+    on_paper = service.deliveries.filter(channel=Channel.PAPER).exists()
     if tried < len(options):
         channel, address, consented = options[tried]
+    elif not on_paper and service.party.address:
+        channel, address, consented = Channel.PAPER, service.party.address, True
     else:
         if service.notice_at is not None:
             return None
@@ -348,7 +353,7 @@ def _next_route(service: Service, pack: Pack) -> Delivery | None:
         delivery.sent_at = service.notice_at
         delivery.save(update_fields=["status", "sent_at"])
         _record(delivery)
-    else:
+    elif channel != Channel.PAPER:  # paper waits for the clerk (record_paper_service)
         jobs.enqueue("service.deliver", f"deliver:{delivery.pk}", {"delivery": str(delivery.pk)})
     return delivery
 
@@ -466,7 +471,7 @@ def settle(service: Service) -> None:
     effect = None
     for d in deliveries:
         if d.consented and d.delivered_at is not None:
-            effect = (d, d.delivered_at, "delivered")
+            effect = (d, d.delivered_at, "paper" if d.channel == Channel.PAPER else "delivered")
             break
         if d.read_at is not None:
             effect = (d, d.read_at, "read")
@@ -497,6 +502,93 @@ def _take_effect(service: Service, delivery: Delivery, at: Any, how: str) -> Non
         extra = {"served": service.document}
         if case_actions.system_step(service.case_id, step, extra, quiet=True) is not None:
             break
+
+
+def record_paper_service(
+    user: Any, service_id: UUID | str, served_on: date, *, returned: bool = False
+) -> Service:
+    """A clerk records how serving a document on paper (by post, or by hand) went: served on
+    ``served_on``, or ``returned`` undelivered that day (then the next route: public notice).
+    Paper is how a party who did not agree to electronic service is served."""
+    with transaction.atomic():
+        service = (
+            Service.objects.select_for_update(of=("self",))
+            .select_related("case__court", "party")
+            .filter(pk=service_id)
+            .first()
+        )
+        if service is None or "clerk" not in case_policy.case_roles(user, service.case):
+            raise Problem("not_found", status=404)
+        if service.effective_at is not None:
+            raise Problem(
+                "wrong_state",
+                translation.gettext("This document was served already."),
+                status=409,
+            )
+        issued = service.created_at.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+        if served_on > clock.today() or served_on < issued:
+            raise Problem(
+                "input_invalid",
+                translation.gettext(
+                    "The day must be between the day the document was issued and today."
+                ),
+                field="served_on",
+                status=422,
+            )
+        at = min(
+            datetime.combine(served_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)),
+            clock.now(),
+        )
+        delivery = service.deliveries.filter(
+            channel=Channel.PAPER, status=DeliveryStatus.PENDING
+        ).first() or Delivery(
+            service=service,
+            channel=Channel.PAPER,
+            address=service.party.address,
+            consented=True,
+            position=service.deliveries.count(),
+            language=_language(service.party),
+            token=secrets.token_urlsafe(32),
+        )
+        delivery.sent_at = at
+        if returned:
+            delivery.status, delivery.failed_at, delivery.error = (
+                DeliveryStatus.FAILED,
+                at,
+                "returned",
+            )
+        else:
+            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, at
+        delivery.save()
+        _record(delivery)
+        settle(service)
+        service.refresh_from_db()
+        return service
+
+
+def waiting_on_paper(court: Any) -> list[Delivery]:
+    """The documents of ``court`` a clerk is to serve on paper, oldest first."""
+    return list(
+        Delivery.objects.filter(
+            channel=Channel.PAPER,
+            status=DeliveryStatus.PENDING,
+            service__case__court=court,
+            service__effective_at__isnull=True,
+        )
+        .select_related("service__case", "service__party")
+        .order_by("service__created_at")[:200]
+    )
+
+
+def public_notices() -> list[Service]:
+    """The public notices of service published in the last ``public_notice_days`` * 2 days,
+    newest first: what the court's public notice board shows."""
+    since = clock.now() - timedelta(days=60)
+    return list(
+        Service.objects.filter(notice_at__isnull=False, notice_at__gte=since)
+        .select_related("case__court", "party")
+        .order_by("-notice_at")
+    )
 
 
 def sweep() -> None:

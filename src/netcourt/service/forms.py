@@ -61,3 +61,11 @@ class ConsentForm(Form):
             except ValueError:
                 self.consent_party = None
             self.consent_kind = str(self.data.get("kind", ""))
+
+
+class PaperServiceForm(Form):
+    served_on = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the document was handed over or the post delivered it."),
+    )

@@ -25,6 +25,7 @@ class Channel(models.TextChoices):
     INBOX = "inbox", _("netcourt inbox")
     EMAIL = "email", _("e-mail")
     SMS = "sms", _("text message (SMS)")
+    PAPER = "paper", _("on paper (by post or in person)")
     NOTICE = "notice", _("public notice")
 
 
@@ -63,7 +64,7 @@ class Service(models.Model):
     body = models.JSONField(help_text="per language")
     effective_at = models.DateTimeField(null=True, blank=True)
     effective_by = models.CharField(
-        max_length=20, blank=True, help_text="delivered, read or public_notice"
+        max_length=20, blank=True, help_text="delivered, read, paper or public_notice"
     )
     notice_at = models.DateTimeField(null=True, blank=True, help_text="public notice published")
     created_at = models.DateTimeField()

@@ -9,4 +9,10 @@ urlpatterns = [
     path("service/sms-status", views.sms_status, name="sms-status"),
     path("cases/<uuid:case_id>/service/", views.case_service, name="case"),
     path("cases/<uuid:case_id>/service/consent/", views.consent, name="consent"),
+    path(
+        "cases/<uuid:case_id>/service/<uuid:service_id>/paper/",
+        views.paper_service,
+        name="paper",
+    ),
+    path("notices/", views.notices, name="notices"),
 ]

@@ -3,6 +3,7 @@ and the SMS gateway's delivery reports."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.service import actions
-from netcourt.service.forms import ConsentForm
+from netcourt.service.forms import ConsentForm, PaperServiceForm
 from netcourt.service.models import ConsentKind, Delivery, Notification, Service
 from netcourt.service.sms import InvalidStatusReport, parse_status_callback, verify_signature
 
@@ -56,8 +57,10 @@ def _page(request: HttpRequest, case: Case, bound: ConsentForm | None = None) ->
         .order_by("created_at")
     )
     rules = pack.service
+    is_clerk = "clerk" in case_policy.case_roles(request.user, case)
     return {
         "case": case,
+        "paper_form": PaperServiceForm() if is_clerk else None,
         "parties": parties,
         "may_consent": bool(parties)
         and any(
@@ -122,6 +125,54 @@ def consent(request: HttpRequest, case_id: UUID) -> HttpResponse:
             messages.success(request, _("Your choice was recorded."))
             return redirect("service:case", case.pk)
     return render(request, "service/case.html", _page(request, case, form), status=422)
+
+
+@login_required
+@require_POST
+def paper_service(request: HttpRequest, case_id: UUID, service_id: UUID) -> HttpResponse:
+    """A clerk records that a document was served on paper."""
+    try:
+        case = case_policy.get_case(request.user, case_id)
+    except Problem as problem:
+        return problem_page(request, problem)
+    form = PaperServiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the day the document was served."))
+        return redirect("service:case", case.pk)
+    try:
+        actions.record_paper_service(
+            request.user,
+            service_id,
+            form.cleaned_data["served_on"],
+            returned=request.POST.get("result") == "returned",
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            return problem_page(request, problem)
+        messages.error(request, problem.message)
+    else:
+        messages.success(request, _("The service on paper was recorded."))
+    return redirect("service:case", case.pk)
+
+
+@require_GET
+def notices(request: HttpRequest) -> HttpResponse:
+    """The court's public notice board: documents served by public notice (CPL Art. 95)."""
+    lang = current_language()
+    rows = []
+    for service in actions.public_notices():
+        rules = service.case.court.pack.service
+        if rules is None or service.notice_at is None:
+            continue
+        rows.append(
+            {
+                "service": service,
+                "court": service.case.court.name_in(lang),
+                "label": rules.document(service.document).label.get(lang),
+                "deemed": service.notice_at + timedelta(days=rules.public_notice_days),
+            }
+        )
+    return render(request, "service/notices.html", {"rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
