@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import Accessibility, sign_in
+from tests.e2e.conftest import Accessibility, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +49,7 @@ def test_a_litigant_confirms_a_served_notice_and_chooses_how_to_be_served(
     expect(page.get_by_role("status")).to_contain_text("您的选择已记录。")
     form = page.locator("main form", has_text="以电子方式接收诉讼文书").first
     expect(form).to_contain_text("当前：已同意")
+    screenshot(page, "service")
     page.get_by_role("link", name="公告送达").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("公告送达")
     a11y.check(page, "public notices of service", phone=True)
