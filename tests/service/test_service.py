@@ -343,16 +343,20 @@ def test_a_party_who_refused_is_served_on_paper_then_by_public_notice_on_the_boa
     with pytest.raises(Problem) as future:
         actions.record_paper_service(clerk, service.pk, frozen.now().date() + timedelta(days=1))
     assert (future.value.code, future.value.field) == ("input_invalid", "served_on")
+    served_on = frozen.now().date() + timedelta(days=2)
+    frozen.advance(timedelta(days=6))  # the clerk records it some days later
     page = signed_in(clerk)
     with django_capture_on_commit_callbacks(execute=True):
         answer = page.post(
             reverse("service:paper", args=[accepted.pk, service.pk]),
-            {"served_on": frozen.now().date().isoformat()},
+            {"served_on": served_on.isoformat()},
         )
     assert answer.status_code == 302
     service.refresh_from_db()
     accepted.refresh_from_db()
     assert service.effective_by == "paper" and accepted.state == "answer_period"
+    answer_period = CaseDeadline.objects.get(case=accepted, time_limit="answer")
+    assert answer_period.start == served_on  # from the day it was served, not recorded
     assert [(d.channel, d.status) for d in service.deliveries.all()] == [
         ("paper", "failed"),
         ("notice", "sent"),

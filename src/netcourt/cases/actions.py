@@ -621,8 +621,11 @@ def _fire_locked(
     *,
     roles: set[str] | None = None,
     step_up: StepUp | None = None,
+    since: date | None = None,
 ) -> CaseEvent:
-    """Fire ``event_id``; ``roles``, when the caller has them, saves reading them again."""
+    """Fire ``event_id``; ``roles``, when the caller has them, saves reading them again.
+    ``since`` is the day the periods the step starts run from, when that is not today (the
+    day a document was served, for the step its service brings)."""
     pack = case.court.pack
     if event_id not in pack.events:
         raise Problem("unknown_event", field="event", status=422)
@@ -693,7 +696,7 @@ def _fire_locked(
         # A record the system adds without changing the case (a service record) leaves the
         # version alone: a person's open form is not made stale by a delivery report.
         case.version += 1
-    today = clock.today()
+    today = since or clock.today()
     if step.stops:
         case.deadlines.filter(time_limit__in=step.stops, stopped_by__isnull=True).update(
             stopped_by=record
@@ -1493,10 +1496,16 @@ def move_filing(user: Any, case_id: UUID | str, version: int | None, court_slug:
 
 
 def system_step(
-    case_id: UUID | str, event_id: str, extra: Mapping[str, Any], *, quiet: bool = False
+    case_id: UUID | str,
+    event_id: str,
+    extra: Mapping[str, Any],
+    *,
+    quiet: bool = False,
+    since: date | None = None,
 ) -> CaseEvent | None:
     """The system takes a step by itself (a service record, the step a completed service
-    brings). With ``quiet``, a step the case's state no longer allows is left untaken."""
+    brings). With ``quiet``, a step the case's state no longer allows is left untaken;
+    ``since`` as for ``_fire_locked``."""
     with transaction.atomic():
         case = _locked(case_id)
         if quiet and not any(
@@ -1510,7 +1519,7 @@ def system_step(
             )
         ):
             return None
-        record = _fire_locked(case, None, event_id, {}, extra)
+        record = _fire_locked(case, None, event_id, {}, extra, since=since)
         case.save()
     return record
 

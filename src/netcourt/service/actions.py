@@ -498,9 +498,16 @@ def _take_effect(service: Service, delivery: Delivery, at: Any, how: str) -> Non
         return
     from netcourt.cases import actions as case_actions
 
+    # The periods the step starts (the answer period, the appeal period) run from the day the
+    # last party was served, not from the day the court learned of it (a paper service
+    # recorded later, a public notice deemed served).
+    last = Service.objects.filter(served_by=service.served_by, document=service.document)
+    served_on = max(s.effective_at for s in last if s.effective_at is not None)
+    since = served_on.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
     for step in steps:  # the first the case allows now
-        extra = {"served": service.document}
-        if case_actions.system_step(service.case_id, step, extra, quiet=True) is not None:
+        extra = {"served": service.document, "served_on": since.isoformat()}
+        taken = case_actions.system_step(service.case_id, step, extra, quiet=True, since=since)
+        if taken is not None:
             break
 
 
