@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -41,3 +42,5 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
