@@ -38,7 +38,7 @@ from netcourt.cases.models import (
     Representative,
     RepresentativeKind,
 )
-from netcourt.core import clock, ratelimit
+from netcourt.core import clock, jobs, ratelimit
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.core.problems import Conflict, NotFound, Problem
@@ -612,6 +612,7 @@ def fire_effect_event(
     return None
 
 
+@jobs.one_nudge()  # the jobs of a step and of its effects' steps: one nudge on commit
 def _fire_locked(
     case: Case,
     user: Any,
@@ -888,8 +889,11 @@ def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[st
     the event keeps every line with its article in both languages (the notice)."""
     result = _quote_fee(case, pack, str(inputs.get("track") or case.track) or None)
     case.fee_due = result.total
-    notify.fee_notice(case)
     return _fee_payload(result)
+
+
+def _send_fee_notice(case: Case, pack: Pack, record: CaseEvent) -> None:
+    notify.fee_notice(case)
 
 
 def _quote_fee(
@@ -1396,7 +1400,7 @@ EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
     "check_track": Effect(before=_check_track),
     "assign_number": Effect(before=_assign_number),
-    "fee_notice": Effect(before=_fee_notice),
+    "fee_notice": Effect(before=_fee_notice, after=_send_fee_notice),
     "check_payment": Effect(before=_check_payment),
     "decide_fee_aid": Effect(before=_decide_fee_aid, after=_aid_stops_payment),
     "draw_judge": Effect(after=_draw_judge),

@@ -261,10 +261,8 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
         digest = sha256_hex(
             "\n".join([record.hash, document.id, *subject.values(), *body.values()]).encode()
         )
-        for party in case.people():
-            if party.role not in document.to:
-                continue
-            service = Service.objects.create(
+        services = Service.objects.bulk_create(
+            Service(
                 case=case,
                 party=party,
                 document=document.id,
@@ -274,8 +272,14 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
                 body=body,
                 created_at=record.at,
             )
-            # Started once the step commits: a route's record is a step of its own.
-            jobs.enqueue("service.start", f"start:{service.pk}", {"service": str(service.pk)})
+            for party in case.people()
+            if party.role in document.to
+        )
+        # Started once the step commits: a route's record is a step of its own.
+        if services:
+            jobs.enqueue_many(
+                [("service.start", f"start:{s.pk}", {"service": str(s.pk)}, None) for s in services]
+            )
 
 
 def start(service_id: str) -> None:
