@@ -238,9 +238,11 @@ def create_draft(
     social credit code is ``organisation``, which ``user`` must act for (an approved member)."""
     acting_for = _check_draft(court, category, acting_as, licence_number, user, organisation)
     with transaction.atomic():
-        return _create_draft(
+        case = _create_draft(
             user, court, category, acting_as, licence_number, firm, organisation=acting_for
         )
+        case.save()
+    return case
 
 
 def _check_draft(
@@ -304,6 +306,7 @@ def _create_draft(
     *,
     organisation: Organisation | None = None,
 ) -> Case:
+    """The draft and its first event; the caller saves the case (its last event hash)."""
     pack = court.pack
     now = clock.now()
     case = Case.objects.create(
@@ -318,6 +321,7 @@ def _create_draft(
         updated_at=now,
         filing={"acting_as": acting_as},
     )
+    case._event_ids = []  # a new case has no history to read
     if acting_as == "self":
         Party.objects.create(
             case=case,
@@ -370,7 +374,6 @@ def _create_draft(
         },
         seq=1,
     )
-    case.save()
     return case
 
 
@@ -1021,20 +1024,24 @@ def run_draw(eligible: Sequence[int], seed: str) -> int:
 def eligible_judges(case: Case) -> list[int]:
     """Judges of the court who may be drawn for this case: active, not marked unavailable,
     and not themselves a party or a representative in it."""
-    involved = {p.user_id for p in case.people() if p.user_id is not None}
-    involved |= {r.user_id for p in case.people() for r in p.representatives.all()}
-    return sorted(
-        set(
-            CourtMembership.objects.filter(
-                court=case.court,
-                role=CourtRole.JUDGE,
-                active=True,
-                eligible_for_assignment=True,
-                user__is_active=True,
-            ).values_list("user_id", flat=True)
-        )
-        - involved
-    )
+    return sorted(_eligible_judge_users(case))
+
+
+def _eligible_judge_users(case: Case) -> dict[int, Any]:
+    """The eligible judges by user id, read once per case instance (the draw and the step it
+    fires both ask)."""
+    if case._eligible_judges is None:
+        involved = {p.user_id for p in case.people() if p.user_id is not None}
+        involved |= {r.user_id for p in case.people() for r in p.representatives.all()}
+        members = CourtMembership.objects.filter(
+            court=case.court,
+            role=CourtRole.JUDGE,
+            active=True,
+            eligible_for_assignment=True,
+            user__is_active=True,
+        ).select_related("user")
+        case._eligible_judges = {m.user_id: m.user for m in members if m.user_id not in involved}
+    return case._eligible_judges
 
 
 def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
@@ -1060,7 +1067,8 @@ def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
 def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     raw = str(inputs.get("judge", ""))
     chosen = int(raw) if raw.isdigit() else None
-    if chosen is None or chosen not in eligible_judges(case):
+    eligible = _eligible_judge_users(case)
+    if chosen is None or chosen not in eligible:
         raise Problem(
             "input_invalid",
             translation.gettext(
@@ -1069,7 +1077,7 @@ def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str
             field="judge",
             status=422,
         )
-    judge = User.objects.get(pk=chosen)
+    judge = eligible[chosen]
     case.judge = judge
     return {"judge_name": str(judge)}
 

@@ -70,6 +70,9 @@ class Case(models.Model):
 
     # Read once per instance: the ids of the case's events so far, in order (see event_ids).
     _event_ids: list[str] | None = None
+    # Read once per instance: the judges who may be drawn, by user id (forgotten with the
+    # parties; see netcourt.cases.actions.eligible_judges).
+    _eligible_judges: dict[int, Any] | None = None
 
     def __str__(self) -> str:
         return self.number or str(self.id)
@@ -81,6 +84,7 @@ class Case(models.Model):
         from_queryset: Any = None,
     ) -> None:
         self._event_ids = None
+        self._eligible_judges = None
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
     def people(self) -> list[Party]:
@@ -108,6 +112,7 @@ class Case(models.Model):
 
     def forget_people(self) -> None:
         getattr(self, "_prefetched_objects_cache", {}).pop("parties", None)
+        self._eligible_judges = None
 
     def event_ids(self) -> list[str]:
         """The ids of the events so far, in order; steps taken through this instance are
