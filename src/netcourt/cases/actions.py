@@ -323,7 +323,7 @@ def _create_draft(
     )
     case._event_ids = []  # a new case has no history to read
     if acting_as == "self":
-        Party.objects.create(
+        filer = Party.objects.create(
             case=case,
             role="plaintiff",
             kind="natural",
@@ -331,12 +331,13 @@ def _create_draft(
             contact_email=user.email,
             user=user,
         )
+        case.know_people([filer])
     elif organisation is not None:
         # The organisation is the party; the person acts for it while their authority lasts
         # (not linked to the party: ending the authority ends their access).
         checked = identity.active(user)
         member = organisations.approved_memberships(user).get(organisation=organisation)
-        Party.objects.create(
+        filer = Party.objects.create(
             case=case,
             role="plaintiff",
             kind=PartyKind.LEGAL,
@@ -347,6 +348,7 @@ def _create_draft(
             else "",
             organisation=organisation,
         )
+        case.know_people([filer])
     else:
         principal = Party.objects.create(
             case=case, role="plaintiff", kind="natural", name="", position=0
@@ -452,9 +454,12 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
     for party in before:
         existing.setdefault(party.role, []).append(party)
     kept: set[int] = set()
+    made: list[Party] = []
     for index, data in enumerate(parties):
         pool = [p for p in existing.get(data.role, []) if p.pk not in kept]
         party = pool[0] if pool else Party(case=case, role=data.role)
+        if not pool:
+            made.append(party)
         party.kind = data.kind
         party.name = data.name.strip()[:200]
         party.address = data.address.strip()[:300]
@@ -475,7 +480,7 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
     ]
     if dropped:
         Party.objects.filter(pk__in=dropped).delete()
-    case.forget_people()
+    case.know_people([p for p in before if p.pk not in dropped] + made)
 
 
 def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: FilingData) -> Case:

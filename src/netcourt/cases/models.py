@@ -110,6 +110,20 @@ class Case(models.Model):
         )
         return list(self.parties.all())
 
+    def know_people(self, parties: Iterable[Party]) -> None:
+        """Take ``parties`` as the case's parties without reading them again: for a write path
+        that has just saved them all. A party whose representatives were not read has none
+        (it was created by that path)."""
+        self.forget_people()
+        known = sorted(parties, key=lambda p: (p.position, p.pk))
+        for party in known:
+            cache = party.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache.setdefault("representatives", party.representatives.none())
+        # What prefetch_related_objects leaves on the instance after reading them.
+        queryset = self.parties.all()
+        queryset._result_cache = known
+        self.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = queryset
+
     def forget_people(self) -> None:
         getattr(self, "_prefetched_objects_cache", {}).pop("parties", None)
         self._eligible_judges = None

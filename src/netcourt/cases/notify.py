@@ -22,9 +22,14 @@ def recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
     people: dict[int, Any] = {}
     parties = [p for p in case.people() if roles is None or p.role in roles]
     organisations = {p.organisation_id for p in parties if p.organisation_id is not None}
-    for member in OrganisationMember.objects.filter(
-        organisation_id__in=organisations, status=MemberStatus.APPROVED
-    ).select_related("user"):
+    members = (
+        OrganisationMember.objects.filter(
+            organisation_id__in=organisations, status=MemberStatus.APPROVED
+        ).select_related("user")
+        if organisations  # most cases: no party is an organisation, nothing to build or read
+        else ()
+    )
+    for member in members:
         people[member.user.pk] = member.user
     for party in parties:
         if party.user is not None:
