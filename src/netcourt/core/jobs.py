@@ -70,9 +70,13 @@ def enqueue(
 
 def enqueue_many(
     wanted: Sequence[tuple[str, str, dict[str, Any] | None, datetime | None]],
+    *,
+    new_keys: bool = False,
 ) -> list[Job]:
     """The jobs (name, key, args, at) under their keys, each created now if there is none, in
-    one insert (in the caller's transaction); in the order asked."""
+    one insert (in the caller's transaction); in the order asked. With ``new_keys`` the caller
+    made the keys for these jobs (a random id, a row of this transaction), so none can exist:
+    the insert needs no savepoint to survive a conflict."""
     for name, *_ in wanted:
         if name not in HANDLERS:
             raise LookupError(f"no job handler named {name!r}")
@@ -81,26 +85,29 @@ def enqueue_many(
         Job(name=name, key=key, args=args or {}, due_at=at or now, created_at=now)
         for name, key, args, at in wanted
     ]
-    try:
-        with transaction.atomic():
-            Job.objects.bulk_create(new)
-        made = new
-    except IntegrityError:  # some keys have their job already: one by one, as asked
-        made, jobs = [], []
-        for job in new:
-            found, created = Job.objects.get_or_create(
-                key=job.key,
-                defaults={
-                    "name": job.name,
-                    "args": job.args,
-                    "due_at": job.due_at,
-                    "created_at": now,
-                },
-            )
-            jobs.append(found)
-            if created:
-                made.append(found)
-        new = jobs
+    made = new
+    if new_keys:
+        Job.objects.bulk_create(new)
+    else:
+        try:
+            with transaction.atomic():
+                Job.objects.bulk_create(new)
+        except IntegrityError:  # some keys have their job already: one by one, as asked
+            made, found_all = [], []
+            for job in new:
+                found, created = Job.objects.get_or_create(
+                    key=job.key,
+                    defaults={
+                        "name": job.name,
+                        "args": job.args,
+                        "due_at": job.due_at,
+                        "created_at": now,
+                    },
+                )
+                found_all.append(found)
+                if created:
+                    made.append(found)
+            new = found_all
     batch: list[Job] | None = getattr(_local, "batch", None)
     if batch is not None:
         batch.extend(made)

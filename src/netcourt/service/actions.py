@@ -278,7 +278,11 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
         # Started once the step commits: a route's record is a step of its own.
         if services:
             jobs.enqueue_many(
-                [("service.start", f"start:{s.pk}", {"service": str(s.pk)}, None) for s in services]
+                [
+                    ("service.start", f"start:{s.pk}", {"service": str(s.pk)}, None)
+                    for s in services
+                ],
+                new_keys=True,
             )
 
 

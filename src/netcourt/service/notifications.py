@@ -67,7 +67,7 @@ def tell(
             )
         )
     if wanted:
-        jobs.enqueue_many(wanted)
+        jobs.enqueue_many(wanted, new_keys=key is None)
 
 
 @jobs.handler("notify.person")
