@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from netcourt.accounts.mfa import (
     second_factor_problem,
@@ -42,15 +43,24 @@ def create_token(user: User, name: str = "cli", days: int | None = None) -> str:
     return raw
 
 
+@functools.cache
+def _tokens() -> QuerySet[ApiToken]:
+    """Tokens with their person and whether that person is court staff and has a second
+    factor. Built once: resolving the two subqueries costs more than running the query, and
+    each request only narrows a copy of it."""
+    staff_member, has_factor = staff_and_factor("user_id")
+    return ApiToken.objects.select_related("user").annotate(
+        staff_member=staff_member, has_factor=has_factor
+    )
+
+
 def user_for_token(raw: str) -> Any:
     """The token's person, or None; court staff without a second factor are refused
     (``second_factor_required``) in the same query that finds the token."""
-    staff_member, has_factor = staff_and_factor("user_id")
     token: Any = (
-        ApiToken.objects.filter(digest=hash_token(raw), revoked_at__isnull=True)
+        _tokens()
+        .filter(digest=hash_token(raw), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
-        .select_related("user")
-        .annotate(staff_member=staff_member, has_factor=has_factor)
         .first()
     )
     if token is None or not token.user.is_active:

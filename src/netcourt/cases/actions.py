@@ -38,7 +38,7 @@ from netcourt.cases.models import (
     Representative,
     RepresentativeKind,
 )
-from netcourt.core import clock, ratelimit
+from netcourt.core import clock, jobs, ratelimit
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.core.problems import Conflict, NotFound, Problem
@@ -238,9 +238,11 @@ def create_draft(
     social credit code is ``organisation``, which ``user`` must act for (an approved member)."""
     acting_for = _check_draft(court, category, acting_as, licence_number, user, organisation)
     with transaction.atomic():
-        return _create_draft(
+        case = _create_draft(
             user, court, category, acting_as, licence_number, firm, organisation=acting_for
         )
+        case.save()
+    return case
 
 
 def _check_draft(
@@ -304,6 +306,7 @@ def _create_draft(
     *,
     organisation: Organisation | None = None,
 ) -> Case:
+    """The draft and its first event; the caller saves the case (its last event hash)."""
     pack = court.pack
     now = clock.now()
     case = Case.objects.create(
@@ -318,8 +321,9 @@ def _create_draft(
         updated_at=now,
         filing={"acting_as": acting_as},
     )
+    case._event_ids = []  # a new case has no history to read
     if acting_as == "self":
-        Party.objects.create(
+        filer = Party.objects.create(
             case=case,
             role="plaintiff",
             kind="natural",
@@ -327,12 +331,13 @@ def _create_draft(
             contact_email=user.email,
             user=user,
         )
+        case.know_people([filer])
     elif organisation is not None:
         # The organisation is the party; the person acts for it while their authority lasts
         # (not linked to the party: ending the authority ends their access).
         checked = identity.active(user)
         member = organisations.approved_memberships(user).get(organisation=organisation)
-        Party.objects.create(
+        filer = Party.objects.create(
             case=case,
             role="plaintiff",
             kind=PartyKind.LEGAL,
@@ -343,6 +348,7 @@ def _create_draft(
             else "",
             organisation=organisation,
         )
+        case.know_people([filer])
     else:
         principal = Party.objects.create(
             case=case, role="plaintiff", kind="natural", name="", position=0
@@ -370,7 +376,6 @@ def _create_draft(
         },
         seq=1,
     )
-    case.save()
     return case
 
 
@@ -449,9 +454,12 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
     for party in before:
         existing.setdefault(party.role, []).append(party)
     kept: set[int] = set()
+    made: list[Party] = []
     for index, data in enumerate(parties):
         pool = [p for p in existing.get(data.role, []) if p.pk not in kept]
         party = pool[0] if pool else Party(case=case, role=data.role)
+        if not pool:
+            made.append(party)
         party.kind = data.kind
         party.name = data.name.strip()[:200]
         party.address = data.address.strip()[:300]
@@ -472,7 +480,7 @@ def _replace_parties(case: Case, parties: Sequence[PartyData]) -> None:
     ]
     if dropped:
         Party.objects.filter(pk__in=dropped).delete()
-    case.forget_people()
+    case.know_people([p for p in before if p.pk not in dropped] + made)
 
 
 def amend_filing(user: Any, case_id: UUID | str, version: int | None, data: FilingData) -> Case:
@@ -612,6 +620,7 @@ def fire_effect_event(
     return None
 
 
+@jobs.one_nudge()  # the jobs of a step and of its effects' steps: one nudge on commit
 def _fire_locked(
     case: Case,
     user: Any,
@@ -894,8 +903,11 @@ def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[st
     the event keeps every line with its article in both languages (the notice)."""
     result = _quote_fee(case, pack, str(inputs.get("track") or case.track) or None)
     case.fee_due = result.total
-    notify.fee_notice(case)
     return _fee_payload(result)
+
+
+def _send_fee_notice(case: Case, pack: Pack, record: CaseEvent) -> None:
+    notify.fee_notice(case)
 
 
 def _quote_fee(
@@ -1023,20 +1035,24 @@ def run_draw(eligible: Sequence[int], seed: str) -> int:
 def eligible_judges(case: Case) -> list[int]:
     """Judges of the court who may be drawn for this case: active, not marked unavailable,
     and not themselves a party or a representative in it."""
-    involved = {p.user_id for p in case.people() if p.user_id is not None}
-    involved |= {r.user_id for p in case.people() for r in p.representatives.all()}
-    return sorted(
-        set(
-            CourtMembership.objects.filter(
-                court=case.court,
-                role=CourtRole.JUDGE,
-                active=True,
-                eligible_for_assignment=True,
-                user__is_active=True,
-            ).values_list("user_id", flat=True)
-        )
-        - involved
-    )
+    return sorted(_eligible_judge_users(case))
+
+
+def _eligible_judge_users(case: Case) -> dict[int, Any]:
+    """The eligible judges by user id, read once per case instance (the draw and the step it
+    fires both ask)."""
+    if case._eligible_judges is None:
+        involved = {p.user_id for p in case.people() if p.user_id is not None}
+        involved |= {r.user_id for p in case.people() for r in p.representatives.all()}
+        members = CourtMembership.objects.filter(
+            court=case.court,
+            role=CourtRole.JUDGE,
+            active=True,
+            eligible_for_assignment=True,
+            user__is_active=True,
+        ).select_related("user")
+        case._eligible_judges = {m.user_id: m.user for m in members if m.user_id not in involved}
+    return case._eligible_judges
 
 
 def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
@@ -1062,7 +1078,8 @@ def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
 def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     raw = str(inputs.get("judge", ""))
     chosen = int(raw) if raw.isdigit() else None
-    if chosen is None or chosen not in eligible_judges(case):
+    eligible = _eligible_judge_users(case)
+    if chosen is None or chosen not in eligible:
         raise Problem(
             "input_invalid",
             translation.gettext(
@@ -1071,7 +1088,7 @@ def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str
             field="judge",
             status=422,
         )
-    judge = User.objects.get(pk=chosen)
+    judge = eligible[chosen]
     case.judge = judge
     return {"judge_name": str(judge)}
 
@@ -1409,7 +1426,7 @@ EFFECTS: dict[str, Effect] = {
     "check_filing": Effect(before=_check_filing),
     "check_track": Effect(before=_check_track),
     "assign_number": Effect(before=_assign_number),
-    "fee_notice": Effect(before=_fee_notice),
+    "fee_notice": Effect(before=_fee_notice, after=_send_fee_notice),
     "check_payment": Effect(before=_check_payment),
     "decide_fee_aid": Effect(before=_decide_fee_aid, after=_aid_stops_payment),
     "draw_judge": Effect(after=_draw_judge),

@@ -200,10 +200,11 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     history = case.event_ids()
     body = present.summary(case)
     parties = case.people()
-    codes = dict(
-        Organisation.objects.filter(
-            pk__in={p.organisation_id for p in parties if p.organisation_id}
-        ).values_list("pk", "credit_code")
+    linked = {p.organisation_id for p in parties if p.organisation_id}
+    codes = (
+        dict(Organisation.objects.filter(pk__in=linked).values_list("pk", "credit_code"))
+        if linked
+        else {}
     )
     body["parties"] = [
         {

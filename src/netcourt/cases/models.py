@@ -70,6 +70,9 @@ class Case(models.Model):
 
     # Read once per instance: the ids of the case's events so far, in order (see event_ids).
     _event_ids: list[str] | None = None
+    # Read once per instance: the judges who may be drawn, by user id (forgotten with the
+    # parties; see netcourt.cases.actions.eligible_judges).
+    _eligible_judges: dict[int, Any] | None = None
 
     def __str__(self) -> str:
         return self.number or str(self.id)
@@ -81,6 +84,7 @@ class Case(models.Model):
         from_queryset: Any = None,
     ) -> None:
         self._event_ids = None
+        self._eligible_judges = None
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
     def people(self) -> list[Party]:
@@ -106,8 +110,23 @@ class Case(models.Model):
         )
         return list(self.parties.all())
 
+    def know_people(self, parties: Iterable[Party]) -> None:
+        """Take ``parties`` as the case's parties without reading them again: for a write path
+        that has just saved them all. A party whose representatives were not read has none
+        (it was created by that path)."""
+        self.forget_people()
+        known = sorted(parties, key=lambda p: (p.position, p.pk))
+        for party in known:
+            cache = party.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache.setdefault("representatives", party.representatives.none())
+        # What prefetch_related_objects leaves on the instance after reading them.
+        queryset = self.parties.all()
+        queryset._result_cache = known
+        self.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = queryset
+
     def forget_people(self) -> None:
         getattr(self, "_prefetched_objects_cache", {}).pop("parties", None)
+        self._eligible_judges = None
 
     def event_ids(self) -> list[str]:
         """The ids of the events so far, in order; steps taken through this instance are

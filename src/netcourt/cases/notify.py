@@ -1,12 +1,12 @@
-"""Telling the people of a case what happened, in each person's own language, after commit
-(the messages are jobs: ``netcourt.service.notifications``)."""
+"""Telling the people of a case what happened, in each person's own language: each message is
+a job written in the step's transaction, so it goes out once the step commits and never for a
+step that did not (``netcourt.service.notifications``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils import formats, translation
 
 from netcourt.accounts.models import MemberStatus, OrganisationMember
@@ -22,9 +22,14 @@ def recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
     people: dict[int, Any] = {}
     parties = [p for p in case.people() if roles is None or p.role in roles]
     organisations = {p.organisation_id for p in parties if p.organisation_id is not None}
-    for member in OrganisationMember.objects.filter(
-        organisation_id__in=organisations, status=MemberStatus.APPROVED
-    ).select_related("user"):
+    members = (
+        OrganisationMember.objects.filter(
+            organisation_id__in=organisations, status=MemberStatus.APPROVED
+        ).select_related("user")
+        if organisations  # most cases: no party is an organisation, nothing to build or read
+        else ()
+    )
+    for member in members:
         people[member.user.pk] = member.user
     for party in parties:
         if party.user is not None:
@@ -35,42 +40,24 @@ def recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
     return [p for p in people.values() if p.is_active]
 
 
-def _send(case: Case, subject_and_body: Any, roles: tuple[str, ...] | None = None) -> None:
-    """Once the step commits, queue the message, composed once per language from the case as
-    committed, to each person of the parties (in ``roles``)."""
-    _after_commit(lambda: recipients(case, roles), lambda lang: subject_and_body(case, lang), case)
-
-
-def _after_commit(people: Any, compose: Any, case: Case) -> None:
-    """Queue ``compose``'s message to ``people()`` once the step commits (``notify.person``
-    jobs: the inbox and e-mail)."""
-
-    def queue() -> None:
-        with transaction.atomic():
-            tell(people(), compose, case=case)
-
-    transaction.on_commit(queue)
-
-
 def judge_assigned(case: Case) -> None:
-    def compose(fresh: Case, lang: str) -> tuple[str, str]:
-        subject = translation.gettext("Case %(number)s: your judge") % {"number": fresh.number}
+    def compose(lang: str) -> tuple[str, str]:
+        subject = translation.gettext("Case %(number)s: your judge") % {"number": case.number}
         body = translation.gettext(
             "The case %(number)s at the %(court)s has been assigned to Judge %(judge)s. "
             "If you believe the judge should not hear your case, you may ask for recusal."
-        ) % {"number": fresh.number, "court": fresh.court.name_in(lang), "judge": fresh.judge}
+        ) % {"number": case.number, "court": case.court.name_in(lang), "judge": case.judge}
         return subject, body
 
-    _send(case, compose)
+    tell(recipients(case), compose, case=case)
 
 
 def step_taken(case: Case, record: CaseEvent) -> None:
-    event_id = record.event
-    pack_name = case.pack_name
+    event = load_pack(case.pack_name).events[record.event]
 
-    def compose(fresh: Case, lang: str) -> tuple[str, str]:
-        label = load_pack(pack_name).events[event_id].label.get(lang)
-        reference = fresh.number or fresh.title or str(fresh.pk)
+    def compose(lang: str) -> tuple[str, str]:
+        label = event.label.get(lang)
+        reference = case.number or case.title or str(case.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
             "number": reference,
             "step": label,
@@ -78,21 +65,22 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         body = translation.gettext(
             "A new step was taken in your case at the %(court)s: %(step)s. "
             "Sign in to read the docket."
-        ) % {"court": fresh.court.name_in(lang), "step": label}
+        ) % {"court": case.court.name_in(lang), "step": label}
         return subject, body
 
-    _send(case, compose)
+    tell(recipients(case), compose, case=case)
 
 
 def fee_notice(case: Case) -> None:
-    """The notice to pay the acceptance fee, to the plaintiff's side, with its last day."""
+    """The notice to pay the acceptance fee, to the plaintiff's side, with its last day (once
+    the step has started the time limit to pay)."""
+    deadline = case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).first()
 
-    def compose(fresh: Case, lang: str) -> tuple[str, str]:
-        deadline = fresh.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).first()
+    def compose(lang: str) -> tuple[str, str]:
         due = formats.date_format(deadline.due, "DATE_FORMAT") if deadline else ""
-        fee = format_money(fresh.fee_due or Decimal(0), fresh.currency, lang)
+        fee = format_money(case.fee_due or Decimal(0), case.currency, lang)
         subject = translation.gettext("Case %(number)s: acceptance fee %(fee)s") % {
-            "number": fresh.number,
+            "number": case.number,
             "fee": fee,
         }
         body = translation.gettext(
@@ -100,10 +88,10 @@ def fee_notice(case: Case) -> None:
             "pay it by %(due)s. If it is not paid in time, the case is deemed withdrawn "
             "(Measures on the Payment of Litigation Costs, Art. 22). The case page explains "
             "how the fee was calculated."
-        ) % {"court": fresh.court.name_in(lang), "number": fresh.number, "fee": fee, "due": due}
+        ) % {"court": case.court.name_in(lang), "number": case.number, "fee": fee, "due": due}
         return subject, body
 
-    _send(case, compose, roles=("plaintiff",))
+    tell(recipients(case, ("plaintiff",)), compose, case=case)
 
 
 def extension_requested(case: Case, record: CaseEvent) -> None:
@@ -126,4 +114,4 @@ def extension_requested(case: Case, record: CaseEvent) -> None:
         ) % {"judge": case.judge, "number": case.number, "court": case.court.name_in(lang)}
         return subject, body
 
-    _after_commit(presidents, compose, case)
+    tell(presidents(), compose, case=case)

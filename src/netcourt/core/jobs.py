@@ -3,12 +3,14 @@
 Work that must happen after a step (send a document, a notification) or at a time (a reminder)
 is a :class:`~netcourt.core.models.Job` row, written in the step's transaction under a unique
 key, so asking twice makes one job. After commit huey is nudged to run it (at its time); the
-nudge can be lost (a worker killed after taking it, a queue that was down) without losing the
-job, because the worker's tick, every minute and once at start, runs every job that is due and
-not held by a live lease. A worker marks a job done in the same transaction as the job's
-database writes: a worker killed halfway changes nothing, and the job runs again once its lease
-ends; a job that finished never runs again. What a job sends outside (an e-mail) is sent at
-least once; handlers record what they sent so that a second run can skip it.
+jobs made inside :func:`one_nudge` (a case step with its effects) share one nudge, since each
+message to huey's SQLite queue is a write of its own, flushed to disk. A nudge can be lost (a
+worker killed after taking it, a queue that was down) without losing the job, because the
+worker's tick, every minute and once at start, runs every job that is due and not held by a
+live lease. A worker marks a job done in the same transaction as the job's database writes: a
+worker killed halfway changes nothing, and the job runs again once its lease ends; a job that
+finished never runs again. What a job sends outside (an e-mail) is sent at least once;
+handlers record what they sent so that a second run can skip it.
 
 Timers are not held in the queue at all: deadlines are rows, and the tick fires what expired
 (``netcourt.cases.actions.sweep_expired``), so a restart loses none.
@@ -19,14 +21,16 @@ Timers are not held in the queue at all: deadlines are rows, and the tick fires 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Q
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
@@ -36,6 +40,7 @@ from netcourt.core.models import Job
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[..., None]] = {}
+_local = threading.local()  # the jobs of the current one_nudge block
 PERIODIC: list[Callable[[], object]] = []
 MAX_ATTEMPTS = 8  # then the job is marked failed and shown to administrators
 
@@ -60,20 +65,71 @@ def enqueue(
     name: str, key: str, args: dict[str, Any] | None = None, at: datetime | None = None
 ) -> Job:
     """The job under ``key``, created now if there is none (in the caller's transaction)."""
-    if name not in HANDLERS:
-        raise LookupError(f"no job handler named {name!r}")
-    job, created = Job.objects.get_or_create(
-        key=key,
-        defaults={
-            "name": name,
-            "args": args or {},
-            "due_at": at or clock.now(),
-            "created_at": clock.now(),
-        },
-    )
-    if created:
-        transaction.on_commit(lambda: _nudge(job))
-    return job
+    return enqueue_many([(name, key, args, at)])[0]
+
+
+def enqueue_many(
+    wanted: Sequence[tuple[str, str, dict[str, Any] | None, datetime | None]],
+    *,
+    new_keys: bool = False,
+) -> list[Job]:
+    """The jobs (name, key, args, at) under their keys, each created now if there is none, in
+    one insert (in the caller's transaction); in the order asked. With ``new_keys`` the caller
+    made the keys for these jobs (a random id, a row of this transaction), so none can exist:
+    the insert needs no savepoint to survive a conflict."""
+    for name, *_ in wanted:
+        if name not in HANDLERS:
+            raise LookupError(f"no job handler named {name!r}")
+    now = clock.now()
+    new = [
+        Job(name=name, key=key, args=args or {}, due_at=at or now, created_at=now)
+        for name, key, args, at in wanted
+    ]
+    made = new
+    if new_keys:
+        Job.objects.bulk_create(new)
+    else:
+        try:
+            with transaction.atomic():
+                Job.objects.bulk_create(new)
+        except IntegrityError:  # some keys have their job already: one by one, as asked
+            made, found_all = [], []
+            for job in new:
+                found, created = Job.objects.get_or_create(
+                    key=job.key,
+                    defaults={
+                        "name": job.name,
+                        "args": job.args,
+                        "due_at": job.due_at,
+                        "created_at": now,
+                    },
+                )
+                found_all.append(found)
+                if created:
+                    made.append(found)
+            new = found_all
+    batch: list[Job] | None = getattr(_local, "batch", None)
+    if batch is not None:
+        batch.extend(made)
+    elif made:
+        transaction.on_commit(lambda: _nudge(made))
+    return new
+
+
+@contextlib.contextmanager
+def one_nudge() -> Iterator[None]:
+    """Nudge huey once, after commit, for every job made inside (nested: the outermost)."""
+    if getattr(_local, "batch", None) is not None:
+        yield
+        return
+    batch: list[Job] = []
+    _local.batch = batch
+    try:
+        yield
+    finally:
+        _local.batch = None
+    if batch:
+        transaction.on_commit(lambda: _nudge(batch))
 
 
 def lease() -> timedelta:
@@ -136,11 +192,13 @@ def tick() -> None:
     run_due()
 
 
-def _work(job_id: int) -> None:
-    """A worker thread's run of one job, on a fresh database connection if the old one died."""
+def _work(*job_ids: int) -> None:
+    """A worker thread's run of the jobs of one nudge, on a fresh database connection if the
+    old one died."""
     close_old_connections()
     try:
-        run(job_id)
+        for job_id in job_ids:
+            run(job_id)
     finally:
         close_old_connections()
 
@@ -166,18 +224,24 @@ def queue() -> tuple[Huey, Any]:
     return huey, task
 
 
-def _nudge(job: Job) -> None:
+def _nudge(jobs: list[Job]) -> None:
     if settings.NETCOURT_JOBS == "immediate":
-        run(job.pk)
+        for job in jobs:
+            run(job.pk)
         return
+    now = clock.now()
     try:
         _, task = queue()
-        if job.due_at > clock.now():
-            task.schedule(args=(job.pk,), eta=job.due_at)
-        else:
-            task(job.pk)
-    except Exception as error:  # the tick runs it: the row is what counts
-        log.warning("job not queued: id=%s error=%s", job.pk, type(error).__name__)
+        due = [job.pk for job in jobs if job.due_at <= now]
+        if due:
+            task(*due)
+        for job in jobs:
+            if job.due_at > now:
+                task.schedule(args=(job.pk,), eta=job.due_at)
+    except Exception as error:  # the tick runs them: the rows are what counts
+        log.warning(
+            "jobs not queued: ids=%s error=%s", [job.pk for job in jobs], type(error).__name__
+        )
 
 
 def work(workers: int = 2) -> None:

@@ -281,6 +281,7 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
             continue
         subject, body = _compose(case, pack, document.id)
         modes = record.payload.get("attendance", {})
+        services = []
         for party in case.people():
             if party.role not in document.to:
                 continue
@@ -290,22 +291,32 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
                 if mode
                 else body
             )
-            service = Service.objects.create(
-                case=case,
-                party=party,
-                document=document.id,
-                served_by=record,
-                sha256=sha256_hex(
-                    "\n".join(
-                        [record.hash, document.id, *subject.values(), *served.values()]
-                    ).encode()
-                ),
-                subject=subject,
-                body=served,
-                created_at=record.at,
+            services.append(
+                Service(
+                    case=case,
+                    party=party,
+                    document=document.id,
+                    served_by=record,
+                    sha256=sha256_hex(
+                        "\n".join(
+                            [record.hash, document.id, *subject.values(), *served.values()]
+                        ).encode()
+                    ),
+                    subject=subject,
+                    body=served,
+                    created_at=record.at,
+                )
             )
-            # Started once the step commits: a route's record is a step of its own.
-            jobs.enqueue("service.start", f"start:{service.pk}", {"service": str(service.pk)})
+        Service.objects.bulk_create(services)
+        # Started once the step commits: a route's record is a step of its own.
+        if services:
+            jobs.enqueue_many(
+                [
+                    ("service.start", f"start:{s.pk}", {"service": str(s.pk)}, None)
+                    for s in services
+                ],
+                new_keys=True,
+            )
 
 
 def start(service_id: str) -> None:

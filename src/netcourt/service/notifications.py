@@ -44,24 +44,30 @@ def tell(
     by text message to those whose side agreed to SMS (reminders: what must not be missed)."""
     link = reverse("cases:detail", args=[case.pk]) if case is not None else ""
     composed: dict[str, tuple[str, str]] = {}
+    wanted: list[tuple[str, str, dict[str, Any] | None, None]] = []
     for person in people:
         with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
             lang = current_language()
             if lang not in composed:
                 composed[lang] = compose(lang)
         subject, body = composed[lang]
-        jobs.enqueue(
-            "notify.person",
-            f"{key}:{person.pk}" if key else f"notify:{uuid.uuid4()}",
-            {
-                "user": person.pk,
-                "case": str(case.pk) if case is not None else None,
-                "subject": subject,
-                "body": body,
-                "link": link,
-                "sms": sms,
-            },
+        wanted.append(
+            (
+                "notify.person",
+                f"{key}:{person.pk}" if key else f"notify:{uuid.uuid4()}",
+                {
+                    "user": person.pk,
+                    "case": str(case.pk) if case is not None else None,
+                    "subject": subject,
+                    "body": body,
+                    "link": link,
+                    "sms": sms,
+                },
+                None,
+            )
         )
+    if wanted:
+        jobs.enqueue_many(wanted, new_keys=key is None)
 
 
 @jobs.handler("notify.person")
