@@ -620,7 +620,7 @@ def fire_effect_event(
     return None
 
 
-@jobs.one_nudge()  # the jobs of a step and of its effects' steps: one nudge on commit
+@jobs.batch()  # the jobs of a step and of its effects' steps: one insert, one nudge
 def _fire_locked(
     case: Case,
     user: Any,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.courts.models import Court
@@ -118,11 +118,11 @@ class Case(models.Model):
         known = sorted(parties, key=lambda p: (p.position, p.pk))
         for party in known:
             cache = party.__dict__.setdefault("_prefetched_objects_cache", {})
-            cache.setdefault("representatives", party.representatives.none())
-        # What prefetch_related_objects leaves on the instance after reading them.
-        queryset = self.parties.all()
-        queryset._result_cache = known
-        self.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = queryset
+            if "representatives" not in cache:
+                cache["representatives"] = _as_read(party.representatives.all(), [])
+        self.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = _as_read(
+            self.parties.all(), known
+        )
 
     def forget_people(self) -> None:
         getattr(self, "_prefetched_objects_cache", {}).pop("parties", None)
@@ -134,6 +134,13 @@ class Case(models.Model):
         if self._event_ids is None:
             self._event_ids = list(self.events.order_by("seq").values_list("event", flat=True))
         return self._event_ids
+
+
+def _as_read(queryset: QuerySet[Any], rows: list[Any]) -> QuerySet[Any]:
+    """``queryset`` as though it had been read and found ``rows``: what prefetch_related_objects
+    leaves in an instance's cache."""
+    queryset._result_cache = rows
+    return queryset
 
 
 class PartyRole(models.TextChoices):

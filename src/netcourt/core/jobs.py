@@ -3,7 +3,7 @@
 Work that must happen after a step (send a document, a notification) or at a time (a reminder)
 is a :class:`~netcourt.core.models.Job` row, written in the step's transaction under a unique
 key, so asking twice makes one job. After commit huey is nudged to run it (at its time); the
-jobs made inside :func:`one_nudge` (a case step with its effects) share one nudge, since each
+jobs made inside :func:`batch` (a case step with its effects) share one nudge, since each
 message to huey's SQLite queue is a write of its own, flushed to disk. A nudge can be lost (a
 worker killed after taking it, a queue that was down) without losing the job, because the
 worker's tick, every minute and once at start, runs every job that is due and not held by a
@@ -26,6 +26,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,7 +41,7 @@ from netcourt.core.models import Job
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[..., None]] = {}
-_local = threading.local()  # the jobs of the current one_nudge block
+_local = threading.local()  # the jobs of the current batch
 PERIODIC: list[Callable[[], object]] = []
 MAX_ATTEMPTS = 8  # then the job is marked failed and shown to administrators
 
@@ -76,7 +77,8 @@ def enqueue_many(
     """The jobs (name, key, args, at) under their keys, each created now if there is none, in
     one insert (in the caller's transaction); in the order asked. With ``new_keys`` the caller
     made the keys for these jobs (a random id, a row of this transaction), so none can exist:
-    the insert needs no savepoint to survive a conflict."""
+    the insert needs no savepoint to survive a conflict, and inside :func:`batch` it waits for
+    the batch's end, to go with the others."""
     for name, *_ in wanted:
         if name not in HANDLERS:
             raise LookupError(f"no job handler named {name!r}")
@@ -85,6 +87,11 @@ def enqueue_many(
         Job(name=name, key=key, args=args or {}, due_at=at or now, created_at=now)
         for name, key, args, at in wanted
     ]
+    step: _Batch | None = getattr(_local, "batch", None)
+    if new_keys and step is not None:
+        step.unsaved.extend(new)
+        step.made.extend(new)
+        return new
     made = new
     if new_keys:
         Job.objects.bulk_create(new)
@@ -108,28 +115,37 @@ def enqueue_many(
                 if created:
                     made.append(found)
             new = found_all
-    batch: list[Job] | None = getattr(_local, "batch", None)
-    if batch is not None:
-        batch.extend(made)
+    if step is not None:
+        step.made.extend(made)
     elif made:
         transaction.on_commit(lambda: _nudge(made))
     return new
 
 
+@dataclass
+class _Batch:
+    made: list[Job] = field(default_factory=list)  # to nudge once the transaction commits
+    unsaved: list[Job] = field(default_factory=list)  # new keys: inserted at the batch's end
+
+
 @contextlib.contextmanager
-def one_nudge() -> Iterator[None]:
-    """Nudge huey once, after commit, for every job made inside (nested: the outermost)."""
+def batch() -> Iterator[None]:
+    """The jobs made inside (a case step with its effects' steps): those with new keys
+    inserted together at the end, and all of them nudged once, after commit. Nested: the
+    outermost batch does both."""
     if getattr(_local, "batch", None) is not None:
         yield
         return
-    batch: list[Job] = []
-    _local.batch = batch
+    step = _Batch()
+    _local.batch = step
     try:
         yield
     finally:
         _local.batch = None
-    if batch:
-        transaction.on_commit(lambda: _nudge(batch))
+    if step.unsaved:
+        Job.objects.bulk_create(step.unsaved)
+    if step.made:
+        transaction.on_commit(lambda: _nudge(step.made))
 
 
 def lease() -> timedelta:
