@@ -27,6 +27,7 @@ from netcourt.core import clock
 from netcourt.courts.demo import fictitious_id_number
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.procedure import load_pack
+from tests.net import free_port
 
 PACK = "cn_internet_court"
 
@@ -230,12 +231,6 @@ REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def s3_client(endpoint: str) -> Any:
     import boto3
     from botocore.config import Config
@@ -255,7 +250,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = Path(sys.executable).parent / "moto_server"
     if not server.exists():
         pytest.fail(f"{server} is missing: install the test extras (moto[server])")
-    port = _free_port()
+    port = free_port(HOST)
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

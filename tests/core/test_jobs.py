@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from aiosmtpd.controller import Controller
 from netcourt.cases.models import CaseEvent
 from netcourt.core import clock, jobs
 from netcourt.core.models import Job
+from tests.net import free_port
 
 RUNS: list[str] = []
 
@@ -107,9 +107,7 @@ class StallingSmtp:
 @pytest.fixture
 def stalling_smtp() -> Iterator[tuple[StallingSmtp, int]]:
     handler = StallingSmtp()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

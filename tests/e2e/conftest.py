@@ -12,7 +12,6 @@ import ctypes
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.net import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -85,12 +86,6 @@ def _parent_death_signal() -> Callable[[], None] | None:
     return set_pdeathsig
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     """One running ``netcourt serve`` with its own data directory and database."""
@@ -142,7 +137,7 @@ class Server:
         return done.stdout
 
     def start(self, timeout: float = 60) -> None:
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
                 [*_netcourt_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],

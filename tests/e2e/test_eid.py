@@ -13,7 +13,8 @@ from playwright.sync_api import BrowserContext, expect
 
 from netcourt.courts.demo import fictitious_id_number
 from tests.e2e.conftest import Accessibility, Server, launch, screenshot, sign_in
-from tests.eid_provider import CALLBACK_PATH, EidProvider, free_port, start_provider
+from tests.eid_provider import CALLBACK_PATH, EidProvider, start_provider
+from tests.net import free_port
 
 pytestmark = pytest.mark.e2e
 

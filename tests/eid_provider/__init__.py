@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -26,17 +25,13 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
+from tests.net import free_port
+
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "netcourt"
 CLIENT_SECRET = "netcourt-eid-test-secret-0123456789abcdef"  # noqa: S105 - a test provider's
 CALLBACK_PATH = "/accounts/identity/eid/callback/"
 DISPLAY_NAME = {"en": "Test eID", "zh": "测试电子身份"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import io
 import shutil
-import socket
 import struct
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from netcourt.evidence.clamd import ClamdClient, Opener
+from tests.net import free_port
 
 # The EICAR test file, built from two parts so that this source file does not itself look
 # like the test virus to a scanner on a developer's machine.
@@ -231,12 +231,6 @@ def _clamd_binary() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _write_databases(directory: Path) -> None:
     # An MD5 hash signature (hash:size:name) for the EICAR file, a body signature
     # (name:target type 0 = any:offset * = anywhere:hex) for our pattern.
@@ -255,7 +249,7 @@ def clamd() -> Iterator[Clamd]:
     # Short path: a Unix socket path must fit in 108 bytes.
     directory = Path(tempfile.mkdtemp(prefix="nc-clamd-"))
     socket_path = directory / "clamd.sock"
-    port = _free_port()
+    port = free_port()
     _write_databases(directory)
     config = directory / "clamd.conf"
     config.write_text(

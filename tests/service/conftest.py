@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.net import free_port
 from tests.service.sms_gateway import SmsGatewayStandIn
 
 SMTP_HOST = "127.0.0.1"
@@ -33,7 +33,7 @@ class SmtpServer:
 
     def __init__(self) -> None:
         self.host = SMTP_HOST
-        self.port = _free_port()
+        self.port = free_port(SMTP_HOST)
         self._refused: set[str] = set()
         self._messages: list[ReceivedMail] = []
         self._lock = threading.Lock()
@@ -73,12 +73,6 @@ class SmtpServer:
 
     def stop(self) -> None:
         self._controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((SMTP_HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
