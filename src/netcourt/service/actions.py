@@ -584,6 +584,15 @@ def record_paper_service(
         return service
 
 
+def open_inbox(user: Any) -> tuple[list[Notification], set[int]]:
+    """The person's latest inbox messages, and which of them were new: the plain ones are
+    read now (a served document is read only by confirming receipt on its own page)."""
+    notes = list(Notification.objects.filter(user_id=user.pk)[:200])
+    unread = {n.pk for n in notes if n.read_at is None and n.delivery_id is None}
+    Notification.objects.filter(pk__in=unread).update(read_at=clock.now())
+    return notes, unread
+
+
 def waiting_on_paper(court: Any) -> list[Delivery]:
     """The documents of ``court`` a clerk is to serve on paper, oldest first."""
     return list(

@@ -20,12 +20,11 @@ from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case
 from netcourt.cases.views import problem_page
-from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.service import actions
 from netcourt.service.forms import ConsentForm, PaperServiceForm
-from netcourt.service.models import ConsentKind, Delivery, Notification, Service
+from netcourt.service.models import ConsentKind, Delivery, Service
 from netcourt.service.sms import InvalidStatusReport, parse_status_callback, verify_signature
 
 
@@ -57,16 +56,13 @@ def _page(request: HttpRequest, case: Case, bound: ConsentForm | None = None) ->
         .order_by("created_at")
     )
     rules = pack.service
-    is_clerk = "clerk" in case_policy.case_roles(request.user, case)
+    roles = case_policy.case_roles(request.user, case)
     return {
         "case": case,
-        "paper_form": PaperServiceForm() if is_clerk else None,
+        "paper_form": PaperServiceForm() if "clerk" in roles else None,
         "parties": parties,
         "may_consent": bool(parties)
-        and any(
-            e.id == actions.CONSENT_EVENT
-            for e in case_actions.open_steps(case, case_policy.case_roles(request.user, case))
-        ),
+        and any(e.id == actions.CONSENT_EVENT for e in case_actions.open_steps(case, roles)),
         "services": [
             {
                 "service": s,
@@ -205,10 +201,8 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    notes = list(Notification.objects.filter(user_id=int(request.user.pk or 0))[:200])
-    unread = [n.pk for n in notes if n.read_at is None and n.delivery_id is None]
-    Notification.objects.filter(pk__in=unread).update(read_at=clock.now())
-    return render(request, "service/inbox.html", {"notifications": notes, "unread": set(unread)})
+    notes, unread = actions.open_inbox(request.user)
+    return render(request, "service/inbox.html", {"notifications": notes, "unread": unread})
 
 
 @csrf_exempt
