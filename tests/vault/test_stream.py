@@ -13,7 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netcourt.vault import DEFAULT_CHUNK_SIZE, Keyring, VaultError, decrypt_stream, encrypt_stream
+from netcourt.vault import (
+    DEFAULT_CHUNK_SIZE,
+    EncryptingWriter,
+    Keyring,
+    VaultError,
+    decrypt_stream,
+    encrypt_stream,
+)
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 KEYRING = Keyring.generate(NOW)
@@ -58,6 +65,33 @@ def test_round_trip(plaintext: bytes, context: bytes, chunk_size: int) -> None:
     back = io.BytesIO()
     decrypt_stream(KEYRING, io.BytesIO(stream), back, context)
     assert back.getvalue() == plaintext
+
+
+@given(st.lists(st.binary(max_size=40), max_size=12), st.integers(1, 32))
+def test_written_piece_by_piece_it_is_the_same_stream_format(
+    pieces: list[bytes], chunk_size: int
+) -> None:
+    """A recording is encrypted as it comes, in pieces of any size: the stream has the same
+    layout as one encrypted in one go and decrypts to the pieces joined."""
+    out = io.BytesIO()
+    writer = EncryptingWriter(KEYRING, out, CONTEXT, chunk_size)
+    for piece in pieces:
+        assert writer.write(piece) == len(piece)
+    writer.close()
+    writer.close()
+    plaintext = b"".join(pieces)
+    stream = out.getvalue()
+    assert len(stream) == HEADER + len(plaintext) + TAG * (len(plaintext) // chunk_size + 1)
+    assert decrypt(stream) == plaintext
+    with pytest.raises(ValueError, match="closed"):
+        writer.write(b"more")
+
+
+def test_a_piece_by_piece_stream_never_closed_is_refused() -> None:
+    out = io.BytesIO()
+    writer = EncryptingWriter(KEYRING, out, CONTEXT, SMALL)
+    writer.write(b"x" * (SMALL * 3))
+    assert refused(out.getvalue()) == "tampered"
 
 
 @given(st.binary(max_size=100), st.binary(max_size=20), st.binary(max_size=20))

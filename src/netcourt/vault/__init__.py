@@ -22,6 +22,7 @@ from netcourt.vault.keys import Kek, Keyring, KeySet, KeySource
 from netcourt.vault.lookup import lookup_hash
 from netcourt.vault.stream import (
     DEFAULT_CHUNK_SIZE,
+    EncryptingWriter,
     Reader,
     Writer,
     decrypt_chunks,
@@ -31,6 +32,7 @@ from netcourt.vault.stream import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "EncryptingWriter",
     "ERROR_CODES",
     "BlobStore",
     "Kek",

@@ -73,27 +73,77 @@ def encrypt_stream(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> None:
     """Encrypt everything `reader` gives until end of file to `writer`, a chunk at a time."""
-    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
-        raise ValueError(f"the chunk size is 1 to {MAX_CHUNK_SIZE} bytes")
-    data_key = new_data_key()
-    prefix = secrets.token_bytes(NONCE_PREFIX_BYTES)
-    writer.write(
-        STREAM_MAGIC
-        + bytes([STREAM_VERSION])
-        + chunk_size.to_bytes(4, "big")
-        + wrap_data_key(keys, data_key)
-        + prefix
-    )
-    aead = AESGCM(data_key)
-    associated = _associated_data(chunk_size, context)
-    index = 0
+    out = EncryptingWriter(keys, writer, context, chunk_size)
     while True:
         chunk = _read_up_to(reader, chunk_size)
-        last = len(chunk) < chunk_size
-        writer.write(aead.encrypt(_nonce(prefix, index, last), chunk, associated))
-        if last:
-            return
-        index += 1
+        out.write(chunk)
+        if len(chunk) < chunk_size:
+            break
+    out.close()
+
+
+class EncryptingWriter:
+    """Encrypts what is written to it into `target` as an encrypted stream: the push form of
+    `encrypt_stream`, for data that comes a piece at a time (a hearing being recorded).
+
+    The header goes out at once, each whole chunk as soon as it is complete; `close` writes the
+    last chunk. A stream not closed is cut off, and refused as ``tampered`` when read.
+    """
+
+    def __init__(
+        self,
+        keys: KeySource,
+        target: Writer,
+        context: bytes,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+            raise ValueError(f"the chunk size is 1 to {MAX_CHUNK_SIZE} bytes")
+        data_key = new_data_key()
+        self._prefix = secrets.token_bytes(NONCE_PREFIX_BYTES)
+        self._target = target
+        self._chunk_size = chunk_size
+        self._aead = AESGCM(data_key)
+        self._associated = _associated_data(chunk_size, context)
+        self._pending = bytearray()
+        self._index = 0
+        self.closed = False
+        target.write(
+            STREAM_MAGIC
+            + bytes([STREAM_VERSION])
+            + chunk_size.to_bytes(4, "big")
+            + wrap_data_key(keys, data_key)
+            + self._prefix
+        )
+
+    def write(self, data: bytes, /) -> int:
+        if self.closed:
+            raise ValueError("the stream is closed")
+        size = self._chunk_size
+        if not self._pending and len(data) == size:
+            self._emit(data, last=False)  # the common case in `encrypt_stream`: no copy
+            return size
+        pending = self._pending
+        pending += data
+        whole = len(pending) - len(pending) % size
+        if whole:
+            with memoryview(pending) as view:
+                for start in range(0, whole, size):
+                    self._emit(view[start : start + size], last=False)
+            del pending[:whole]
+        return len(data)
+
+    def close(self) -> None:
+        """Write the last chunk (shorter than a chunk, possibly empty). Closing twice is fine."""
+        if not self.closed:
+            self._emit(bytes(self._pending), last=True)
+            self._pending.clear()
+            self.closed = True
+
+    def _emit(self, chunk: bytes | memoryview, *, last: bool) -> None:
+        nonce = _nonce(self._prefix, self._index, last)
+        self._target.write(self._aead.encrypt(nonce, bytes(chunk), self._associated))
+        self._index += 1
 
 
 def decrypt_stream(keys: KeySource, reader: Reader, writer: Writer, context: bytes) -> None:
