@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,8 @@ from netcourt.accounts.mfa import StepUp
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent, JudgeDraw
 from netcourt.core.problems import Problem
+from netcourt.hearings import scheduling
+from netcourt.hearings.times import court_zone
 from tests.conftest import complete_filing, confirmed
 
 
@@ -222,21 +224,19 @@ def test_a_hearing_needs_the_statutory_notice(accepted: Case, staff) -> None:
     assert accepted.state == "evidence_exchange"
     for too_soon in (date(2020, 1, 1), date(2026, 11, 3)):
         with pytest.raises(Problem) as refused:
-            actions.fire(
+            scheduling.schedule(
                 accepted.judge,
                 accepted.id,
-                "schedule_hearing",
                 accepted.version,
-                {"hearing_at": too_soon},
+                starts_at=datetime.combine(too_soon, time(10), tzinfo=court_zone()),
             )
-        assert refused.value.code == "input_invalid"
+        assert refused.value.code == "schedule_too_soon"
         assert refused.value.field == "hearing_at"
-    actions.fire(
+    scheduling.schedule(
         accepted.judge,
         accepted.id,
-        "schedule_hearing",
         accepted.version,
-        {"hearing_at": date(2026, 11, 9)},
+        starts_at=datetime.combine(date(2026, 11, 9), time(10), tzinfo=court_zone()),
     )
     notice = CaseDeadline.objects.get(case=accepted, time_limit="hearing_notice")
     assert notice.due == date(2026, 11, 6)

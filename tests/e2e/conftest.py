@@ -9,6 +9,7 @@ of the test run uses PostgreSQL).
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import signal
@@ -37,6 +38,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Hearings: a fake camera and microphone, allowed without asking, and host candidates
+    # the court's media server can reach (not mDNS names).
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 PR_SET_PDEATHSIG = 1
 DEMO_PASSWORD = "netcourt-demo"
@@ -273,6 +279,16 @@ def _unused_code(user: str) -> str:
         code = current_totp_code(DEMO_TOTP_SECRET)
     _last_code[user] = code
     return code
+
+
+def api_get(server: Server, user: str, path: str) -> object:
+    """``GET path`` on the court's API as the demo ``user``, with a token made for the call."""
+    token = json.loads(server.run("token", "create", "--user", demo_email(user), "--json"))
+    request = urllib.request.Request(
+        f"{server.base_url}{path}", headers={"Authorization": f"Bearer {token['token']}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - the test server
+        return json.loads(answer.read())
 
 
 def language_of(page: Page) -> str:

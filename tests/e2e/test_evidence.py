@@ -3,17 +3,15 @@ opinion, the judge reads both side by side, and a receipt downloads and verifies
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
-from tests.e2e.conftest import Accessibility, Server, demo_email, screenshot, sign_in
+from tests.e2e.conftest import Accessibility, Server, api_get, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -23,21 +21,12 @@ PDF = (
 )
 
 
-def _api(server: Server, user: str, path: str) -> object:
-    token = json.loads(server.run("token", "create", "--user", demo_email(user), "--json"))
-    request = urllib.request.Request(
-        f"{server.base_url}{path}", headers={"Authorization": f"Bearer {token['token']}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - the test server
-        return json.loads(answer.read())
-
-
 def _case_in_exchange(server: Server) -> tuple[str, str, str]:
     """A demo case in the evidence exchange: (its id, the plaintiff, the judge's user)."""
     for user in ("bob", "alice"):
-        items = _api(server, user, "/api/v1/cases?state=evidence_exchange")["items"]  # type: ignore[index]
+        items = api_get(server, user, "/api/v1/cases?state=evidence_exchange")["items"]  # type: ignore[index]
         if items:
-            case = _api(server, user, f"/api/v1/cases/{items[0]['id']}")
+            case = api_get(server, user, f"/api/v1/cases/{items[0]['id']}")
             judge = "judge1" if "Wang Jianguo" in str(case["judge"]) else "judge2"  # type: ignore[index]
             return str(items[0]["id"]), user, f"{judge}.{case['court']}"  # type: ignore[index]
     raise AssertionError("the demo has no case in the evidence exchange")

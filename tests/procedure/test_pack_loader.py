@@ -65,7 +65,7 @@ BROKEN = {
     "expiry of an unknown time limit": (
         ("events.yaml", "on_expiry: appeal_judgment\n", "on_expiry: appeal_judgement\n"),
         [
-            "events.yaml: events[19].on_expiry: unknown time limit 'appeal_judgement'"
+            "events.yaml: events[29].on_expiry: unknown time limit 'appeal_judgement'"
             " (did you mean 'appeal_judgment'?)"
         ],
     ),
@@ -99,7 +99,7 @@ BROKEN = {
             "或小额诉讼判决）。\n    terminal: true",
             "或小额诉讼判决）。\n    terminal: false",
         ),
-        ["states.yaml: states[13]: state 'final' is not terminal but no event leads out of it"],
+        ["states.yaml: states[14]: state 'final' is not terminal but no event leads out of it"],
     ),
     "event out of a terminal state": (
         (
@@ -108,14 +108,14 @@ BROKEN = {
             "from_states: [appeal_period, final]\n    to_state: final",
         ),
         [
-            "events.yaml: events[19].from_states[1]: state 'final' is terminal:"
+            "events.yaml: events[29].from_states[1]: state 'final' is terminal:"
             " a terminal state admits no events"
         ],
     ),
     "unreachable state": (
         ("events.yaml", "to_state: appealed", "to_state: final"),
         [
-            "states.yaml: states[12]: state 'appealed' cannot be reached from the initial"
+            "states.yaml: states[13]: state 'appealed' cannot be reached from the initial"
             " state 'draft'"
         ],
     ),
@@ -295,7 +295,7 @@ BROKEN = {
     "event limited to an unknown track": (
         ("events.yaml", "tracks: [small_claims]", "tracks: [small_claim]"),
         [
-            "events.yaml: events[17].tracks[0]: unknown track 'small_claim' (did you mean"
+            "events.yaml: events[27].tracks[0]: unknown track 'small_claim' (did you mean"
             " 'small_claims'?)"
         ],
     ),
@@ -324,7 +324,7 @@ BROKEN = {
     "before-period without its date": (
         ("time_limits.yaml", "    starts_from: hearing_at\n", ""),
         [
-            "time_limits.yaml: time_limits[5].starts_from: a 'before' period counts back from a"
+            "time_limits.yaml: time_limits[6].starts_from: a 'before' period counts back from a"
             " date given by the starting event; name that input"
         ],
     ),

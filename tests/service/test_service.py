@@ -14,6 +14,7 @@ from netcourt.cases import actions as case_actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
 from netcourt.core.problems import Problem
+from netcourt.hearings import scheduling
 from netcourt.service import actions, notifications
 from netcourt.service.models import Consent, Notification, Service
 from netcourt.transparency.models import LogEntry
@@ -297,12 +298,11 @@ def test_a_party_who_withdrew_consent_to_online_hearings_is_summoned_to_the_cour
     )
     exchanging.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        record = case_actions.fire(
+        record = scheduling.schedule(
             exchanging.judge,
             exchanging.id,
-            "schedule_hearing",
             exchanging.version,
-            {"hearing_at": frozen.now().date() + timedelta(days=10)},
+            starts_at=frozen.now() + timedelta(days=10),
         )
     assert record.payload["attendance"] == {
         str(plaintiff.pk): "online",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
@@ -9,6 +10,20 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.core.forms import Form
+from netcourt.hearings.times import court_zone
+
+# Zones offered in the list: the places (Area/City), not aliases kept for old systems.
+ZONE_AREAS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
 
 
 class SignupForm(AllauthSignupForm):  # type: ignore[misc]
@@ -50,3 +65,26 @@ class DocumentCheckForm(Form):
         help_text=_("It is kept encrypted; pages show only its first and last characters."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """The zones to choose from, by name, the court's first (as blank)."""
+    names = sorted(n for n in available_timezones() if n.startswith(ZONE_AREAS))
+    blank = _("The court's time zone (%(zone)s)") % {"zone": court_zone().key}
+    return [("", blank), *((name, name.replace("_", " ")) for name in names)]
+
+
+class TimeZoneForm(Form):
+    """The zone a person reads hearing times in. A list to choose from, checked by the
+    action (``time_zone_invalid``) rather than as a choice, so a stale name gets its code."""
+
+    time_zone = forms.CharField(
+        label=_("Your time zone"),
+        required=False,
+        max_length=64,
+        help_text=_("Hearing times are shown in the court's time and, when it differs, in yours."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget = forms.Select(choices=zone_choices())

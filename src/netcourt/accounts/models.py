@@ -15,6 +15,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
+    # An IANA zone name ("Europe/London"); blank: the court's time zone.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.email or self.username

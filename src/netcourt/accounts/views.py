@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from netcourt.accounts import identity, oidc, organisations, security
-from netcourt.accounts.forms import DocumentCheckForm
+from netcourt.accounts.forms import DocumentCheckForm, TimeZoneForm
 from netcourt.accounts.mfa import has_second_factor
 from netcourt.accounts.models import MemberRole, OrganisationMember
 from netcourt.cases.models import PartyRole, RepresentativeKind
@@ -27,22 +27,39 @@ from netcourt.core.forms import Form
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.evidence.uploads import StagedFile, file_missing, stage_files
+from netcourt.hearings.scheduling import set_time_zone
 from netcourt.procedure import load_pack
 
 
 @login_required
 def security_history(request: HttpRequest) -> HttpResponse:
-    """The person's own security history, their second factors and their sessions."""
-    user = request.user
+    """The person's own security history, their second factors and their sessions; and the
+    time zone they read hearing times in."""
+    user: Any = request.user
+    zone_form = TimeZoneForm(request.POST or None, initial={"time_zone": user.time_zone})
+    if request.method == "POST" and zone_form.is_valid():
+        try:
+            set_time_zone(user, zone_form.cleaned_data["time_zone"])
+        except Problem as problem:
+            zone_form.add_error("time_zone", problem.message)
+        else:
+            messages.success(request, _("Your time zone is saved."))
+            return redirect("account_security")
     events = [
         {"event": event, "label": security.label(event)}
-        for event in user.security_events.all()[:200]  # type: ignore[union-attr]
+        for event in user.security_events.all()[:200]
     ]
     has_factor = has_second_factor(user)
     return render(
         request,
         "accounts/security.html",
-        {"events": events, "has_factor": has_factor, "verification": identity.active(user)},
+        {
+            "events": events,
+            "has_factor": has_factor,
+            "verification": identity.active(user),
+            "zone_form": zone_form,
+        },
+        status=422 if zone_form.errors else 200,
     )
 
 

@@ -640,16 +640,17 @@ def _fire_locked(
         raise Problem("unknown_event", field="event", status=422)
     event = pack.events[event_id]
     if OWN_PAGE_EFFECTS.intersection(event.effects) and not extra:
-        where = (
-            translation.gettext(
+        if "representative_from_request" in event.effects:
+            where = translation.gettext(
                 "A clerk registers a representative from a request to represent a party, with "
                 "its power of attorney, in the court's queue."
             )
-            if "representative_from_request" in event.effects
-            else translation.gettext(
+        elif HEARING_PAGE_EFFECTS.intersection(event.effects):
+            where = translation.gettext("This step is taken on the case's hearing page.")
+        else:
+            where = translation.gettext(
                 "This step is taken on the case's evidence page, with its file."
             )
-        )
         raise Problem("own_endpoint", where, field="event", status=422)
     refuse_control_characters(dict(inputs), "")
     if roles is None:
@@ -1416,6 +1417,60 @@ def _hearing_attendance(case: Case, pack: Pack, inputs: Mapping[str, object]) ->
     return {"attendance": attendance(case)}
 
 
+def _hearing_schedule(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.hearings.actions import schedule_effect
+
+    schedule_effect(case, pack, record)
+
+
+def _hearing_held(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.hearings.actions import held_effect
+
+    held_effect(case, pack, record)
+
+
+def _hearing_cancelled(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.hearings.actions import cancel_effect
+
+    cancel_effect(case, pack, record)
+
+
+def _hearing_held_guard(case: Case) -> str | None:
+    from netcourt.hearings.actions import held_guard
+
+    return held_guard(case)
+
+
+def _record_signature(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.hearings.record import signature_effect
+
+    signature_effect(case, pack, record)
+
+
+def _record_closed(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.hearings.record import closed_effect
+
+    closed_effect(case, pack, record)
+
+
+def _asynchronous_guard(case: Case) -> str | None:
+    from netcourt.hearings.asynchronous import conditions_guard
+
+    return conditions_guard(case)
+
+
+def _asynchronous_answer(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
+    from netcourt.hearings.asynchronous import answer_before
+
+    return answer_before(case, pack, inputs)
+
+
+def _asynchronous_record(case: Case, pack: Pack, record: CaseEvent) -> None:
+    from netcourt.hearings.asynchronous import record_after
+
+    record_after(case, pack, record)
+
+
 def _serve_documents(case: Case, pack: Pack, record: CaseEvent) -> None:
     from netcourt.service.actions import serve
 
@@ -1442,6 +1497,15 @@ EFFECTS: dict[str, Effect] = {
     "evidence_opinion": Effect(),
     "serve_documents": Effect(after=_serve_documents),
     "hearing_attendance": Effect(before=_hearing_attendance),
+    "hearing_schedule": Effect(after=_hearing_schedule),
+    "hearing_held": Effect(guard=_hearing_held_guard, after=_hearing_held),
+    "hearing_cancelled": Effect(after=_hearing_cancelled),
+    "hearing_recording": Effect(),
+    "record_signature": Effect(after=_record_signature),
+    "record_closed": Effect(after=_record_closed),
+    "asynchronous_conditions": Effect(guard=_asynchronous_guard),
+    "asynchronous_answer": Effect(before=_asynchronous_answer),
+    "asynchronous_record": Effect(after=_asynchronous_record),
     "request_extension": Effect(guard=_extension_guard, after=_ask_president),
     "extend_duration": Effect(guard=_decision_guard, before=_extend_duration),
     "refuse_extension": Effect(guard=_decision_guard),
@@ -1450,6 +1514,9 @@ EFFECTS: dict[str, Effect] = {
     "consent": Effect(),
     "service_record": Effect(),
 }
+HEARING_PAGE_EFFECTS = frozenset(
+    {"hearing_schedule", "hearing_recording", "record_signature", "record_closed"}
+)
 # Steps that make more than the pack's inputs can carry (a file, an opinion on an item, a
 # consent, a service record): taken through their own page, endpoint or job (netcourt.evidence,
 # netcourt.service), never the generic step form.
@@ -1460,6 +1527,7 @@ OWN_PAGE_EFFECTS = frozenset(
         "representative_from_request",
         "consent",
         "service_record",
+        *HEARING_PAGE_EFFECTS,
     }
 )
 

@@ -6,7 +6,7 @@ worker thread for every middleware's request and response hooks, and twice more 
 synchronous middleware in the middle of the chain: about twenty thread switches a request.
 :class:`SyncStackHandler` builds the synchronous chain, the one Django builds under WSGI, and
 runs it whole in the request's thread: one switch there and one back. Reading the request
-body, sending the response and (later) WebSockets stay on the event loop.
+body, sending the response and the hearing rooms' WebSockets stay on the event loop.
 See docs/decisions/0004-one-thread-hop-per-request.md.
 
 Request bodies too big for memory wait on disk encrypted (`netcourt.core.spool`), never in
@@ -95,5 +95,20 @@ def _too_large(limit: int) -> HttpResponse:
     return JsonResponse(problem.as_dict(), status=413, content_type="application/problem+json")
 
 
+class Application:
+    """Django for HTTP; the hearing rooms' WebSockets (`netcourt.hearings.room`) on the loop."""
+
+    def __init__(self) -> None:
+        self.http = SyncStackHandler()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            from netcourt.hearings import room
+
+            await room.serve(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+
 django.setup(set_prefix=False)
-application = SyncStackHandler()
+application = Application()

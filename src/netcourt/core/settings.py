@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "netcourt.transparency",
     "netcourt.evidence",
     "netcourt.service",
+    "netcourt.hearings",
 ]
 
 MIDDLEWARE = [
@@ -280,3 +281,11 @@ NETCOURT_DIGEST_HOUR = int(os.environ.get("NETCOURT_DIGEST_HOUR", "8"))
 # The SMS gateway for service by text message (netcourt.service.sms): a URL such as
 # https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B8610690000; unset, no SMS.
 NETCOURT_SMS_GATEWAY = os.environ.get("NETCOURT_SMS_GATEWAY", "")
+
+# Hearings. STUN/TURN servers the browsers and the embedded media server use to connect, as the
+# JSON list RTCPeerConnection takes ([{"urls": "turn:turn.example:3478", "username": ..., ...}]);
+# none: host candidates only (one network, or a server reachable from every participant).
+NETCOURT_ICE_SERVERS = json.loads(os.environ.get("NETCOURT_ICE_SERVERS", "[]"))
+# Who carries the hearings' media (netcourt.hearings.providers): "embedded" (aiortc in the
+# server) is the one built in.
+NETCOURT_MEDIA_PROVIDER = os.environ.get("NETCOURT_MEDIA_PROVIDER", "embedded")

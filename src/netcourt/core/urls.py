@@ -43,6 +43,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("cases/<uuid:case_id>/evidence/", include("netcourt.evidence.urls")),
     path("", include("netcourt.service.urls")),
+    path("", include("netcourt.hearings.urls")),
     path(
         "cases/<uuid:case_id>/events/<int:seq>/receipt.json",
         transparency_views.event_receipt,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections import deque
 from contextlib import nullcontext
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,10 @@ from netcourt.cases import actions
 from netcourt.cases.models import Case
 from netcourt.core import clock
 from netcourt.courts.models import Court, CourtMembership, CourtRole
-from netcourt.evidence.demo import add_demo_evidence
+from netcourt.evidence.demo import add_demo_evidence, add_undisputed_evidence
+from netcourt.hearings import scheduling
+from netcourt.hearings.actions import current_hearing, log
+from netcourt.hearings.models import Hearing, HearingStatus, LogKind, Sitting
 from netcourt.identity.numbers import prc_id_check_character
 from netcourt.procedure import Event, Pack, load_pack, propose_track
 from netcourt.service.actions import record_consent
@@ -59,6 +62,14 @@ CLIENT = "陈小明 Chen Xiaoming"
 # Yuhang district; organisation code MA2H3K7D8 with its GB 11714 check character).
 SHOP_COMPANY = "杭州云购电子商务有限公司 Hangzhou Yungou E-commerce Co., Ltd."
 SHOP_CREDIT_CODE = "91330110MA2H3K7D8J"
+
+# When the demo courts sit for hearings (their time zone): Monday to Friday, mornings and
+# afternoons.
+SITTINGS = ((time(9), time(12)), (time(14), time(17, 30)))
+# A demo hearing held online lasts this long (internet courts: 20 to 40 minutes).
+HEARING_MINUTES = 25
+# A case taken past its hearing starts this many days earlier, for the notice before it.
+HEARING_DAYS = 14
 
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("demo_cases.yaml")).read_text(encoding="utf-8")
@@ -201,7 +212,8 @@ def _make_case(
     home = court.pack_court.territory[0]
     lang = filer.preferred_language or "en"
     key = "zh" if lang.startswith("zh") else "en"
-    start = clock.now() - timedelta(days=len(path) + 1)
+    held = any("hearing_held" in e.effects for e in path)
+    start = clock.now() - timedelta(days=len(path) + 1 + (HEARING_DAYS if held else 0))
     moving = clock.FixedClock(start)
     with clock.use(moving), translation.override(lang):
         data = actions.FilingData(
@@ -249,6 +261,9 @@ def _make_case(
         # Where the case goes past service, the shop agreed to be served in its netcourt
         # inbox: the complaint reaches it at once and the system confirms service itself.
         consents = any(e.id == "confirm_service" for e in path)
+        # Where the case comes to a hearing, both sides agreed to take part online: the
+        # hearing is held in the virtual courtroom.
+        online = any(scheduling.SCHEDULE_EFFECT in e.effects for e in path)
         for event in path:
             moving.advance(timedelta(days=1))
             case.refresh_from_db()
@@ -256,6 +271,13 @@ def _make_case(
                 continue  # the system took this step already
             actor = _actor(event, case, people)
             inputs = _inputs(event, clock.today(), case)
+            if scheduling.SCHEDULE_EFFECT in event.effects:
+                _schedule(case, event, actor)
+                continue
+            if "asynchronous_conditions" in event.effects:
+                _ask_for_asynchronous_trial(case, filer, people["shop"], shop_party)
+            if "hearing_held" in event.effects:
+                _hold_online(case, moving)
             if actor is None:
                 with transaction.atomic():
                     locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -274,8 +296,85 @@ def _make_case(
                     "given",
                     channels=["inbox"],
                 )
+            if event.id == "submit" and online:
+                plaintiff = case.parties.get(role="plaintiff")
+                for person, party in ((filer, plaintiff), (people["shop"], shop_party)):
+                    record_consent(person, case.id, party.pk, "online_litigation", "given")
     case.refresh_from_db()
     return case
+
+
+def _schedule(case: Case, event: Event, actor: User | None) -> None:
+    """The judge (or clerk) schedules the hearing at the first free time within the court's
+    sittings that leaves the notice the law requires, as on the scheduling page; and, since
+    each demo case runs on a clock of its own, not at the time of a hearing the judge held
+    in another demo case."""
+    minutes = 30
+    after = clock.now()
+    while True:
+        starts_at = scheduling.first_free(case, event, minutes, after)
+        if starts_at is None:
+            raise LookupError(f"no free time for a hearing in {case.number}")
+        taken = Hearing.objects.filter(
+            case__judge_id=case.judge_id,
+            starts_at__lt=starts_at + timedelta(minutes=minutes),
+            starts_at__gt=starts_at - timedelta(minutes=scheduling.MAX_MINUTES),
+        )
+        if not any(scheduling.ends_at(h) > starts_at for h in taken):
+            break
+        after = starts_at + timedelta(minutes=minutes)
+    scheduling.schedule(actor, case.id, case.version, starts_at=starts_at, minutes=minutes)
+
+
+def _ask_for_asynchronous_trial(case: Case, filer: User, shop: User, shop_party: Any) -> None:
+    """What an asynchronous trial needs (SPC Online Litigation Rules Art. 20): the plaintiff
+    applies in writing, both sides agree to take steps at different times, and the evidence
+    exchanged is not disputed."""
+    plaintiff = case.parties.get(role="plaintiff")
+    for person, party in ((filer, plaintiff), (shop, shop_party)):
+        record_consent(person, case.id, party.pk, "asynchronous", "given")
+    add_undisputed_evidence(filer, shop, case)
+    case.refresh_from_db()
+    actions.fire(
+        filer,
+        case.id,
+        "apply_asynchronous_trial",
+        case.version,
+        {"reasons": "双方对主要事实无争议。/ The main facts are not disputed."},
+    )
+    case.refresh_from_db()
+
+
+def _hearing_in_session(court: Court) -> None:
+    """The demo's hearing about to begin: the scheduled hearing at the first court starts now,
+    whatever the day and hour, so that a visitor can enter it as the judge and as the shop."""
+    hearing = (
+        Hearing.objects.filter(case__court=court, status=HearingStatus.SCHEDULED)
+        .order_by("starts_at")
+        .first()
+    )
+    if hearing is not None:
+        hearing.starts_at = clock.now().replace(second=0, microsecond=0)
+        hearing.sequence += 1
+        hearing.save(update_fields=["starts_at", "sequence"])
+
+
+def _hold_online(case: Case, moving: clock.FixedClock) -> None:
+    """The online hearing takes place: the judge opens it in the room on time and ends it
+    some 25 minutes later (then the case moves on); the clock goes to just after."""
+    hearing = current_hearing(case)
+    if hearing is None:
+        return
+    opened = hearing.starts_at + timedelta(minutes=2)
+    ended = opened + timedelta(minutes=HEARING_MINUTES)
+    moving.advance(max(opened - moving.now(), timedelta(0)))
+    log(hearing, LogKind.OPENED)
+    moving.advance(max(ended - moving.now(), timedelta(0)))
+    log(hearing, LogKind.ENDED)
+    hearing.status = HearingStatus.ENDED
+    hearing.opened_at, hearing.ended_at = opened, ended
+    hearing.save(update_fields=["status", "opened_at", "ended_at"])
+    moving.advance(timedelta(minutes=10))
 
 
 def _shop_company(shop: User, clerk: User) -> Organisation:
@@ -353,6 +452,12 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
         court, _ = Court.objects.get_or_create(
             slug=court_id, defaults={"pack_name": pack.name, "pack_court_id": court_id}
         )
+        if not Sitting.objects.filter(court=court).exists():
+            Sitting.objects.bulk_create(
+                Sitting(court=court, weekday=day, starts=starts, ends=ends)
+                for day in range(5)
+                for starts, ends in SITTINGS
+            )
         for key, role in (
             ("clerk", CourtRole.CLERK),
             ("judge1", CourtRole.JUDGE),
@@ -380,6 +485,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", NETCOURT_JOBS="immediate"
         ):
             made = _make_cases(pack, people)
+            _hearing_in_session(Court.objects.get(slug=next(iter(pack.courts))))
             evidence = add_demo_evidence(people)
         integrate_all()
     lines = [

@@ -86,6 +86,30 @@ def _submit(
     return actions.submit(user, case.pk, upload.pk, title=title, purpose=purpose, source=source)
 
 
+def add_undisputed_evidence(plaintiff: Any, shop: Any, case: Case) -> None:
+    """The plaintiff's order confirmation, which the shop accepts on every count: a case
+    whose main facts are not in dispute after the exchange."""
+    order = _submit(
+        plaintiff,
+        case,
+        demo_pdf(["Order confirmation / Ding dan que ren", "Order 2026080312345678"]),
+        "order-confirmation.pdf",
+        title="订单确认页 Order confirmation",
+        purpose="原告已付款 / The plaintiff paid.",
+        source="购物平台订单页面 / The shop's order page",
+    )
+    actions.examine(
+        shop,
+        case.pk,
+        order.pk,
+        authenticity="accepted",
+        legality="accepted",
+        relevance="accepted",
+        comment="属实。/ Admitted.",
+        step_up=StepUp(method="demo", at=clock.now()),
+    )
+
+
 def add_demo_evidence(people: dict[str, Any]) -> int:
     """Evidence in every demo case open to it; how many items were made."""
     made = 0

@@ -44,7 +44,7 @@ class Both:
     en: str
 
 
-def _both(make: Callable[[], Any]) -> Both:
+def in_both(make: Callable[[], Any]) -> Both:
     """``make()`` evaluated once per language, as text."""
     texts = []
     for lang in LANGUAGES:
@@ -53,7 +53,7 @@ def _both(make: Callable[[], Any]) -> Both:
     return Both(*texts)
 
 
-def _when(moment: datetime) -> Both:
+def when_in_both(moment: datetime) -> Both:
     """A moment in the court's time zone, formatted per language (Babel)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     return Both(
@@ -117,7 +117,7 @@ def _css_string(text: str) -> str:
     return "".join(out)
 
 
-def _page_counter() -> SafeString:
+def page_counter() -> SafeString:
     """The CSS ``content`` of the page-number box: "第X页 共Y页 · Page X of Y"."""
     parts = []
     for lang in LANGUAGES:
@@ -179,7 +179,7 @@ def _lines(item: EvidenceItem, opinions: list[OpinionRow]) -> float:
 
 
 def _role(party: Party) -> Both:
-    return _both(party.get_role_display)
+    return in_both(party.get_role_display)
 
 
 def _threads(opinions: Sequence[Opinion]) -> Iterator[tuple[Opinion, int]]:
@@ -201,11 +201,11 @@ def _threads(opinions: Sequence[Opinion]) -> Iterator[tuple[Opinion, int]]:
 def _opinion_rows(item: EvidenceItem, labels: dict[str, Both]) -> list[OpinionRow]:
     rows = []
     for opinion, depth in _threads(list(item.opinions.all())):
-        row = OpinionRow(opinion, min(depth, 4), _role(opinion.party), _when(opinion.at))
+        row = OpinionRow(opinion, min(depth, 4), _role(opinion.party), when_in_both(opinion.at))
         for name in ("authenticity", "legality", "relevance"):
             if getattr(opinion, name):
                 display = getattr(opinion, f"get_{name}_display")
-                row.verdicts.append((labels[name], _both(display)))
+                row.verdicts.append((labels[name], in_both(display)))
         rows.append(row)
     return rows
 
@@ -215,7 +215,7 @@ def _related(item: EvidenceItem) -> Both | None:
     related = item.provenance.get("related_party") if item.platform_id else None
     if not related:
         return None
-    return _both(
+    return in_both(
         lambda: (
             translation.gettext(
                 "This platform is a party to the case, or related to one: %(party)s."
@@ -229,16 +229,16 @@ def _item_row(item: EvidenceItem, labels: dict[str, Both]) -> ItemRow:
     opinions = _opinion_rows(item, labels)
     return ItemRow(
         item=item,
-        submitted=_when(item.submitted_at),
-        size=_both(lambda: filesizeformat(item.blob.size)),
+        submitted=when_in_both(item.submitted_at),
+        size=in_both(lambda: filesizeformat(item.blob.size)),
         related=_related(item),
         opinions=opinions,
         keep=_lines(item, opinions) <= KEEP_LINES,
     )
 
 
-def _round(number: int) -> Both:
-    return _both(lambda: translation.gettext("Round %(round)s") % {"round": number})
+def round_in_both(number: int) -> Both:
+    return in_both(lambda: translation.gettext("Round %(round)s") % {"round": number})
 
 
 def _parties(
@@ -255,7 +255,7 @@ def _parties(
             in_round = sorted((i for i in mine if i.round == number), key=lambda i: i.number)
             rounds.append(
                 {
-                    "label": _round(number),
+                    "label": round_in_both(number),
                     "items": [_item_row(i, labels) for i in in_round],
                 }
             )
@@ -281,7 +281,7 @@ def evidence_list_pdf(case: Case, items: Sequence[EvidenceItem]) -> bytes:
     except OSError:  # Pango is missing on this machine
         raise Problem("receipt_unavailable", status=503) from None
     labels = _label_pairs()
-    now = _when(clock.now())
+    now = when_in_both(clock.now())
     generated = []
     for lang, moment in zip(LANGUAGES, (now.zh, now.en), strict=True):
         with translation.override(lang):
@@ -294,7 +294,7 @@ def evidence_list_pdf(case: Case, items: Sequence[EvidenceItem]) -> bytes:
             "labels": labels,
             "parties": _parties(case, items, labels),
             "generated": Both(*generated),
-            "page_counter": _page_counter(),
+            "page_counter": page_counter(),
         },
     )
     pdf: bytes = HTML(string=html).write_pdf()

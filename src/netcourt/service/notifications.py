@@ -3,6 +3,8 @@
 Every message is a ``notify.person`` job written in the transaction of the step that caused
 it, so it goes out only after that step commits and is never lost with it; the job puts the
 message in the person's inbox and e-mails it, in one transaction with its own completion.
+A step that schedules or moves a hearing has each of its e-mails carry the person's calendar
+invitation (``attaching``).
 Reminders come before the running time limits the pack names (``service.reminders``: which
 limits, to which side, how many days before the last day), by SMS too where that side agreed; court staff get a daily digest of what falls due.
 """
@@ -10,14 +12,16 @@ limits, to which side, how many days before the last day), by SMS too where that
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from smtplib import SMTPRecipientsRefused
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
@@ -30,6 +34,22 @@ from netcourt.service.models import Notification
 
 log = logging.getLogger(__name__)
 DIGEST_DAYS = 7  # the digest lists what falls due within this many days
+# A file (name, text, MIME type) made for one person, in their language.
+Attachment = tuple[str, str, str]
+_attaching = threading.local()  # what the messages queued now carry (see ``attaching``)
+
+
+@contextmanager
+def attaching(make: Callable[[Any], Attachment | None]) -> Iterator[None]:
+    """While inside, each e-mail queued by :func:`tell` carries the file ``make`` returns for
+    its recipient (called in the recipient's language): the invitation to the hearing a step
+    just scheduled goes with the step's own notification, not in a message of its own."""
+    previous = getattr(_attaching, "make", None)
+    _attaching.make = make
+    try:
+        yield
+    finally:
+        _attaching.make = previous
 
 
 def tell(
@@ -45,26 +65,26 @@ def tell(
     link = reverse("cases:detail", args=[case.pk]) if case is not None else ""
     composed: dict[str, tuple[str, str]] = {}
     wanted: list[tuple[str, str, dict[str, Any] | None, None]] = []
+    make = getattr(_attaching, "make", None)
     for person in people:
         with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
             lang = current_language()
             if lang not in composed:
                 composed[lang] = compose(lang)
+            attachment = make(person) if make is not None else None
         subject, body = composed[lang]
+        args: dict[str, Any] = {
+            "user": person.pk,
+            "case": str(case.pk) if case is not None else None,
+            "subject": subject,
+            "body": body,
+            "link": link,
+            "sms": sms,
+        }
+        if attachment is not None:
+            args["attachment"] = list(attachment)
         wanted.append(
-            (
-                "notify.person",
-                f"{key}:{person.pk}" if key else f"notify:{uuid.uuid4()}",
-                {
-                    "user": person.pk,
-                    "case": str(case.pk) if case is not None else None,
-                    "subject": subject,
-                    "body": body,
-                    "link": link,
-                    "sms": sms,
-                },
-                None,
-            )
+            ("notify.person", f"{key}:{person.pk}" if key else f"notify:{uuid.uuid4()}", args, None)
         )
     if wanted:
         jobs.enqueue_many(wanted, new_keys=key is None)
@@ -72,7 +92,13 @@ def tell(
 
 @jobs.handler("notify.person")
 def deliver(
-    user: int, case: str | None, subject: str, body: str, link: str, sms: bool = False
+    user: int,
+    case: str | None,
+    subject: str,
+    body: str,
+    link: str,
+    sms: bool = False,
+    attachment: list[str] | None = None,
 ) -> None:
     """Put the message in the inbox and e-mail it (the job; done once with its row)."""
     person = User.objects.filter(pk=user, is_active=True).first()
@@ -86,8 +112,11 @@ def deliver(
     if not person.email:
         return
     text = f"{body}\n\n{settings.NETCOURT_BASE_URL}{link}" if link else body
+    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [person.email])
+    if attachment:
+        message.attach(*attachment)
     try:
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [person.email])
+        message.send()
     except SMTPRecipientsRefused:
         log.warning("notification refused by the mail server: user=%s", person.pk)
 

@@ -1,0 +1,289 @@
+"""Hearings in a case: made by the pack's steps, entered with a single-use pass.
+
+The pack's ``schedule_hearing`` and ``postpone_hearing`` carry the effect ``hearing_schedule``:
+the scheduling page (`netcourt.hearings.scheduling`) checks the time and passes it in the
+event's payload (``payload["hearing"]``); `schedule_effect` makes or moves the `Hearing`.
+``hold_hearing`` (effect ``hearing_held``) ends it. Who may enter is decided here:
+`place_for` (deny by default), `issue_pass` (the step-up of issue 3, the time window, the
+person's attendance) and `redeem_pass` (single use, two minutes, bound to the person).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext
+
+from netcourt.accounts.mfa import StepUp
+from netcourt.cases import policy
+from netcourt.cases.models import Case, CaseEvent, Party
+from netcourt.core import clock
+from netcourt.core.problems import Problem
+from netcourt.courts.models import CourtMembership, CourtRole
+from netcourt.hearings.models import (
+    Hearing,
+    HearingLog,
+    HearingStatus,
+    JoinToken,
+    LogKind,
+    Mode,
+    Participant,
+    Presence,
+    Role,
+)
+from netcourt.procedure import Pack
+
+PASS_SECONDS = 120
+# A hearing can be entered this long before it starts (the waiting room opens).
+ENTRY_OPENS = timedelta(minutes=30)
+
+
+def mode_of(attendance: dict[str, str]) -> str:
+    """Online when every party takes part online, in the courtroom when none does, split
+    otherwise (SPC Online Litigation Rules (2021) Art. 4)."""
+    ways = set(attendance.values())
+    if ways <= {"online"}:
+        return Mode.ONLINE
+    if "online" not in ways:
+        return Mode.OFFLINE
+    return Mode.SPLIT
+
+
+def current_hearing(case: Case) -> Hearing | None:
+    """The case's hearing still to be held or being held, if any."""
+    return (
+        case.hearings.filter(status__in=(HearingStatus.SCHEDULED, HearingStatus.OPEN))
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def schedule_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """Make the hearing (``schedule_hearing``) or move it (``postpone_hearing``), from what
+    the scheduling page put in the event's payload."""
+    details: dict[str, Any] = record.payload["hearing"]
+    starts_at = datetime.fromisoformat(details["starts_at"])
+    mode = mode_of(record.payload.get("attendance", {}))
+    hearing = current_hearing(case)
+    if hearing is None:
+        hearing = Hearing.objects.create(
+            case=case,
+            scheduled_by=record,
+            starts_at=starts_at,
+            minutes=int(details.get("minutes", 30)),
+            mode=mode,
+            public=bool(details.get("public", True)),
+        )
+    else:
+        hearing.scheduled_by = record
+        hearing.starts_at = starts_at
+        hearing.minutes = int(details.get("minutes", hearing.minutes))
+        hearing.mode = mode
+        hearing.public = bool(details.get("public", hearing.public))
+        hearing.sequence += 1
+        hearing.save()
+    attendance: dict[str, str] = record.payload.get("attendance", {})
+    for participant in hearing.participants.filter(party__isnull=False):
+        participant.online = attendance.get(str(participant.party_id)) != "in_court"
+        participant.save(update_fields=["online"])
+
+
+def held_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """The hearing was held: an online one ended in its room already; one in the courtroom
+    ends now."""
+    hearing = current_hearing(case)
+    if hearing is not None:
+        now = clock.now()
+        hearing.status = HearingStatus.ENDED
+        hearing.opened_at = hearing.opened_at or now
+        hearing.ended_at = hearing.ended_at or now
+        hearing.save(update_fields=["status", "opened_at", "ended_at"])
+
+
+def cancel_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """The case closed without its hearing (withdrawn, settled, transferred): the hearing is
+    cancelled, and its invitation says so to the calendars that hold it (a higher sequence)."""
+    hearing = current_hearing(case)
+    if hearing is not None:
+        hearing.status = HearingStatus.CANCELLED
+        hearing.sequence += 1
+        hearing.save(update_fields=["status", "sequence"])
+
+
+def held_guard(case: Case) -> str | None:
+    """An online hearing is held by ending it in its room, not by a form."""
+    hearing = current_hearing(case)
+    if hearing is not None and hearing.mode != Mode.OFFLINE:
+        return gettext(
+            "This hearing is held online: the judge ends it in the virtual courtroom, and the "
+            "case moves on by itself."
+        )
+    return None
+
+
+# --- who takes part ----------------------------------------------------------------------
+
+
+def place_for(user: Any, hearing: Hearing) -> tuple[str, Party | None] | None:
+    """The role ``user`` takes in ``hearing``, and the party they stand for; None for no one
+    (deny by default). Witnesses and interpreters are invited by name beforehand."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    case = hearing.case
+    invited = hearing.participants.filter(user=user).first()
+    if invited is not None:
+        return invited.role, invited.party
+    if case.judge_id == user.pk:
+        return Role.JUDGE, None
+    if CourtMembership.objects.filter(
+        court_id=case.court_id, user=user, role=CourtRole.CLERK, active=True
+    ).exists():
+        return Role.CLERK, None
+    for party in case.people():
+        if policy.acts_for_party(user, party):
+            return Role.PARTY, party
+    for party in case.people():
+        if any(r.user_id == user.pk and r.active for r in party.representatives.all()):
+            return Role.REPRESENTATIVE, party
+    if hearing.public:
+        return Role.VIEWER, None
+    return None
+
+
+def participant_for(user: Any, hearing: Hearing) -> Participant | None:
+    """The person's place in the hearing, made on their first visit."""
+    place = place_for(user, hearing)
+    if place is None:
+        return None
+    role, party = place
+    attendance: dict[str, str] = hearing.scheduled_by.payload.get("attendance", {})
+    online = party is None or attendance.get(str(party.pk)) != "in_court"
+    participant, _ = Participant.objects.get_or_create(
+        hearing=hearing,
+        user=user,
+        defaults={"role": role, "party": party, "name": str(user), "online": online},
+    )
+    return participant
+
+
+def invite(hearing: Hearing, user: Any, role: str, by: Any) -> Participant:
+    """A witness or an interpreter, named by the judge or the clerk; they wait until called."""
+    if role not in (Role.WITNESS, Role.INTERPRETER):
+        raise Problem("input_invalid", field="role", status=422)
+    if place_for(by, hearing) not in ((Role.JUDGE, None), (Role.CLERK, None)):
+        raise Problem("role_not_allowed", status=403)
+    participant, _ = Participant.objects.get_or_create(
+        hearing=hearing, user=user, defaults={"role": role, "name": str(user)}
+    )
+    return participant
+
+
+def log(
+    hearing: Hearing,
+    kind: str,
+    participant: Participant | None = None,
+    by: Participant | None = None,
+    **detail: Any,
+) -> HearingLog:
+    return HearingLog.objects.create(
+        hearing=hearing, at=clock.now(), kind=kind, participant=participant, by=by, detail=detail
+    )
+
+
+# --- the pass into the room ---------------------------------------------------------------
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_pass(participant: Participant, step_up: StepUp | None) -> str:
+    """A single-use pass into the room for ``participant``, valid for two minutes.
+
+    Refused when the hearing is over or not open yet, when the person was removed, when they
+    attend in the courtroom, and (for everyone but a public viewer) without a second factor
+    used within the pack's step-up window.
+    """
+    hearing = participant.hearing
+    now = clock.now()
+    if hearing.status in (HearingStatus.ENDED, HearingStatus.CANCELLED):
+        raise Problem("hearing_not_open", status=409)
+    if hearing.mode == Mode.OFFLINE or not participant.online:
+        raise Problem(
+            "attends_in_court",
+            gettext(
+                "You have not agreed to take part online, so you attend this hearing in the "
+                "courtroom."
+            ),
+            status=409,
+        )
+    if participant.presence == Presence.REMOVED:
+        raise Problem("hearing_removed", status=403)
+    if now < hearing.starts_at - ENTRY_OPENS and participant.role not in (Role.JUDGE, Role.CLERK):
+        raise Problem(
+            "hearing_too_early",
+            gettext("The waiting room opens %(minutes)s minutes before the hearing.")
+            % {"minutes": int(ENTRY_OPENS.total_seconds() // 60)},
+            status=409,
+        )
+    if participant.role != Role.VIEWER:
+        minutes = hearing.case.court.pack.step_up_minutes or 0
+        if step_up is None or now - step_up.at > timedelta(minutes=minutes):
+            raise Problem(
+                "step_up_required",
+                gettext(
+                    "Entering the hearing needs you to confirm it is you with your second "
+                    "factor within the last %(minutes)s minutes."
+                )
+                % {"minutes": minutes},
+                status=403,
+                extra={"within_minutes": minutes},
+            )
+    raw = secrets.token_urlsafe(32)
+    JoinToken.objects.create(
+        participant=participant,
+        digest=_digest(raw),
+        issued_at=now,
+        expires_at=now + timedelta(seconds=PASS_SECONDS),
+    )
+    return raw
+
+
+def redeem_pass(hearing_id: Any, raw: str, user_id: int | None) -> Participant:
+    """The participant a pass lets in, once. The pass must be for this hearing, unused, not
+    expired, and presented by the person it was issued to (their signed-in session)."""
+    with transaction.atomic():
+        token = (
+            JoinToken.objects.select_for_update(of=("self",))
+            .select_related("participant__hearing__case__court", "participant__user")
+            .filter(digest=_digest(raw or ""), participant__hearing_id=hearing_id)
+            .first()
+        )
+        if token is None or user_id is None or token.participant.user_id != user_id:
+            raise Problem("join_token_invalid", status=403)
+        if token.used_at is not None:
+            raise Problem("join_token_used", status=403)
+        now = clock.now()
+        if now >= token.expires_at:
+            raise Problem("join_token_expired", status=403)
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        participant = token.participant
+        if participant.presence == Presence.REMOVED:
+            raise Problem("hearing_removed", status=403)
+        if participant.hearing.status in (HearingStatus.ENDED, HearingStatus.CANCELLED):
+            raise Problem("hearing_not_open", status=409)
+        if participant.hearing.locked and participant.role not in (Role.JUDGE, Role.CLERK):
+            raise Problem("hearing_locked", status=403)
+        return participant
+
+
+def refused(hearing_id: Any, code: str) -> None:
+    """Note a refused entry in the hearing's log (the code only: who tried is not known)."""
+    hearing = Hearing.objects.filter(pk=hearing_id).first()
+    if hearing is not None:
+        log(hearing, LogKind.REFUSED, code=code)

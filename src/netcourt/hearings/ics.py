@@ -1,0 +1,217 @@
+"""Calendar invitations for hearings (iCalendar, RFC 5545; the invitation by e-mail, RFC 6047).
+
+One VEVENT a hearing, its UID stable for the hearing's life (``<hearing id>@<court host>``) and
+its SEQUENCE the hearing's: when a hearing is moved, the calendar programme of everyone who
+keeps the invitation replaces the old time with the new one, and a cancelled hearing is
+struck out (STATUS:CANCELLED). Times are written in UTC, so no time-zone tables are needed;
+the text (summary, description, place) is in the language active when it is made: the
+caller sets it, for an e-mail the person's own.
+
+Written here rather than with a library: the little iCalendar a hearing needs is text
+escaping and folding lines at 75 octets without splitting a character (Chinese names are three
+octets a character in UTF-8).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext
+
+from netcourt.core import clock
+from netcourt.core.i18n import current_language
+from netcourt.hearings.actions import ENTRY_OPENS
+from netcourt.hearings.models import Hearing, HearingStatus, Mode
+from netcourt.hearings.times import court_zone
+
+PRODID = "-//netcourt//Hearings//EN"
+MIME_TYPE = "text/calendar"
+LINE_OCTETS = 75  # RFC 5545 §3.1: a content line is folded at 75 octets, CRLF excluded
+# TEXT may hold any character but the controls (RFC 5545 §3.3.11); a tab is kept.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """A TEXT value: backslash, semicolon and comma escaped, line breaks as ``\\n``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub("", text)
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def parameter(value: str) -> str:
+    """A parameter value (a CN): quoted when it holds ``:;,``; a double quote cannot appear
+    in one at all (RFC 5545 §3.2), so it is dropped."""
+    value = _CONTROLS.sub("", value.replace("\n", " ")).replace('"', "")
+    return f'"{value}"' if any(c in value for c in ":;,") else value
+
+
+def fold(line: str) -> str:
+    """``line`` folded into lines of at most 75 octets, each continuation starting with a
+    space, never splitting a UTF-8 sequence."""
+    out: list[str] = []
+    current: list[str] = []
+    size, limit = 0, LINE_OCTETS
+    for char in line:
+        octets = len(char.encode())
+        if size + octets > limit:
+            out.append("".join(current))
+            current, size, limit = [], 0, LINE_OCTETS - 1  # the leading space counts
+        current.append(char)
+        size += octets
+    out.append("".join(current))
+    return "\r\n ".join(out)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _host() -> str:
+    return urlsplit(settings.NETCOURT_BASE_URL).hostname or "netcourt.localhost"
+
+
+def uid(hearing: Hearing) -> str:
+    """The hearing's identifier in every calendar: the same for each invitation and change."""
+    return f"{hearing.pk}@{_host()}"
+
+
+def page_url(hearing: Hearing) -> str:
+    """The case's hearing page, where the parties enter the online hearing."""
+    return settings.NETCOURT_BASE_URL + reverse("hearings:case", args=[hearing.case_id])
+
+
+def _summary(hearing: Hearing) -> str:
+    case = hearing.case
+    reference = case.number or case.title or str(case.pk)
+    if hearing.status == HearingStatus.CANCELLED:
+        return gettext("Cancelled: hearing in case %(number)s") % {"number": reference}
+    return gettext("Hearing in case %(number)s") % {"number": reference}
+
+
+def _location(hearing: Hearing, court: str) -> str:
+    courtroom = gettext("Courtroom of the %(court)s") % {"court": court}
+    if hearing.mode == Mode.ONLINE:
+        return page_url(hearing)
+    if hearing.mode == Mode.OFFLINE:
+        return courtroom
+    return f"{page_url(hearing)} / {courtroom}"
+
+
+def _description(hearing: Hearing, court: str) -> str:
+    case = hearing.case
+    local = hearing.starts_at.astimezone(court_zone())
+    lines = [
+        gettext("Case %(number)s at the %(court)s.")
+        % {"number": case.number or "—", "court": court},
+    ]
+    if case.title:
+        lines.append(case.title)
+    lines.append(
+        gettext("Starts %(when)s (%(zone)s, the court's time); planned for %(minutes)s minutes.")
+        % {
+            "when": formats.date_format(local, "DATETIME_FORMAT"),
+            "zone": court_zone().key,
+            "minutes": hearing.minutes,
+        }
+    )
+    if hearing.mode == Mode.ONLINE:
+        lines.append(
+            gettext(
+                "The hearing is held online, by video. Enter it from the case's hearing page "
+                "(the waiting room opens %(minutes)s minutes before): %(url)s"
+            )
+            % {"url": page_url(hearing), "minutes": int(ENTRY_OPENS.total_seconds() // 60)}
+        )
+    elif hearing.mode == Mode.OFFLINE:
+        lines.append(
+            gettext("The hearing is held in the courtroom of the %(court)s.") % {"court": court}
+        )
+    else:
+        lines.append(
+            gettext(
+                "The hearing is held partly online and partly in the courtroom of the "
+                "%(court)s: those who agreed to take part online enter it from the case's "
+                "hearing page, %(url)s; the others come to the courtroom."
+            )
+            % {"court": court, "url": page_url(hearing)}
+        )
+    lines.append(
+        gettext("The hearing is public.")
+        if hearing.public
+        else gettext("The hearing is not public.")
+    )
+    if hearing.status == HearingStatus.CANCELLED:
+        lines.append(gettext("This hearing was cancelled."))
+    return "\n".join(lines)
+
+
+def _event(hearing: Hearing, person: Any | None, stamp: datetime) -> list[str]:
+    """The VEVENT of ``hearing``; with ``person``, naming them as the attendee summoned."""
+    court = hearing.case.court.name_in(current_language())
+    cancelled = hearing.status == HearingStatus.CANCELLED
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid(hearing)}",
+        f"SEQUENCE:{hearing.sequence}",
+        f"DTSTAMP:{_utc(stamp)}",
+        f"DTSTART:{_utc(hearing.starts_at)}",
+        f"DTEND:{_utc(hearing.starts_at + timedelta(minutes=hearing.minutes))}",
+        f"SUMMARY:{escape(_summary(hearing))}",
+        f"DESCRIPTION:{escape(_description(hearing, court))}",
+        f"LOCATION:{escape(_location(hearing, court))}",
+        f"URL:{page_url(hearing)}",
+        f"CLASS:{'PUBLIC' if hearing.public else 'PRIVATE'}",
+        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+        "TRANSP:OPAQUE",
+        f"ORGANIZER;CN={parameter(court)}:mailto:{settings.DEFAULT_FROM_EMAIL}",
+    ]
+    email: str = getattr(person, "email", "") or ""
+    if email:
+        lines.append(
+            f"ATTENDEE;CN={parameter(str(person))};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;"
+            f"RSVP=FALSE:mailto:{email}"
+        )
+    lines.append("END:VEVENT")
+    return lines
+
+
+def _calendar(method: str, events: Iterable[list[str]]) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
+    lines.append(f"METHOD:{method}")
+    for event in events:
+        lines.extend(event)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def method_of(hearing: Hearing) -> str:
+    """REQUEST for a hearing to attend; CANCEL once it is cancelled (RFC 5546 §3.2)."""
+    return "CANCEL" if hearing.status == HearingStatus.CANCELLED else "REQUEST"
+
+
+def invitation(hearing: Hearing, person: Any | None = None) -> str:
+    """The invitation to ``hearing`` (one VEVENT), for ``person`` when known."""
+    return _calendar(method_of(hearing), [_event(hearing, person, clock.now())])
+
+
+def calendar(hearings: Iterable[Hearing]) -> str:
+    """Several hearings as one calendar to import or subscribe to (METHOD:PUBLISH)."""
+    stamp = clock.now()
+    return _calendar("PUBLISH", (_event(h, None, stamp) for h in hearings))
+
+
+def attachment(hearing: Hearing, person: Any) -> tuple[str, str, str]:
+    """The invitation as an e-mail attachment: file name, text and MIME type (with the
+    ``method`` parameter RFC 6047 asks for)."""
+    return (
+        "hearing.ics",
+        invitation(hearing, person),
+        f"{MIME_TYPE}; method={method_of(hearing)}",
+    )

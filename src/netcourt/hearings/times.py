@@ -1,0 +1,38 @@
+"""Times as each person reads them: the court sits in its own zone, people may live elsewhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.conf import settings
+
+
+def court_zone() -> ZoneInfo:
+    """The zone the court sits in (``NETCOURT_TIME_ZONE``, Asia/Shanghai by default)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def zone_of(user: Any) -> ZoneInfo:
+    """The person's own zone, or the court's when they chose none (or one no longer known)."""
+    name = getattr(user, "time_zone", "") or ""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return court_zone()
+
+
+def known_zone(name: str) -> bool:
+    return name in available_timezones()
+
+
+def both_zones(moment: datetime, user: Any) -> dict[str, Any]:
+    """``moment`` in the court's zone and, when it differs, in the person's own."""
+    court, own = court_zone(), zone_of(user)
+    shown: dict[str, Any] = {"court": moment.astimezone(court), "court_zone": court.key}
+    if own.key != court.key:
+        shown.update(own=moment.astimezone(own), own_zone=own.key)
+    return shown

@@ -1,0 +1,137 @@
+"""The hearing pages around the room: calling a witness, the hearing's own page, playing a
+recording (logged), and the court's statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from netcourt.cases import actions as case_actions
+from netcourt.cases.models import AccessLogEntry, Case
+from netcourt.core import clock
+from netcourt.evidence.store import case_keys
+from netcourt.hearings import actions, recordings, stats
+from netcourt.hearings.models import Hearing, HearingStatus, Participant, Role
+from netcourt.service.models import Notification
+from tests.conftest import make_user, signed_in
+
+
+@pytest.fixture
+def hearing(exchanging: Case, staff: dict[str, Any], frozen: Any) -> Hearing:
+    """A public online hearing of the Hangzhou case in five days."""
+    exchanging.refresh_from_db()
+    case_actions.fire(
+        staff["clerk-hangzhou"], exchanging.id, "close_answer_period", exchanging.version
+    )
+    exchanging.refresh_from_db()
+    starts_at = clock.now() + timedelta(days=5)
+    case_actions.fire(
+        exchanging.judge,
+        exchanging.id,
+        "schedule_hearing",
+        exchanging.version,
+        {"hearing_at": starts_at.date()},
+        extra={"hearing": {"starts_at": starts_at.isoformat(), "minutes": 30, "public": True}},
+    )
+    return Hearing.objects.get(case=exchanging)
+
+
+def test_the_judge_calls_a_witness_who_sees_the_hearing_and_nothing_else_of_the_case(
+    hearing: Hearing, alice: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    witness = make_user("witness")
+    judge = signed_in(hearing.case.judge)
+    url = reverse("hearings:invite", args=[hearing.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = judge.post(url, {"email": "WITNESS@example.test", "role": "witness"})
+    assert answer.status_code == 302
+    called = Participant.objects.get(hearing=hearing, user=witness)
+    assert (called.role, called.presence) == (Role.WITNESS, "invited")
+    told = Notification.objects.get(user=witness)
+    assert reverse("hearings:hearing", args=[hearing.pk]) in told.body
+    page = signed_in(witness).get(reverse("hearings:hearing", args=[hearing.pk]))
+    assert page.status_code == 200 and "Enter the hearing" in page.content.decode()
+    assert (
+        signed_in(witness).get(reverse("hearings:case", args=[hearing.case_id])).status_code == 404
+    )
+    assert actions.place_for(witness, hearing) == (Role.WITNESS, None)
+
+    nobody = judge.post(url, {"email": "nobody@mail.example", "role": "witness"})
+    assert nobody.status_code == 422
+    as_party = signed_in(alice).post(url, {"email": "witness@example.test", "role": "witness"})
+    assert as_party.status_code == 403
+    bad_role = judge.post(url, {"email": "witness@example.test", "role": "judge"})
+    assert bad_role.status_code == 422
+
+
+def test_a_private_hearing_is_no_one_elses_business(hearing: Hearing, mallory: Any) -> None:
+    page = reverse("hearings:hearing", args=[hearing.pk])
+    assert signed_in(mallory).get(page).status_code == 200  # public: mallory may watch
+    assert actions.place_for(mallory, hearing) == (Role.VIEWER, None)
+    Hearing.objects.filter(pk=hearing.pk).update(public=False)
+    assert signed_in(mallory).get(page).status_code == 404
+    enter = reverse("hearings:enter", args=[hearing.pk])
+    assert signed_in(mallory).post(enter).status_code == 404
+
+
+def test_a_recording_plays_for_the_parties_and_each_playback_is_logged(
+    hearing: Hearing, alice: Any, mallory: Any
+) -> None:
+    judge = hearing.case.judge
+    participant = actions.participant_for(judge, hearing)
+    assert participant is not None
+    sink = recordings.VaultSink(hearing.case, case_keys(hearing.case))
+    sink.write(b"\x1a\x45\xdf\xa3 a recording")
+    row = recordings.store(participant, sink, ended_at=clock.now(), video_frames=3, audio_frames=5)
+    assert row.blob is not None and row.event is not None
+    assert row.event.event == "store_recording"
+    url = reverse("hearings:recording", args=[hearing.pk, row.pk])
+    answer = signed_in(alice).get(url)
+    assert answer.status_code == 200 and answer["Content-Type"] == "video/webm"
+    assert b"".join(answer.streaming_content) == b"\x1a\x45\xdf\xa3 a recording"  # type: ignore[attr-defined]
+    assert AccessLogEntry.objects.filter(
+        case=hearing.case, user=alice, what=f"recording:{row.pk}"
+    ).exists()
+    assert signed_in(mallory).get(url).status_code == 404  # a public viewer plays nothing
+
+
+def test_an_empty_recording_is_stored_as_failed_and_logs_nothing(hearing: Hearing) -> None:
+    participant = actions.participant_for(hearing.case.judge, hearing)
+    assert participant is not None
+    sink = recordings.VaultSink(hearing.case, case_keys(hearing.case))
+    row = recordings.store(participant, sink, ended_at=clock.now(), video_frames=0, audio_frames=0)
+    assert (row.status, row.blob, row.event) == ("failed", None, None)
+    assert row.error == "nothing was recorded"
+
+
+def test_the_statistics_count_what_the_court_held(
+    hearing: Hearing, staff: dict[str, Any], alice: Any, frozen: Any
+) -> None:
+    opened = hearing.starts_at
+    Hearing.objects.filter(pk=hearing.pk).update(
+        status=HearingStatus.ENDED, opened_at=opened, ended_at=opened + timedelta(minutes=24)
+    )
+    party = hearing.case.parties.get(role="plaintiff")
+    Participant.objects.create(
+        hearing=hearing,
+        user=alice,
+        party=party,
+        role=Role.PARTY,
+        name="alice",
+        presence="left",
+        first_joined_at=opened,
+    )
+    figures = stats.for_court(
+        hearing.case.court_id, clock.now() - timedelta(days=1), clock.now() + timedelta(days=30)
+    )
+    assert (figures.held, figures.scheduled) == (1, 0)
+    assert figures.median_minutes == figures.longest_minutes == 24.0
+    assert figures.modes == {hearing.mode: 1} and (figures.attended, figures.expected) == (1, 1)
+    clerk = signed_in(staff["clerk-hangzhou"])
+    frozen.advance(timedelta(days=6))
+    page = clerk.get(reverse("hearings:statistics"))
+    assert page.status_code == 200 and "24.0" in page.content.decode()
+    assert signed_in(alice).get(reverse("hearings:statistics")).status_code == 404
