@@ -31,6 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from django.conf import settings
 
+    from netcourt.hearings.room import MAX_MESSAGE_BYTES
     from netcourt.transparency.actions import Sequencer
 
     if settings.NETCOURT_LOG_INTERVAL > 0:
@@ -42,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
+        ws_max_size=MAX_MESSAGE_BYTES,  # a hearing room's largest message, before any is read
     )
     return 0
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from netcourt.core.asgi import SyncStackHandler
@@ -30,7 +31,22 @@ def thread_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("thread/", thread_view), *site_urls]
+sent_before: list[int] = []
+body_messages: list[dict[str, Any]] = []
+
+
+def download_view(request: HttpRequest) -> StreamingHttpResponse:
+    """A download of ten chunks that notes, at each chunk, how many were sent already."""
+
+    def chunks() -> Iterator[bytes]:
+        for index in range(10):
+            sent_before.append(len(body_messages))
+            yield bytes([index]) * 1000
+
+    return StreamingHttpResponse(chunks())
+
+
+urlpatterns = [path("thread/", thread_view), path("download/", download_view), *site_urls]
 
 
 async def _get(application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> Any:
@@ -118,3 +134,44 @@ def test_a_body_over_its_limit_is_answered_413_unread(settings: Any) -> None:
     settings.NETCOURT_MAX_REQUEST_BYTES = 10_000
     start, _ = async_to_sync(_patch)(SyncStackHandler(), "/api/v1/cases", [b"x" * 600])
     assert start["status"] != 413
+
+
+@pytest.mark.django_db
+def test_a_download_is_sent_as_it_is_read_not_read_whole_first(settings: Any) -> None:
+    """Ten chunks: the last is read only once earlier ones went out (memory stays flat for a
+    recording or an evidence file of any size)."""
+    settings.ROOT_URLCONF = __name__
+    sent_before.clear()
+    body_messages.clear()
+
+    async def download() -> bytes:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/download/",
+            "raw_path": b"/download/",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 1234),
+            "server": ("127.0.0.1", 8000),
+        }
+        communicator = ApplicationCommunicator(SyncStackHandler(), scope)
+        await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+        start = await communicator.receive_output(5)
+        assert start["status"] == 200
+        body = b""
+        while True:
+            message = await communicator.receive_output(5)
+            body_messages.append(message)
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await communicator.wait(5)
+        return body
+
+    body = async_to_sync(download)()
+    assert body == b"".join(bytes([i]) * 1000 for i in range(10))
+    assert sent_before[-1] > 0, "every chunk was read before the first was sent"

@@ -166,6 +166,18 @@ def test_the_main_facts_must_be_undisputed(exchange, alice, bob) -> None:
     assert "in dispute" in action.message and "Plaintiff's evidence 1" in action.message
 
 
+def test_an_item_the_other_side_has_not_examined_is_not_yet_undisputed(
+    exchange, alice, bob
+) -> None:
+    apply(exchange, alice)
+    consent(exchange, alice, bob)
+    exchange_evidence(exchange, alice, bob)
+    submit(alice, exchange, pdf())  # a second item, which bob has not examined yet
+    assert codes(exchange) == [asynchronous.UNDISPUTED]
+    action, _ = order_refused(exchange)
+    assert "not finished" in action.message and "Plaintiff's evidence 2" in action.message
+
+
 def test_every_failing_condition_is_said_at_once(exchange) -> None:
     Case.objects.filter(pk=exchange.pk).update(track="ordinary")
     exchange.refresh_from_db()

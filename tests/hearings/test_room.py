@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiortc import RTCSessionDescription
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 
 from netcourt.cases import actions as case_actions
 from netcourt.cases.models import Case
@@ -48,6 +51,7 @@ from tests.hearings.media_peers import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HOST = "testserver"
+T = TypeVar("T")
 
 
 class Socket:
@@ -129,6 +133,24 @@ def hearing(exchanging: Case, staff: dict[str, Any], alice: Any, bob: Any, froze
     return Hearing.objects.get(case=exchanging)
 
 
+def in_db(function: Callable[..., T], *args: Any) -> Awaitable[T]:
+    """Database work from the loop, on the one thread the room uses for it too."""
+    return sync_to_async(function, thread_sensitive=True)(*args)
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """Run a scenario, then close the database connection its thread opened (PostgreSQL
+    refuses to drop the test database while it is open)."""
+
+    async def then_close() -> T:
+        try:
+            return await scenario
+        finally:
+            await in_db(connections.close_all)
+
+    return asyncio.run(then_close())
+
+
 def _pass(hearing: Hearing, user: Any) -> str:
     participant = actions.participant_for(user, hearing)
     assert participant is not None
@@ -141,8 +163,8 @@ def _cookie(user: Any) -> str:
 
 
 async def _enter(hearing: Hearing, user: Any, expect: str = "admitted") -> Socket:
-    raw = await asyncio.to_thread(_pass, hearing, user)
-    socket = Socket(hearing, await asyncio.to_thread(_cookie, user))
+    raw = await in_db(_pass, hearing, user)
+    socket = Socket(hearing, await in_db(_cookie, user))
     await socket.say({"type": "hello", "pass": raw})
     await socket.expect(expect)
     return socket
@@ -194,7 +216,7 @@ def test_the_judge_admits_a_party_media_flows_both_ways_and_the_recordings_are_l
         seen_by_judge: list[Any] = []
         seen_by_party: list[Any] = []
         pcs.append(await _subscribe(bench, str(waiting["id"]), seen_by_judge))
-        me = await asyncio.to_thread(lambda: hearing.participants.get(role="judge").pk)
+        me = await in_db(lambda: hearing.participants.get(role="judge").pk)
         pcs.append(await _subscribe(party, str(me), seen_by_party))
         await wait_for(lambda: len(seen_by_judge) > 10 and len(seen_by_party) > 10, 20)
         assert looks_like(_colour(seen_by_judge[-1]), BLUE)
@@ -206,7 +228,7 @@ def test_the_judge_admits_a_party_media_flows_both_ways_and_the_recordings_are_l
             await pc.close()
         await asyncio.wait_for(asyncio.gather(bench.task, party.task), 15)
 
-    asyncio.run(scenario())
+    run(scenario())
     hearing.refresh_from_db()
     assert hearing.status == HearingStatus.ENDED and hearing.opened_at and hearing.ended_at
     case = Case.objects.get(pk=hearing.case_id)
@@ -241,8 +263,8 @@ def test_a_pass_counts_once_belongs_to_its_person_and_a_removed_party_stays_out(
 
     async def scenario() -> None:
         bench = await _enter(hearing, judge)
-        raw = await asyncio.to_thread(_pass, hearing, alice)
-        alices, bobs = await asyncio.to_thread(lambda: (_cookie(alice), _cookie(bob)))
+        raw = await in_db(_pass, hearing, alice)
+        alices, bobs = await in_db(lambda: (_cookie(alice), _cookie(bob)))
         stolen = Socket(hearing, bobs)  # bob's session with alice's pass
         await stolen.say({"type": "hello", "pass": raw})
         assert (await stolen.expect("refused"))["code"] == "join_token_invalid"
@@ -263,13 +285,13 @@ def test_a_pass_counts_once_belongs_to_its_person_and_a_removed_party_stays_out(
         assert (await party.expect("closed"))["code"] == 4403
         await bench.say({"type": "lock", "locked": True})
         await bench.expect("locked")
-        late = await asyncio.to_thread(_pass, hearing, bob)
+        late = await in_db(_pass, hearing, bob)
         locked_out = Socket(hearing, bobs)
         await locked_out.say({"type": "hello", "pass": late})
         assert (await locked_out.expect("refused"))["code"] == "hearing_locked"
         await bench.leave()
 
-    asyncio.run(scenario())
+    run(scenario())
     participant = hearing.participants.get(user=alice)
     assert participant.presence == Presence.REMOVED
     with pytest.raises(Problem) as refused:
@@ -299,13 +321,13 @@ def test_a_socket_from_another_site_is_turned_away(hearing: Hearing) -> None:
     judge = hearing.case.judge
 
     async def scenario() -> dict[str, Any]:
-        cookie = await asyncio.to_thread(_cookie, judge)
+        cookie = await in_db(_cookie, judge)
         socket = Socket(hearing, cookie, origin="https://evil.example")
         message = await asyncio.wait_for(socket.from_server.get(), 5)
         await socket.task
         return message
 
-    assert asyncio.run(scenario()) == {"type": "websocket.close", "code": 4403}
+    assert run(scenario()) == {"type": "websocket.close", "code": 4403}
 
 
 def test_the_record_is_written_live_and_a_failed_recording_alerts_the_judge(
@@ -342,8 +364,47 @@ def test_the_record_is_written_live_and_a_failed_recording_alerts_the_judge(
         await pc.close()
         await asyncio.wait_for(asyncio.gather(bench.task, party.task), 15)
 
-    asyncio.run(scenario())
+    run(scenario())
     assert hearing.log.filter(kind=LogKind.RECORDING_FAILED).exists()
     failed = Recording.objects.get(hearing=hearing, participant__role="party")
     assert failed.status == RecordingStatus.FAILED and failed.blob is None
     assert HearingRecord.objects.get(hearing=hearing).text == "The court is in session."
+
+
+def test_switching_to_audio_only_keeps_both_recordings_and_a_room_left_by_its_judge_pauses(
+    hearing: Hearing, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = hearing.case.judge
+    monkeypatch.setattr(room, "UNATTENDED_SECONDS", 0.5)
+
+    async def scenario() -> None:
+        bench = await _enter(hearing, judge)
+        party = await _enter(hearing, alice, expect="waiting")
+        waiting = await bench.roster_with("party", admitted=False)
+        await bench.say({"type": "admit", "id": waiting["id"]})
+        await party.expect("admitted")
+        camera = await _publish(party, BLUE)
+        await asyncio.sleep(1.5)
+        voice = new_pc()  # audio only, for a weak connection: a new publication
+        voice.addTransceiver(ToneTrack(), direction="sendonly")
+        await party.say({"type": "publish", "kind": "camera", "sdp": await offer_of(voice)})
+        answer = await party.expect("answer")
+        await voice.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+        await asyncio.sleep(1)
+        await bench.leave()
+        await party.expect("paused", timeout=10)
+        await asyncio.wait_for(party.task, 15)
+        await camera.close()
+        await voice.close()
+
+    run(scenario())
+    kept = Recording.objects.filter(hearing=hearing, participant__role="party").order_by(
+        "started_at"
+    )
+    assert [r.status for r in kept] == [RecordingStatus.STORED, RecordingStatus.STORED]
+    first, second = (decode_webm(b"".join(plaintext(r.blob))) for r in kept)
+    assert first.video and looks_like(first.video[-1], BLUE) and first.audio_frames
+    assert second.kinds == {"audio"} and second.audio_frames
+    hearing.refresh_from_db()
+    assert hearing.status == HearingStatus.OPEN  # paused, not held: the judge ends it later
+    assert Case.objects.get(pk=hearing.case_id).state == "hearing_scheduled"

@@ -16,6 +16,7 @@ clear: an evidence file may be in one.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -66,6 +67,14 @@ class SyncStackHandler(ASGIHandler):
         body.seek(0)
         return body
 
+    async def send_response(self, response: Any, send: Any) -> None:
+        """Django's, but a download made by a synchronous iterator (an evidence file, a
+        recording, decrypted a chunk at a time) is sent as it is read: Django would first read
+        it whole into memory to serve it asynchronously."""
+        if response.streaming and not response.is_async:
+            response.streaming_content = _pulled(response.streaming_content)
+        await super().send_response(response, send)
+
     def create_request(self, scope: Any, body_file: Any) -> Any:
         if getattr(body_file, "too_large", False):
             return None, _too_large(_body_limit.get())
@@ -73,6 +82,19 @@ class SyncStackHandler(ASGIHandler):
 
 
 _body_limit: ContextVar[int] = ContextVar("netcourt_body_limit", default=0)
+
+
+async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The chunks of a synchronous iterator, each read in the request thread when it is due;
+    the iterator is closed (its file released) however the sending ends."""
+    read = sync_to_async(lambda: next(chunks, None), thread_sensitive=True)
+    try:
+        while (chunk := await read()) is not None:
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            await sync_to_async(close, thread_sensitive=True)()
 
 
 def _limit_for(scope: Any) -> int:

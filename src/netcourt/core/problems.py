@@ -80,6 +80,7 @@ TITLES: dict[str, Promise] = {
     "hearing_not_open": _("This hearing is not open to enter."),
     "hearing_too_early": _("The hearing cannot be entered yet."),
     "hearing_locked": _("The judge has locked the hearing."),
+    "hearing_full": _("The hearing has as many public viewers as it can take."),
     "hearing_removed": _("The judge removed you from this hearing."),
     "attends_in_court": _("You take part in this hearing in the courtroom."),
     "join_token_invalid": _("This entry pass is not valid."),

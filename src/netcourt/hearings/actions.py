@@ -129,14 +129,18 @@ def held_guard(case: Case) -> str | None:
 
 
 def place_for(user: Any, hearing: Hearing) -> tuple[str, Party | None] | None:
-    """The role ``user`` takes in ``hearing``, and the party they stand for; None for no one
-    (deny by default). Witnesses and interpreters are invited by name beforehand."""
+    """The role ``user`` takes in ``hearing`` now, and the party they stand for; None for no
+    one (deny by default). Worked out afresh each time from the case (a representative whose
+    mandate ended, a clerk who left the court, lose their place at once); only witnesses and
+    interpreters hold a place by invitation."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     case = hearing.case
-    invited = hearing.participants.filter(user=user).first()
+    invited = hearing.participants.filter(
+        user=user, role__in=(Role.WITNESS, Role.INTERPRETER)
+    ).first()
     if invited is not None:
-        return invited.role, invited.party
+        return invited.role, None
     if case.judge_id == user.pk:
         return Role.JUDGE, None
     if CourtMembership.objects.filter(
@@ -154,19 +158,29 @@ def place_for(user: Any, hearing: Hearing) -> tuple[str, Party | None] | None:
     return None
 
 
+def shown_name(user: Any, role: str) -> str:
+    """How a person is named in the room: their name, never their e-mail address."""
+    name = str(user.display_name or user.get_full_name()).strip()
+    return name or str(Role(role).label)
+
+
 def participant_for(user: Any, hearing: Hearing) -> Participant | None:
-    """The person's place in the hearing, made on their first visit."""
+    """The person's place in the hearing, made on their first visit and brought up to date
+    (their role now) on each."""
     place = place_for(user, hearing)
     if place is None:
         return None
     role, party = place
     attendance: dict[str, str] = hearing.scheduled_by.payload.get("attendance", {})
     online = party is None or attendance.get(str(party.pk)) != "in_court"
-    participant, _ = Participant.objects.get_or_create(
+    participant, made = Participant.objects.get_or_create(
         hearing=hearing,
         user=user,
-        defaults={"role": role, "party": party, "name": str(user), "online": online},
+        defaults={"role": role, "party": party, "name": shown_name(user, role), "online": online},
     )
+    if not made and (participant.role, participant.party_id) != (role, party and party.pk):
+        participant.role, participant.party, participant.online = role, party, online
+        participant.save(update_fields=["role", "party", "online"])
     return participant
 
 
@@ -177,7 +191,7 @@ def invite(hearing: Hearing, user: Any, role: str, by: Any) -> Participant:
     if place_for(by, hearing) not in ((Role.JUDGE, None), (Role.CLERK, None)):
         raise Problem("role_not_allowed", status=403)
     participant, _ = Participant.objects.get_or_create(
-        hearing=hearing, user=user, defaults={"role": role, "name": str(user)}
+        hearing=hearing, user=user, defaults={"role": role, "name": shown_name(user, role)}
     )
     return participant
 
@@ -255,7 +269,8 @@ def issue_pass(participant: Participant, step_up: StepUp | None) -> str:
 
 def redeem_pass(hearing_id: Any, raw: str, user_id: int | None) -> Participant:
     """The participant a pass lets in, once. The pass must be for this hearing, unused, not
-    expired, and presented by the person it was issued to (their signed-in session)."""
+    expired, and presented by the person it was issued to (their signed-in session), who must
+    still have their place. A pass refused for any reason is spent all the same."""
     with transaction.atomic():
         token = (
             JoinToken.objects.select_for_update(of=("self",))
@@ -268,18 +283,30 @@ def redeem_pass(hearing_id: Any, raw: str, user_id: int | None) -> Participant:
         if token.used_at is not None:
             raise Problem("join_token_used", status=403)
         now = clock.now()
-        if now >= token.expires_at:
-            raise Problem("join_token_expired", status=403)
         token.used_at = now
         token.save(update_fields=["used_at"])
         participant = token.participant
-        if participant.presence == Presence.REMOVED:
-            raise Problem("hearing_removed", status=403)
-        if participant.hearing.status in (HearingStatus.ENDED, HearingStatus.CANCELLED):
-            raise Problem("hearing_not_open", status=409)
-        if participant.hearing.locked and participant.role not in (Role.JUDGE, Role.CLERK):
-            raise Problem("hearing_locked", status=403)
-        return participant
+        refusal = _refusal(participant, token.expires_at, now)
+    if refusal is not None:
+        raise refusal
+    return participant
+
+
+def _refusal(participant: Participant, expires_at: datetime, now: datetime) -> Problem | None:
+    """Why a pass, otherwise good, does not let its person in now (None: it does)."""
+    hearing = participant.hearing
+    if now >= expires_at:
+        return Problem("join_token_expired", status=403)
+    if participant.presence == Presence.REMOVED:
+        return Problem("hearing_removed", status=403)
+    if hearing.status in (HearingStatus.ENDED, HearingStatus.CANCELLED):
+        return Problem("hearing_not_open", status=409)
+    place = place_for(participant.user, hearing)
+    if place is None or place[0] != participant.role:
+        return Problem("join_token_invalid", status=403)
+    if hearing.locked and participant.role not in (Role.JUDGE, Role.CLERK):
+        return Problem("hearing_locked", status=403)
+    return None
 
 
 def refused(hearing_id: Any, code: str) -> None:

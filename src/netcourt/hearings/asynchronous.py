@@ -101,12 +101,35 @@ def _disputed(case: Case) -> list[str]:
         .select_related("item__party")
         .order_by("item__party__position", "item__number")
     )
-    named = (
-        gettext("%(role)s's evidence %(number)s")
-        % {"role": o.item.party.get_role_display(), "number": o.item.number}
-        for o in opinions
+    return list(dict.fromkeys(_item_name(o.item) for o in opinions))
+
+
+def _unexamined(case: Case) -> list[str]:
+    """The items, named for the reader, on which no other party has given an opinion: until
+    each has one, nothing says its facts are undisputed."""
+    items = (
+        EvidenceItem.objects.filter(case=case)
+        .select_related("party")
+        .order_by("party__position", "number")
     )
-    return list(dict.fromkeys(named))
+    examined = {
+        (item_id, party_id)
+        for item_id, party_id in Opinion.objects.filter(
+            item__case=case, reply_to__isnull=True
+        ).values_list("item_id", "party_id")
+    }
+    return [
+        _item_name(item)
+        for item in items
+        if not any(i == item.pk and p != item.party_id for i, p in examined)
+    ]
+
+
+def _item_name(item: EvidenceItem) -> str:
+    return gettext("%(role)s's evidence %(number)s") % {
+        "role": item.party.get_role_display(),
+        "number": item.number,
+    }
 
 
 def eligibility(case: Case) -> list[tuple[str, str]]:
@@ -155,6 +178,17 @@ def eligibility(case: Case) -> list[tuple[str, str]]:
                     "The evidence exchange has not taken place: the parties do not see each "
                     "other's evidence yet."
                 ),
+            )
+        )
+    elif unexamined := _unexamined(case):
+        failing.append(
+            (
+                UNDISPUTED,
+                gettext(
+                    "The evidence exchange is not finished: the other side has not given its "
+                    "opinion on %(items)s."
+                )
+                % {"items": ", ".join(unexamined)},
             )
         )
     elif disputed := _disputed(case):

@@ -27,7 +27,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Protocol
@@ -112,6 +112,9 @@ class RecordingResult:
     video_frames: int  # frames muxed
     audio_frames: int
     error: str = ""  # "" when the recording finished cleanly
+    # The sink this recording was written to (None if it never got one): a member who
+    # publishes again may have several recordings, each with its own sink.
+    sink: RecordingSink | None = field(default=None, compare=False)
 
 
 def _describe(exc: BaseException) -> str:
@@ -181,6 +184,7 @@ class _Recorder:
         self._audio_frames = 0
         self._error = ""
         self._finishing = False
+        self._sink: RecordingSink | None = None
         self._task = asyncio.create_task(self._run())
 
     @property
@@ -204,13 +208,15 @@ class _Recorder:
             video_frames=self._video_frames,
             audio_frames=self._audio_frames,
             error=self._error,
+            sink=self._sink,
         )
 
     async def _run(self) -> None:
         writer: _SinkWriter | None = None
         container: OutputContainer | None = None
         try:
-            writer = _SinkWriter(await asyncio.to_thread(self._sink_for, self.member))
+            self._sink = await asyncio.to_thread(self._sink_for, self.member)
+            writer = _SinkWriter(self._sink)
             opened, streams = await asyncio.to_thread(self._open, writer)
             container = opened
             ended = False
@@ -720,8 +726,8 @@ class Room:
     recording goes on in the same WebM when the new offer carries the same media kinds (audio,
     video, or both) at the same video size and the recording had not failed; otherwise it is
     finished and a new one
-    started with a fresh ``sink_for(member)`` call, and the finished result is returned by
-    ``close()``.
+    started with a fresh ``sink_for(member)`` call; the finished result goes to
+    ``on_recording_done`` at once (without it, ``close()`` returns it).
 
     Mutes belong to the member, not to a connection: they outlast a reconnect, and a member can
     be muted before publishing.
@@ -738,6 +744,7 @@ class Room:
         *,
         sink_for: Callable[[Member], RecordingSink] | None = None,
         on_recording_failure: Callable[[Member, str], Awaitable[None]] | None = None,
+        on_recording_done: Callable[[RecordingResult], Awaitable[None]] | None = None,
         ice_servers: Sequence[RTCIceServer] = (),
         video_size: tuple[int, int] = (640, 480),
         video_bitrate: int = 800_000,
@@ -745,6 +752,7 @@ class Room:
         self.hearing_id = hearing_id
         self._sink_for = sink_for
         self._on_recording_failure = on_recording_failure
+        self._on_recording_done = on_recording_done
         self._ice_servers = list(ice_servers)
         self._video_size = video_size
         self._video_bitrate = video_bitrate
@@ -943,7 +951,11 @@ class Room:
         if recorder is not None and (
             recorder.kinds != kinds or recorder.video_size != video_size or recorder.failed
         ):
-            self._replaced_results.append(await recorder.finish())
+            finished = await recorder.finish()
+            if self._on_recording_done is not None:
+                await self._on_recording_done(finished)
+            else:
+                self._replaced_results.append(finished)
             recorder = None
         if recorder is None and self._sink_for is not None:
             recorder = _Recorder(

@@ -42,6 +42,7 @@ def open_room(
     *,
     sink_for: Callable[[media.Member], media.RecordingSink],
     on_recording_failure: Callable[[media.Member, str], Awaitable[None]],
+    on_recording_done: Callable[[media.RecordingResult], Awaitable[None]],
     ice_servers: Sequence[Any],
 ) -> MediaRoom:
     """The media of one hearing, from the provider the installation names."""
@@ -52,5 +53,6 @@ def open_room(
         hearing_id,
         sink_for=sink_for,
         on_recording_failure=on_recording_failure,
+        on_recording_done=on_recording_done,
         ice_servers=ice_servers,
     )

@@ -54,6 +54,13 @@ HELLO_SECONDS = 10
 MAX_MESSAGE_BYTES = 512 * 1024  # an SDP offer is a few kB; the record text is the largest
 SCREEN = "screen"
 SCREEN_SIZE = (1280, 720)  # a shared document must stay legible
+# Who reads the record live and sees who is here: not the public, not witnesses.
+TAKING_PART = frozenset(
+    {Role.JUDGE, Role.CLERK, Role.PARTY, Role.REPRESENTATIVE, Role.INTERPRETER, Role.WITNESS}
+)
+READS_RECORD = frozenset({Role.JUDGE, Role.CLERK, Role.PARTY, Role.REPRESENTATIVE})
+MAX_VIEWERS = 30  # public viewers of one hearing (each costs a connection per speaker)
+UNATTENDED_SECONDS = 600  # a room without its judge closes after this
 CAMERA = "camera"
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -85,23 +92,22 @@ class Courtroom:
     def __init__(self, hearing: Hearing, keys: Any) -> None:
         self.hearing = hearing
         self.seats: dict[int, Seat] = {}
-        self.sinks: dict[str, recordings.VaultSink] = {}
         self.lock = asyncio.Lock()
         self.media = providers.open_room(
             str(hearing.pk),
             sink_for=self._sink_for,
             on_recording_failure=self._recording_failed,
+            on_recording_done=self._store,
             ice_servers=_ice_servers(),
         )
         self._keys = keys
         self.ended = False
+        self._unattended: asyncio.TimerHandle | None = None
 
     # --- media callbacks -----------------------------------------------------------------
 
     def _sink_for(self, member: media.Member) -> recordings.VaultSink:
-        sink = recordings.VaultSink(self.hearing.case, self._keys)
-        self.sinks[member.id] = sink
-        return sink
+        return recordings.VaultSink(self.hearing.case, self._keys)
 
     async def _recording_failed(self, member: media.Member, error: str) -> None:
         participant_id = int(member.id.split(":")[0])
@@ -111,25 +117,31 @@ class Courtroom:
         await sync_to_async(_log)(
             self.hearing, LogKind.RECORDING_FAILED, participant_id, None, error=error[:200]
         )
-        for seat in self.seats.values():
+        await self._alert_bench("recording_failed", participant_id, name=member.name)
+
+    async def _alert_bench(self, code: str, participant_id: int | None, **values: Any) -> None:
+        for seat in list(self.seats.values()):
             if seat.role == Role.JUDGE:
                 await seat.send(
                     {
                         "type": "alert",
-                        "code": "recording_failed",
+                        "code": code,
                         "participant": participant_id,
-                        "message": _text(seat, "recording_failed", name=member.name),
+                        "message": _text(seat, code, **values),
                     }
                 )
 
     async def _store(self, result: media.RecordingResult | None) -> None:
-        if result is None:
-            return
-        sink = self.sinks.pop(result.member_id, None)
-        if sink is None:
+        """Keep a finished recording: its blob, its row, its hash in the case's log. A store
+        that fails is a failed recording the judge is told of; it never stops the room."""
+        if result is None or not isinstance(result.sink, recordings.VaultSink):
             return
         participant_id = int(result.member_id.split(":")[0])
-        await sync_to_async(_store_recording)(participant_id, sink, result)
+        try:
+            await sync_to_async(_store_recording)(participant_id, result.sink, result)
+        except Exception:  # a database or store outage: the hearing goes on
+            logger.exception("a recording of hearing %s could not be stored", self.hearing.pk)
+            await self._alert_bench("recording_failed", participant_id, name="")
 
     # --- people --------------------------------------------------------------------------
 
@@ -146,18 +158,23 @@ class Courtroom:
                 "publishing": str(seat.id) in publishing,
             }
             for seat in self.seats.values()
+            if seat.role != Role.VIEWER  # the public watching is not listed to anyone
         ]
 
-    async def broadcast(self, message: dict[str, Any], *, admitted_only: bool = True) -> None:
+    async def broadcast(
+        self,
+        message: dict[str, Any],
+        *,
+        admitted_only: bool = True,
+        roles: frozenset[str] | None = None,
+    ) -> None:
         for seat in list(self.seats.values()):
-            if seat.admitted or not admitted_only:
+            if (seat.admitted or not admitted_only) and (roles is None or seat.role in roles):
                 await seat.send(message)
 
     async def tell_roster(self) -> None:
-        roster = self.roster()
-        for seat in list(self.seats.values()):
-            if seat.admitted:
-                await seat.send({"type": "roster", "people": roster})
+        """Who is here: to those taking part (not to public viewers)."""
+        await self.broadcast({"type": "roster", "people": self.roster()}, roles=TAKING_PART)
 
     async def tell_publishers(self) -> None:
         names = {str(s.id): s.participant.name for s in self.seats.values()}
@@ -174,49 +191,95 @@ class Courtroom:
             await self._leave_media(old)
             await old.send({"type": "error", "code": "replaced"})
             await old.close(4409)
+        if seat.role == Role.VIEWER and self._viewers() >= MAX_VIEWERS:
+            raise Problem("hearing_full", status=409)
         self.seats[seat.id] = seat
-        goes_in = seat.role in (Role.JUDGE, Role.CLERK, Role.VIEWER)
-        if goes_in:
+        if seat.role == Role.JUDGE and self._unattended is not None:
+            self._unattended.cancel()
+            self._unattended = None
+        if seat.role in (Role.JUDGE, Role.CLERK, Role.VIEWER):
             await self.admit(seat, by=None)
         else:
             await sync_to_async(_presence)(seat.participant, Presence.WAITING, LogKind.ENTERED)
             await seat.send({"type": "waiting"})
-            await self._tell_bench_roster()
+            await self.broadcast(
+                {"type": "roster", "people": self.roster()},
+                roles=frozenset({Role.JUDGE, Role.CLERK}),
+            )
+
+    def _viewers(self) -> int:
+        return sum(1 for seat in self.seats.values() if seat.role == Role.VIEWER)
 
     async def admit(self, seat: Seat, by: Seat | None) -> None:
         seat.admitted = True
         seat.since = clock.now()
         await sync_to_async(_admitted)(seat.participant, by.participant if by else None)
-        await seat.send(
-            {
-                "type": "admitted",
-                "locked": self.hearing.locked,
-                "record": await sync_to_async(_record_state)(self.hearing),
-            }
-        )
+        admitted: dict[str, Any] = {"type": "admitted", "locked": self.hearing.locked}
+        if seat.role in READS_RECORD:
+            admitted["record"] = await sync_to_async(_record_state)(self.hearing)
+        await seat.send(admitted)
         await self.tell_roster()
         await self.tell_publishers()
-
-    async def _tell_bench_roster(self) -> None:
-        roster = self.roster()
-        for seat in self.seats.values():
-            if seat.admitted and seat.role in (Role.JUDGE, Role.CLERK):
-                await seat.send({"type": "roster", "people": roster})
 
     async def _leave_media(self, seat: Seat) -> None:
         for member_id in (str(seat.id), f"{seat.id}:{SCREEN}"):
             await self._store(await self.media.drop(member_id))
 
     async def depart(self, seat: Seat) -> None:
-        """The person's connection ended (left, lost, or removed)."""
+        """The person's connection ended (left, lost, or removed). With no one left, the room
+        closes (its recordings stored; the hearing can be entered again and ended); with no
+        judge left, it closes after `UNATTENDED_SECONDS` unless the judge comes back."""
         if self.seats.get(seat.id) is not seat:
             return
         del self.seats[seat.id]
-        await self._leave_media(seat)
-        seconds = int((clock.now() - seat.since).total_seconds()) if seat.admitted else 0
-        await sync_to_async(_left)(seat.participant, seconds)
-        await self.tell_roster()
-        await self.tell_publishers()
+        try:
+            await self._leave_media(seat)
+            seconds = int((clock.now() - seat.since).total_seconds()) if seat.admitted else 0
+            await sync_to_async(_left)(seat.participant, seconds)
+        finally:
+            if not self.seats:
+                await self.close()
+            else:
+                await self.tell_roster()
+                await self.tell_publishers()
+                if seat.role == Role.JUDGE and not any(
+                    s.role == Role.JUDGE for s in self.seats.values()
+                ):
+                    loop = asyncio.get_running_loop()
+                    self._unattended = loop.call_later(
+                        UNATTENDED_SECONDS, lambda: asyncio.ensure_future(self._pause())
+                    )
+
+    async def _pause(self) -> None:
+        async with self.lock:
+            if self.ended or any(s.role == Role.JUDGE for s in self.seats.values()):
+                return
+            await self.broadcast({"type": "paused"}, admitted_only=False)
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the room without ending the hearing: everyone out, the recordings stored."""
+        try:
+            await self._finish_media()
+        finally:
+            await self._empty_seats()
+
+    async def _finish_media(self) -> None:
+        self.ended = True
+        ROOMS.pop(str(self.hearing.pk), None)
+        for result in await self.media.close():
+            await self._store(result)
+
+    async def _empty_seats(self) -> None:
+        for seat in list(self.seats.values()):
+            try:
+                seconds = int((clock.now() - seat.since).total_seconds()) if seat.admitted else 0
+                await sync_to_async(_left)(seat.participant, seconds)
+            except Exception:  # the database is away: the person still goes
+                logger.exception("leaving hearing %s was not recorded", self.hearing.pk)
+            finally:
+                await seat.close(1000)
+        self.seats.clear()
 
     # --- the judge's controls ------------------------------------------------------------
 
@@ -243,7 +306,8 @@ class Courtroom:
             await target.close(4403)
         elif kind == "mute":
             muted = bool(message.get("muted", True))
-            await self.media.mute(str(target.id), muted)
+            for member_id in (str(target.id), f"{target.id}:{SCREEN}"):
+                await self.media.mute(member_id, muted)
             await sync_to_async(_muted)(target.participant, judge.participant, muted)
             await target.send({"type": "muted", "muted": muted})
             await self.tell_roster()
@@ -257,18 +321,15 @@ class Courtroom:
             await self.tell_roster()
 
     async def end(self, judge: Seat) -> None:
-        """End the hearing: everyone out, recordings finished and logged, the case moves on."""
-        self.ended = True
+        """End the hearing: the recordings finished and logged, the case moves on (the judge
+        is told if it cannot), everyone out."""
         await self.broadcast({"type": "ended"}, admitted_only=False)
-        for result in await self.media.close():
-            await self._store(result)
-        for seat in list(self.seats.values()):
-            seconds = int((clock.now() - seat.since).total_seconds()) if seat.admitted else 0
-            await sync_to_async(_left)(seat.participant, seconds)
-            await seat.close(1000)
-        self.seats.clear()
-        await sync_to_async(_ended)(self.hearing, judge.participant)
-        ROOMS.pop(str(self.hearing.pk), None)
+        try:
+            await self._finish_media()
+            if not await sync_to_async(_ended)(self.hearing, judge.participant):
+                await self._alert_bench("not_moved", None)
+        finally:
+            await self._empty_seats()
 
 
 ROOMS: dict[str, Courtroom] = {}
@@ -321,9 +382,11 @@ async def serve(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     seat.language = language
     room = await _room_for(hearing_id)
-    async with room.lock:
-        await room.arrive(seat)
     try:
+        async with room.lock:
+            while room.ended:  # it closed while this person came in: a new one
+                room = await _room_for(hearing_id)
+            await room.arrive(seat)
         while True:
             incoming = await receive()
             if incoming["type"] == "websocket.disconnect":
@@ -336,6 +399,12 @@ async def serve(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 await _dispatch(room, seat, data)
             if room.ended:
                 break
+    except Problem as problem:  # turned away at the door (a full public gallery)
+        with translation.override(language):
+            await send_json(
+                {"type": "refused", "code": problem.code, "message": str(problem.message)}
+            )
+        await close(4403)
     finally:
         if not room.ended:
             async with room.lock:
@@ -409,7 +478,8 @@ async def _hello(
             hearing_id, str(data.get("pass", "")), user_id
         )
     except Problem as problem:
-        await sync_to_async(actions.refused)(hearing_id, problem.code)
+        if user_id is not None:  # a stranger's attempts are not worth a row each
+            await sync_to_async(actions.refused)(hearing_id, problem.code)
         await send({"type": "refused", "code": problem.code, "message": str(problem.message)})
         await close(4403)
         return None
@@ -585,16 +655,20 @@ def _lock(hearing: Hearing, by: Participant, locked: bool) -> None:
     actions.log(hearing, LogKind.LOCKED if locked else LogKind.UNLOCKED, by=by)
 
 
-def _ended(hearing: Hearing, by: Participant) -> None:
+def _ended(hearing: Hearing, by: Participant) -> bool:
     """The hearing is over: its row, its log, and the case's ``hold_hearing`` step taken in
-    the judge's name (the pack's record that the hearing was held)."""
+    the judge's name (the pack's record that the hearing was held). False when the case did
+    not move on: the hearing was cancelled meanwhile (the case closed), or the step was
+    refused."""
     from netcourt.cases import actions as case_actions
 
     now = clock.now()
-    Hearing.objects.filter(pk=hearing.pk).update(
-        status=HearingStatus.ENDED, ended_at=now, locked=False
-    )
+    ended = Hearing.objects.filter(
+        pk=hearing.pk, status__in=(HearingStatus.SCHEDULED, HearingStatus.OPEN)
+    ).update(status=HearingStatus.ENDED, ended_at=now, locked=False)
     actions.log(hearing, LogKind.ENDED, by=by)
+    if not ended:
+        return False
     try:
         case_actions.fire(
             by.user,
@@ -609,6 +683,8 @@ def _ended(hearing: Hearing, by: Participant) -> None:
         logger.warning(
             "hearing %s ended but the case did not move on: %s", hearing.pk, problem.code
         )
+        return False
+    return True
 
 
 def _store_recording(
@@ -633,13 +709,20 @@ def _record_state(hearing: Hearing) -> dict[str, Any]:
 
 
 def _text(seat: Seat, code: str, **values: Any) -> str:
+    """An alert to the judge, in the judge's language."""
     with translation.override(seat.language or settings.LANGUAGE_CODE):
+        if code == "recording_failed" and values.get("name"):
+            return translation.gettext(
+                "The recording of %(name)s failed. The hearing goes on; consider pausing it."
+            ) % {"name": values["name"]}
         if code == "recording_failed":
-            return (
-                translation.gettext(
-                    "The recording of %(name)s failed. The hearing goes on; consider pausing it."
-                )
-                % values
+            return translation.gettext(
+                "A recording could not be stored. The hearing goes on; consider pausing it."
+            )
+        if code == "not_moved":
+            return translation.gettext(
+                "The hearing has ended, but the case did not move on by itself: see the case's "
+                "page."
             )
     return code
 

@@ -137,7 +137,11 @@ def _take(
 ) -> CaseEvent:
     policy.get_case(user, case_id)  # 404 for a case the person has no role in
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("court", "judge").get(pk=case_id)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("court", "judge")
+            .get(pk=case_id)
+        )
         event = scheduling_step(case, policy.case_roles(user, case), refuse=True)
         assert event is not None
         hearing = current_hearing(case)

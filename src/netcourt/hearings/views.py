@@ -55,6 +55,9 @@ ROOM_TEXT = {
     "unmuted": _("The judge has unmuted your microphone."),
     "removed": _("The judge removed you from the hearing."),
     "ended": _("The hearing has ended."),
+    "paused": _(
+        "The judge has left and the hearing is paused. Enter again when the judge is back."
+    ),
     "left": _("You left the hearing."),
     "lost": _("The connection to the hearing was lost. Go back and enter again."),
     "noMedia": _(

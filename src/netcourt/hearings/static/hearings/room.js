@@ -100,6 +100,9 @@
       case "ended":
         finish(T.ended);
         break;
+      case "paused":
+        finish(T.paused);
+        break;
       case "refused":
         finish(message.message || message.code);
         break;
