@@ -36,6 +36,7 @@ from netcourt.hearings.models import (
     RecordingStatus,
     Role,
 )
+from netcourt.hearings.room import READS_RECORD
 from netcourt.hearings.times import both_zones, court_zone
 from netcourt.service.notifications import tell
 
@@ -264,6 +265,7 @@ def enter(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
             "case": case,
             "hearing": hearing,
             "participant": participant,
+            "reads_record": participant.role in READS_RECORD,
             "texts": {
                 **{key: str(text) for key, text in ROOM_TEXT.items()},
                 "roles": {value: str(label) for value, label in Role.choices},

@@ -301,7 +301,7 @@
     if (editor) {
       if (document.activeElement !== editor || record.stale) editor.value = record.text;
       $("record-saved").textContent = T.saved;
-    } else {
+    } else if ($("record-view")) {
       $("record-view").textContent = record.text;
     }
   }
