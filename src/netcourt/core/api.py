@@ -99,6 +99,7 @@ def _register_routers() -> None:
     api.add_router("/v1/uploads", uploads_router)
     api.add_router("/v1/platforms", "netcourt.evidence.platform_api.router")
     api.add_router("/v1/cases", "netcourt.service.api.router")
+    api.add_router("/v1/cases", "netcourt.hearings.api.router")
 
 
 _register_routers()

@@ -1,0 +1,60 @@
+"""Hearings through the API: scheduling (idempotent, with the page's checks), postponing with
+reasons, and the list — recordings only for the court and the parties."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from netcourt.cases.models import Case
+from netcourt.hearings.models import Hearing
+from netcourt.hearings.times import court_zone
+from tests.conftest import api_client
+from tests.hearings.test_scheduling import in_evidence_exchange
+
+THURSDAY = date(2026, 11, 12)  # the frozen clock is Monday 2 November 2026, 10:00 Beijing
+
+
+def _at(day: date, hour: int) -> str:
+    return datetime.combine(day, time(hour), tzinfo=court_zone()).isoformat()
+
+
+def test_the_judge_schedules_and_postpones_over_the_api(
+    exchanging: Case, staff: dict[str, Any], bob: Any, mallory: Any, frozen: Any
+) -> None:
+    case = in_evidence_exchange(exchanging, staff)
+    judge = api_client(case.judge)
+    url = f"/api/v1/cases/{case.pk}/hearings"
+    body = {"version": case.version, "starts_at": _at(THURSDAY, 10), "minutes": 40}
+    too_soon = judge.post(
+        url,
+        {**body, "starts_at": _at(date(2026, 11, 3), 10)},
+        content_type="application/json",
+    )
+    assert too_soon.status_code == 422 and too_soon.json()["code"] == "schedule_too_soon"
+    naive = judge.post(
+        url, {**body, "starts_at": "2026-11-12T10:00:00"}, content_type="application/json"
+    )
+    assert naive.status_code == 422 and not Hearing.objects.exists()
+    made = judge.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="h-1")
+    assert made.status_code == 201, made.content
+    again = judge.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="h-1")
+    assert again.json() == made.json() and Hearing.objects.count() == 1
+    assert (made.json()["minutes"], made.json()["sequence"]) == (40, 0)
+    case.refresh_from_db()
+    moved = judge.post(
+        f"{url}/postpone",
+        {
+            "version": case.version,
+            "starts_at": _at(THURSDAY, 15),
+            "minutes": 30,
+            "reasons": "A witness is abroad.",
+        },
+        content_type="application/json",
+    )
+    assert moved.status_code == 200 and moved.json()["sequence"] == 1
+    [listed] = api_client(bob).get(url).json()
+    assert listed["starts_at"] == moved.json()["starts_at"] and listed["recordings"] == []
+    assert api_client(mallory).get(url).status_code == 404
+    as_party = api_client(bob).post(url, body, content_type="application/json")
+    assert as_party.status_code == 403, as_party.content
