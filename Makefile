@@ -76,6 +76,7 @@ bench: install-test
 	$(PY) bench/ledger.py
 	$(PY) bench/vault.py
 	$(PY) bench/ingest.py
+	$(PY) bench/hearing.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
