@@ -415,3 +415,17 @@ def test_a_case_withdrawn_before_its_hearing_cancels_it(ready: Case, frozen: Any
     assert (hearing.status, hearing.sequence) == (HearingStatus.CANCELLED, 1)
     invitation = ics.invitation(hearing)
     assert "STATUS:CANCELLED" in invitation and "SEQUENCE:1" in invitation
+
+
+def test_a_case_does_not_close_while_its_hearing_is_in_session(ready: Case, frozen: Any) -> None:
+    """Its recordings must reach the case's log first: the judge ends the hearing, then the
+    settlement (or withdrawal) is recorded."""
+    schedule(ready, at(THURSDAY, 10))
+    Hearing.objects.filter(case=ready).update(status=HearingStatus.OPEN)
+    ready.refresh_from_db()
+    with pytest.raises(Problem) as refused:
+        case_actions.fire(
+            ready.created_by, ready.id, "withdraw", ready.version, {}, step_up=confirmed()
+        )
+    assert refused.value.code == "wrong_state" and "in session" in refused.value.message
+    assert hearing_of(ready).status == HearingStatus.OPEN

@@ -1435,6 +1435,12 @@ def _hearing_cancelled(case: Case, pack: Pack, record: CaseEvent) -> None:
     cancel_effect(case, pack, record)
 
 
+def _hearing_in_session(case: Case) -> str | None:
+    from netcourt.hearings.actions import in_session_guard
+
+    return in_session_guard(case)
+
+
 def _hearing_held_guard(case: Case) -> str | None:
     from netcourt.hearings.actions import held_guard
 
@@ -1499,7 +1505,7 @@ EFFECTS: dict[str, Effect] = {
     "hearing_attendance": Effect(before=_hearing_attendance),
     "hearing_schedule": Effect(after=_hearing_schedule),
     "hearing_held": Effect(guard=_hearing_held_guard, after=_hearing_held),
-    "hearing_cancelled": Effect(after=_hearing_cancelled),
+    "hearing_cancelled": Effect(guard=_hearing_in_session, after=_hearing_cancelled),
     "hearing_recording": Effect(),
     "record_signature": Effect(after=_record_signature),
     "record_closed": Effect(after=_record_closed),
@@ -1648,8 +1654,8 @@ def sweep_expired(today: date | None = None) -> list[CaseEvent]:
                 ),
                 None,
             )
-            if step is None:
-                continue
+            if step is None or step_closed(case, step) is not None:
+                continue  # (a guard holds it: the next sweep tries again)
             fired.append(_fire_locked(case, None, step.id, {}, {"expired": limit}))
             case.save()
     return fired

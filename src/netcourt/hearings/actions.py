@@ -114,6 +114,17 @@ def cancel_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
         hearing.save(update_fields=["status", "sequence"])
 
 
+def in_session_guard(case: Case) -> str | None:
+    """A case does not close while its hearing is in session: the judge ends the hearing
+    first, so that its recordings are logged in the case before it closes (a settlement
+    reached in the hearing is recorded right after)."""
+    if case.hearings.filter(status=HearingStatus.OPEN).exists():
+        return gettext(
+            "The hearing is in session: the judge ends it first, then the case can be closed."
+        )
+    return None
+
+
 def held_guard(case: Case) -> str | None:
     """An online hearing is held by ending it in its room, not by a form."""
     hearing = current_hearing(case)
