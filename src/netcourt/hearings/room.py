@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -576,11 +577,7 @@ def _session_user(scope: dict[str, Any]) -> int | None:
     """The signed-in user of the session cookie the socket came with (None if none)."""
     from django.contrib.auth import get_user
 
-    cookies = SimpleCookie()
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            cookies.load(value.decode("latin-1"))
-    morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+    morsel = _cookies(scope).get(settings.SESSION_COOKIE_NAME)
     if morsel is None:
         return None
     engine = import_module(settings.SESSION_ENGINE)
@@ -735,8 +732,6 @@ def _hearing_id(path: str) -> str | None:
     if len(parts) != 3 or parts[0] != "hearings" or parts[2] != "room":
         return None
     try:
-        import uuid
-
         return str(uuid.UUID(parts[1]))
     except ValueError:
         return None
@@ -751,12 +746,17 @@ def _same_origin(scope: dict[str, Any]) -> bool:
     return bool(origin) and origin in trusted
 
 
-def _language(scope: dict[str, Any]) -> str:
+def _cookies(scope: dict[str, Any]) -> SimpleCookie:
+    """The cookies the socket's request carried."""
     cookies = SimpleCookie()
     for name, value in scope.get("headers", []):
         if name == b"cookie":
             cookies.load(value.decode("latin-1"))
-    morsel = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    return cookies
+
+
+def _language(scope: dict[str, Any]) -> str:
+    morsel = _cookies(scope).get(settings.LANGUAGE_COOKIE_NAME)
     codes = {code for code, _ in settings.LANGUAGES}
     return morsel.value if morsel and morsel.value in codes else settings.LANGUAGE_CODE
 
