@@ -12,7 +12,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
-from netcourt.core.asgi import SyncStackHandler
+from netcourt.core.asgi import REQUEST_THREADS, SyncStackHandler
 from netcourt.core.urls import urlpatterns as site_urls
 
 seen: dict[str, int] = {}
@@ -28,7 +28,11 @@ def record_thread(get_response: Any) -> Any:
 
 def thread_view(request: HttpRequest) -> HttpResponse:
     seen["view"] = threading.get_ident()
+    threads_seen.append(threading.current_thread().name)
     return HttpResponse("ok")
+
+
+threads_seen: list[str] = []
 
 
 sent_before: list[int] = []
@@ -46,7 +50,31 @@ def download_view(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks())
 
 
-urlpatterns = [path("thread/", thread_view), path("download/", download_view), *site_urls]
+LONG_DOWNLOAD_CHUNKS = 100_000
+read_chunks: list[int] = []
+download_closed: list[bool] = []
+
+
+def long_download_view(request: HttpRequest) -> StreamingHttpResponse:
+    """A download far longer than a client takes to say it has gone."""
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            for index in range(LONG_DOWNLOAD_CHUNKS):
+                read_chunks.append(index)
+                yield b"x" * 1000
+        finally:
+            download_closed.append(True)
+
+    return StreamingHttpResponse(chunks())
+
+
+urlpatterns = [
+    path("thread/", thread_view),
+    path("download/", download_view),
+    path("long-download/", long_download_view),
+    *site_urls,
+]
 
 
 async def _get(application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> Any:
@@ -83,6 +111,18 @@ def test_middleware_and_view_run_in_the_same_worker_thread(settings: Any) -> Non
     start, body = async_to_sync(_get)(SyncStackHandler(), "/thread/", [])
     assert start["status"] == 200 and body["body"] == b"ok"
     assert seen["middleware"] == seen["view"] != threading.get_ident()
+
+
+@pytest.mark.django_db
+def test_requests_are_served_by_a_fixed_set_of_threads_not_one_started_each(settings: Any) -> None:
+    settings.ROOT_URLCONF = __name__
+    threads_seen.clear()
+    handler = SyncStackHandler()
+    for _ in range(3 * REQUEST_THREADS):
+        start, _body = async_to_sync(_get)(handler, "/thread/", [])
+        assert start["status"] == 200
+    assert all(name.startswith("netcourt-request") for name in threads_seen)
+    assert len(set(threads_seen)) <= REQUEST_THREADS
 
 
 @pytest.mark.django_db
@@ -175,3 +215,36 @@ def test_a_download_is_sent_as_it_is_read_not_read_whole_first(settings: Any) ->
     body = async_to_sync(download)()
     assert body == b"".join(bytes([i]) * 1000 for i in range(10))
     assert sent_before[-1] > 0, "every chunk was read before the first was sent"
+
+
+@pytest.mark.django_db
+def test_a_download_stops_being_read_when_the_client_goes_away(settings: Any) -> None:
+    settings.ROOT_URLCONF = __name__
+    read_chunks.clear()
+    download_closed.clear()
+
+    async def leave_after_the_first_chunk() -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/long-download/",
+            "raw_path": b"/long-download/",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 1234),
+            "server": ("127.0.0.1", 8000),
+        }
+        communicator = ApplicationCommunicator(SyncStackHandler(), scope)
+        await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+        assert (await communicator.receive_output(5))["status"] == 200
+        await communicator.receive_output(5)
+        await communicator.send_input({"type": "http.disconnect"})
+        await communicator.wait(5)
+        assert not communicator.future.cancelled(), "the download ran on after the client left"
+
+    async_to_sync(leave_after_the_first_chunk)()
+    assert download_closed == [True]
+    assert len(read_chunks) < LONG_DOWNLOAD_CHUNKS

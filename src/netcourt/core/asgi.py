@@ -5,9 +5,11 @@ views are synchronous (they use the ORM), so that path hops between the event lo
 worker thread for every middleware's request and response hooks, and twice more around a
 synchronous middleware in the middle of the chain: about twenty thread switches a request.
 :class:`SyncStackHandler` builds the synchronous chain, the one Django builds under WSGI, and
-runs it whole in the request's thread: one switch there and one back. Reading the request
-body, sending the response and the hearing rooms' WebSockets stay on the event loop.
-See docs/decisions/0004-one-thread-hop-per-request.md.
+runs it whole, with the request signals, in one of a fixed set of worker threads: one switch
+there and one back, and no thread started for a request (asgiref starts one per request, and
+the event loop waits for it to run: that wait cost more than the trivial view itself).
+Reading the request body, sending the response and the hearing rooms' WebSockets stay on the
+event loop. See docs/decisions/0004-one-thread-hop-per-request.md.
 
 Request bodies too big for memory wait on disk encrypted (`netcourt.core.spool`), never in
 clear: an evidence file may be in one.
@@ -15,42 +17,105 @@ clear: an evidence file may be in one.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextvars import ContextVar
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import django
-from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core import signals
 from django.core.exceptions import RequestAborted
-from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpResponse, JsonResponse
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import close_old_connections
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.urls import set_script_prefix
+from django.utils import translation
 from django.utils.translation import gettext
 
 from netcourt.core.problems import Problem
 from netcourt.core.spool import EncryptedSpool
 
 UPLOAD_PIECES_PATH = "/api/v1/uploads/"
+# Requests served at once; more wait for a thread on the event loop, which costs nothing.
+REQUEST_THREADS = 32
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netcourt.core.settings")
 
 
 class SyncStackHandler(ASGIHandler):
+    """Django's handler with the synchronous stack run whole in one of a fixed set of threads."""
+
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        chain: Any = self._middleware_chain  # type: ignore[has-type]  # untyped in django-stubs
-        self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django serves HTTP, not {scope['type']}")
+        await self.handle(scope, receive, send)
 
     async def handle(self, scope: Any, receive: Any, send: Any) -> None:
-        _body_limit.set(_limit_for(scope))
-        await super().handle(scope, receive, send)
+        try:
+            body_file = await self.read_body(receive, _limit_for(scope))
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            response = await loop.run_in_executor(_threads, self._respond, scope, body_file)
+            if response.streaming:
+                await self._stream(response, receive, send)
+            else:
+                await self.send_response(response, send)
+        finally:
+            body_file.close()
 
-    async def read_body(self, receive: Any) -> Any:
-        """Django's own, with an `EncryptedSpool` for the body instead of a temporary file,
-        and a limit: a body larger than the request may carry is not read on (413)."""
+    def _respond(self, scope: Any, body_file: Any) -> Any:
+        """Everything Django does for a request up to sending it, in one worker thread: the
+        request signals, the middleware and the view. A whole response is closed here (which
+        finishes the request and returns this thread's database connection) before it is sent;
+        a streamed one (a file from the vault) gives its connection back now and is closed
+        when its last chunk is out."""
+        translation.deactivate()  # until the middleware picks the request's language
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__  # type: ignore[attr-defined]  # Django's
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if response.streaming:
+            close_old_connections()
+        else:
+            response.close()
+        return response
+
+    async def _stream(self, response: Any, receive: Any, send: Any) -> None:
+        """Send a streamed response, each chunk read in a worker thread when it is due; a
+        client that goes away stops the reading (the file is released at once)."""
+        loop = asyncio.get_running_loop()
+        if not response.is_async:
+            response.streaming_content = _pulled(response.streaming_content)
+        sending = asyncio.create_task(self.send_response(response, send))
+        listening = asyncio.create_task(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait((sending, listening), return_when=asyncio.FIRST_COMPLETED)
+            for task in (listening, sending):
+                if not task.done():
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, RequestAborted):
+                    await task
+        finally:
+            await loop.run_in_executor(_threads, response.close)
+
+    async def read_body(self, receive: Any, limit: int = 0) -> Any:
+        """Django's, with an `EncryptedSpool` for the body instead of a temporary file, and a
+        limit: a body larger than the request may carry is not read on (413)."""
         body = EncryptedSpool(settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
-        limit, received = _body_limit.get(), 0
+        body.limit = limit
+        received = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -67,34 +132,26 @@ class SyncStackHandler(ASGIHandler):
         body.seek(0)
         return body
 
-    async def send_response(self, response: Any, send: Any) -> None:
-        """Django's, but a download made by a synchronous iterator (an evidence file, a
-        recording, decrypted a chunk at a time) is sent as it is read: Django would first read
-        it whole into memory to serve it asynchronously."""
-        if response.streaming and not response.is_async:
-            response.streaming_content = _pulled(response.streaming_content)
-        await super().send_response(response, send)
-
     def create_request(self, scope: Any, body_file: Any) -> Any:
         if getattr(body_file, "too_large", False):
-            return None, _too_large(_body_limit.get())
+            return None, _too_large(body_file.limit)
         return super().create_request(scope, body_file)
 
 
-_body_limit: ContextVar[int] = ContextVar("netcourt_body_limit", default=0)
+_threads = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="netcourt-request")
 
 
 async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """The chunks of a synchronous iterator, each read in the request thread when it is due;
-    the iterator is closed (its file released) however the sending ends."""
-    read = sync_to_async(lambda: next(chunks, None), thread_sensitive=True)
+    """The chunks of a synchronous iterator, each read in a worker thread when it is due; the
+    iterator is closed (its file released) however the sending ends."""
+    loop = asyncio.get_running_loop()
     try:
-        while (chunk := await read()) is not None:
+        while (chunk := await loop.run_in_executor(_threads, next, chunks, None)) is not None:
             yield chunk
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
-            await sync_to_async(close, thread_sensitive=True)()
+            await loop.run_in_executor(_threads, close)
 
 
 def _limit_for(scope: Any) -> int:

@@ -39,6 +39,7 @@ class EncryptedSpool:
         self._size = 0
         self._position = 0
         self.closed = False
+        self.limit = 0  # the most the request may carry, set by the ASGI handler
         self.too_large = False  # set by the ASGI handler when the body was over its limit
 
     def write(self, data: bytes) -> int:
