@@ -75,8 +75,8 @@ class SyncStackHandler(ASGIHandler):
         """Everything Django does for a request up to sending it, in one worker thread: the
         request signals, the middleware and the view. A whole response is closed here (which
         finishes the request and returns this thread's database connection) before it is sent;
-        a streamed one (a file from the vault) gives its connection back now and is closed
-        when its last chunk is out."""
+        a streamed one (a file from the vault) gives this thread's connection back now and is
+        read and closed in a thread of its own (`_stream`)."""
         translation.deactivate()  # until the middleware picks the request's language
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
@@ -93,11 +93,14 @@ class SyncStackHandler(ASGIHandler):
         return response
 
     async def _stream(self, response: Any, receive: Any, send: Any) -> None:
-        """Send a streamed response, each chunk read in a worker thread when it is due; a
-        client that goes away stops the reading (the file is released at once)."""
+        """Send a streamed response (a download), each chunk read when it is due in a thread of
+        the download's own, which also closes it: whatever the reading opens (a database
+        connection, a file) is that thread's and is released with it. A client that goes
+        away stops the reading."""
         loop = asyncio.get_running_loop()
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netcourt-download")
         if not response.is_async:
-            response.streaming_content = _pulled(response.streaming_content)
+            response.streaming_content = _pulled(response.streaming_content, reader)
         sending = asyncio.create_task(self.send_response(response, send))
         listening = asyncio.create_task(self.listen_for_disconnect(receive))
         try:
@@ -108,7 +111,8 @@ class SyncStackHandler(ASGIHandler):
                 with contextlib.suppress(asyncio.CancelledError, RequestAborted):
                     await task
         finally:
-            await loop.run_in_executor(_threads, response.close)
+            await loop.run_in_executor(reader, response.close)
+            reader.shutdown(wait=False)
 
     async def read_body(self, receive: Any, limit: int = 0) -> Any:
         """Django's, with an `EncryptedSpool` for the body instead of a temporary file, and a
@@ -141,17 +145,17 @@ class SyncStackHandler(ASGIHandler):
 _threads = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="netcourt-request")
 
 
-async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """The chunks of a synchronous iterator, each read in a worker thread when it is due; the
+async def _pulled(chunks: Iterator[bytes], reader: ThreadPoolExecutor) -> AsyncIterator[bytes]:
+    """The chunks of a synchronous iterator, each read in `reader` when it is due; the
     iterator is closed (its file released) however the sending ends."""
     loop = asyncio.get_running_loop()
     try:
-        while (chunk := await loop.run_in_executor(_threads, next, chunks, None)) is not None:
+        while (chunk := await loop.run_in_executor(reader, next, chunks, None)) is not None:
             yield chunk
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
-            await loop.run_in_executor(_threads, close)
+            await loop.run_in_executor(reader, close)
 
 
 def _limit_for(scope: Any) -> int:
