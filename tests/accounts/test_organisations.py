@@ -432,6 +432,11 @@ def test_the_page_takes_a_request_with_its_document(carol, settings) -> None:
     own = client.get(f"/accounts/organisations/{member.pk}/document")
     assert b"".join(own.streaming_content) == pdf(4000)  # type: ignore[attr-defined]
     assert own["Content-Security-Policy"] == "sandbox"
+    assert own["Accept-Ranges"] == "bytes"
+    part = client.get(f"/accounts/organisations/{member.pk}/document", HTTP_RANGE="bytes=10-29")
+    assert part.status_code == 206 and part["Content-Range"] == "bytes 10-29/4000"
+    assert b"".join(part.streaming_content) == pdf(4000)[10:30]  # type: ignore[attr-defined]
+    assert part["Content-Security-Policy"] == "sandbox"
     assert not list(staging().root.iterdir())
     withdraw = client.post(f"/accounts/organisations/{member.pk}/withdraw/")
     assert withdraw.status_code == 302

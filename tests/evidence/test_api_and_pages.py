@@ -284,3 +284,72 @@ def test_examining_evidence_needs_a_recent_second_factor(exchanging, alice, bob)
         url, verdicts, content_type="application/json", HTTP_NETCOURT_SECOND_FACTOR=code
     )
     assert replayed.status_code == 403 and replayed.json()["code"] == "step_up_required"
+
+
+def test_an_evidence_file_is_served_in_byte_ranges_and_each_read_is_logged(
+    exchanging, alice, bob, mallory, monkeypatch
+) -> None:
+    """A player seeks and a download resumes: one range is 206 with only its bytes, decrypted
+    from the chunk that holds it; each request for the file's bytes is in the access log."""
+    from netcourt.evidence import store
+
+    data = pdf(300_000)  # five chunks of 64 KiB and a shorter last one
+    item = submit(alice, exchanging, data)
+    sha = item.blob.sha256
+    logged = AccessLogEntry.objects.filter(
+        case=exchanging, user=bob, what="evidence.file:plaintiff:1"
+    )
+    for client, url in [
+        (api_client(bob), f"/api/v1/cases/{exchanging.pk}/evidence/{item.pk}/file"),
+        (signed_in(bob), f"/cases/{exchanging.pk}/evidence/{item.pk}/file"),
+    ]:
+        logged.delete()
+        whole = client.get(url)
+        assert whole.status_code == 200 and b"".join(whole.streaming_content) == data
+        assert whole["Accept-Ranges"] == "bytes" and whole["ETag"] == f'"{sha}"'
+        assert whole["Content-Length"] == str(len(data)) and "Content-Range" not in whole
+
+        def decrypted_from_the_start(*args, **kwargs):
+            raise AssertionError("a range is decrypted from the chunk that holds it")
+
+        monkeypatch.setattr(store, "decrypt_chunks", decrypted_from_the_start)
+        for header, first, last in [
+            ("bytes=200000-200099", 200_000, 200_099),  # inside chunk 3
+            ("bytes=65530-65545", 65_530, 65_545),  # across a chunk boundary
+            ("bytes=250000-", 250_000, len(data) - 1),  # open-ended
+            ("bytes=-1000", len(data) - 1000, len(data) - 1),  # the last 1000 bytes
+            ("bytes=299000-999999", 299_000, len(data) - 1),  # clamped to the end
+            ("bytes=0-", 0, len(data) - 1),
+        ]:
+            part = client.get(url, HTTP_RANGE=header)
+            assert part.status_code == 206, (header, part.content)
+            assert b"".join(part.streaming_content) == data[first : last + 1], header
+            assert part["Content-Range"] == f"bytes {first}-{last}/{len(data)}"
+            assert part["Content-Length"] == str(last - first + 1)
+            assert part["Content-Type"] == "application/pdf"
+            assert part["Content-Disposition"] == "attachment; filename*=UTF-8''order.pdf"
+            assert part["Content-Security-Policy"] == "sandbox"
+            assert part["Cache-Control"] == "private, no-store"
+            assert part["X-Content-SHA256"] == sha
+        resumed = client.get(url, HTTP_RANGE="bytes=100-199", HTTP_IF_RANGE=f'"{sha}"')
+        assert resumed.status_code == 206
+        assert b"".join(resumed.streaming_content) == data[100:200]
+        monkeypatch.undo()
+
+        beyond = client.get(url, HTTP_RANGE=f"bytes={len(data)}-")
+        assert beyond.status_code == 416
+        assert beyond["Content-Type"] == "application/problem+json"
+        assert beyond["Content-Range"] == f"bytes */{len(data)}"
+        assert beyond.json()["code"] == "range_not_satisfiable"
+        for ignored in ("bytes=0-9,100-109", "pages=1-2", "bytes=9-0"):
+            answer = client.get(url, HTTP_RANGE=ignored)
+            assert answer.status_code == 200, ignored
+            assert b"".join(answer.streaming_content) == data
+        changed = client.get(url, HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"another"')
+        assert changed.status_code == 200 and b"".join(changed.streaming_content) == data
+        # Every request was logged, each partial one too (and the refused range).
+        assert logged.count() == 1 + 6 + 1 + 1 + 3 + 1
+    outsider = signed_in(mallory).get(
+        f"/cases/{exchanging.pk}/evidence/{item.pk}/file", HTTP_RANGE="bytes=0-9"
+    )
+    assert outsider.status_code == 404  # a range is no way round the policy

@@ -39,6 +39,12 @@ def test_evidence_on_an_s3_bucket(
         stored = s3.get_object(Bucket=bucket, Key=item.blob.store_key)["Body"].read()
         assert b"%PDF" not in stored and len(stored) > len(data)
         assert b"".join(plaintext(item.blob)) == data
+        assert b"".join(plaintext(item.blob, (30_000, 30_099))) == data[30_000:30_100]
+        url = f"/api/v1/cases/{exchanging.pk}/evidence/{item.pk}/file"
+        part = api_client(alice).get(url, HTTP_RANGE="bytes=-5000")
+        assert part.status_code == 206
+        assert part["Content-Range"] == f"bytes {len(data) - 5000}-{len(data) - 1}/{len(data)}"
+        assert b"".join(part.streaming_content) == data[-5000:]
         integrate_all()
         assert audit() == []
         raw = bytearray(stored)

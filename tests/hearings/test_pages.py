@@ -98,6 +98,62 @@ def test_a_recording_plays_for_the_parties_and_each_playback_is_logged(
     assert signed_in(mallory).get(url).status_code == 404  # a public viewer plays nothing
 
 
+def test_a_player_seeks_in_a_recording_by_byte_ranges_each_logged(
+    hearing: Hearing, alice: Any, bob: Any, monkeypatch: Any
+) -> None:
+    """A <video> element asks for ``bytes=0-``, then for where the viewer seeks: 206 with
+    those bytes, shown in the browser as before; every request is in the access log."""
+    from netcourt.evidence import store
+
+    participant = actions.participant_for(hearing.case.judge, hearing)
+    assert participant is not None
+    webm = b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 1000  # four chunks of 64 KiB, and a bit
+    sink = recordings.VaultSink(hearing.case, case_keys(hearing.case))
+    for at in range(0, len(webm), 10_000):  # written as it comes, in pieces
+        sink.write(webm[at : at + 10_000])
+    row = recordings.store(participant, sink, ended_at=clock.now(), video_frames=3, audio_frames=5)
+    assert row.blob is not None
+    url = reverse("hearings:recording", args=[hearing.pk, row.pk])
+    player = signed_in(bob)
+    size = len(webm)
+
+    whole = player.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    assert b"".join(whole.streaming_content) == webm  # type: ignore[attr-defined]
+
+    def decrypted_from_the_start(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a range is decrypted from the chunk that holds it")
+
+    monkeypatch.setattr(store, "decrypt_chunks", decrypted_from_the_start)
+    for header, first, last in [
+        ("bytes=0-", 0, size - 1),
+        ("bytes=200000-", 200_000, size - 1),
+        ("bytes=131072-131171", 131_072, 131_171),
+        ("bytes=-4", size - 4, size - 1),
+    ]:
+        part = player.get(url, HTTP_RANGE=header)
+        assert part.status_code == 206, header
+        assert b"".join(part.streaming_content) == webm[first : last + 1]  # type: ignore[attr-defined]
+        assert part["Content-Range"] == f"bytes {first}-{last}/{size}"
+        assert part["Content-Length"] == str(last - first + 1)
+        assert part["Content-Type"] == "video/webm"
+        assert "Content-Disposition" not in part  # played in the page, as before
+        assert part["Cache-Control"] == "private, no-store"
+        assert part["X-Content-SHA256"] == row.blob.sha256
+        assert part["ETag"] == f'"{row.blob.sha256}"'
+    monkeypatch.undo()
+
+    beyond = player.get(url, HTTP_RANGE=f"bytes={size}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{size}"
+    assert beyond.json()["code"] == "range_not_satisfiable"
+    several = player.get(url, HTTP_RANGE="bytes=0-1,10-11")
+    assert several.status_code == 200
+    assert b"".join(several.streaming_content) == webm  # type: ignore[attr-defined]
+    logged = AccessLogEntry.objects.filter(case=hearing.case, user=bob, what=f"recording:{row.pk}")
+    assert logged.count() == 1 + 4 + 1 + 1
+    assert AccessLogEntry.objects.filter(user=alice).count() == 0
+
+
 def test_an_empty_recording_is_stored_as_failed_and_logs_nothing(hearing: Hearing) -> None:
     participant = actions.participant_for(hearing.case.judge, hearing)
     assert participant is not None

@@ -287,3 +287,13 @@ def test_the_closed_record_downloads_and_the_download_is_logged(
     assert AccessLogEntry.objects.filter(
         case=exchanging, user=alice, what=f"record.pdf:{heard.pk}"
     ).exists()
+    part = signed_in(alice).get(f"/hearings/{heard.pk}/record/pdf", HTTP_RANGE="bytes=-100")
+    assert part.status_code == 206 and b"".join(part.streaming_content) == pdf[-100:]
+    assert part["Content-Range"] == f"bytes {len(pdf) - 100}-{len(pdf) - 1}/{len(pdf)}"
+    assert part["Content-Disposition"].startswith("attachment;")
+    assert (
+        AccessLogEntry.objects.filter(
+            case=exchanging, user=alice, what=f"record.pdf:{heard.pk}"
+        ).count()
+        == 2
+    )

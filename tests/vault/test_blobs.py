@@ -37,11 +37,13 @@ from netcourt.vault import (
     encrypt_stream,
     open_sealed,
     read_decrypted,
+    read_range,
     rewrap,
     seal,
     store_encrypted,
     verify_blob,
 )
+from netcourt.vault.blobs import S3_MIN_PART_SIZE
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 LATER = datetime(2027, 5, 1, 2, 0, tzinfo=UTC)
@@ -502,6 +504,174 @@ def test_a_key_and_a_key_below_it_coexist(store: BlobStore) -> None:
     put(store, "cases/1/a", b"child")
     assert get(store, "cases/1") == b"parent"
     assert get(store, "cases/1/a") == b"child"
+
+
+# --- byte ranges ------------------------------------------------------------------------------
+
+
+def read_all(store: BlobStore, key: str, start: int = 0, length: int | None = None) -> bytes:
+    out = bytearray()
+    with store.open(key, start, length) as reader:
+        while part := reader.read(333):
+            out += part
+    return bytes(out)
+
+
+def get_range(
+    store: BlobStore,
+    key: str,
+    size: int,
+    start: int,
+    end: int,
+    keys: KeySource = CASE,
+    context: bytes = CONTEXT,
+) -> bytes:
+    return b"".join(read_range(store, key, keys, context, size=size, start=start, end=end))
+
+
+def test_a_blob_opens_at_an_offset_for_a_length(store: BlobStore) -> None:
+    data = os.urandom(1000)
+    put_raw(store, KEY, data)
+    assert read_all(store, KEY) == data
+    assert read_all(store, KEY, 300) == data[300:]
+    assert read_all(store, KEY, 300, 100) == data[300:400]
+    assert read_all(store, KEY, 0, 1) == data[:1]
+    assert read_all(store, KEY, 999) == data[999:]
+    assert read_all(store, KEY, 900, 500) == data[900:]  # a length past the end: to the end
+    assert read_all(store, KEY, 10, 0) == b""
+    for past in (1000, 5000):  # at or past the end: nothing, whatever the length
+        assert read_all(store, KEY, past) == b""
+        assert read_all(store, KEY, past, 10) == b""
+    with store.open(KEY, 300, 100) as reader:
+        assert reader.read(1000) == data[300:400]  # never more than the length
+        assert reader.read(1000) == b""
+    for start, length in ((0, None), (5, None), (5, 10), (5, 0)):
+        assert refused(store.open, "cases/none", start, length) == "not_found"
+    with pytest.raises(ValueError):
+        store.open(KEY, -1)
+    with pytest.raises(ValueError):
+        store.open(KEY, 0, -1)
+
+
+def test_an_offset_read_crosses_the_parts_of_a_large_blob(store: BlobStore) -> None:
+    data = os.urandom(6 * MiB)  # over S3, two parts of a multipart upload
+    put_raw(store, KEY, data)
+    at = 5 * MiB - 10
+    assert read_all(store, KEY, at, 20) == data[at : at + 20]
+    assert read_all(store, KEY, at) == data[at:]
+
+
+class RecordingClient:
+    """An S3 client that passes every call on, noting each ``GetObject``'s arguments."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.gets: list[dict[str, Any]] = []
+
+    def get_object(self, **kwargs: Any) -> Any:
+        self.gets.append(kwargs)
+        return self._client.get_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_s3_reads_a_range_with_two_ranged_gets_against_the_server(s3: Any) -> None:
+    """moto's server answers real HTTP range requests: the header, then only the chunks."""
+    from tests.vault.conftest import new_bucket
+
+    client = RecordingClient(s3)
+    store = S3Store(new_bucket(s3), client=client, part_size=S3_MIN_PART_SIZE)
+    data = os.urandom(20 * SMALL + 7)
+    put(store, KEY, data)
+    assert (
+        get_range(store, KEY, len(data), 5 * SMALL + 3, 7 * SMALL)
+        == data[5 * SMALL + 3 : 7 * SMALL + 1]
+    )
+    chunk = SMALL + TAG
+    assert [get.get("Range") for get in client.gets] == [
+        f"bytes=0-{HEADER - 1}",
+        f"bytes={HEADER + 5 * chunk}-{HEADER + 8 * chunk - 1}",  # chunks 5, 6 and 7
+    ]
+    client.gets.clear()
+    assert get(store, KEY) == data
+    assert [get.get("Range") for get in client.gets] == [None]  # a whole read asks no range
+
+
+@pytest.mark.parametrize(
+    "size", [1, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL, 5 * SMALL + 100, 8 * SMALL]
+)
+def test_a_range_of_a_blob_is_those_bytes(store: BlobStore, size: int) -> None:
+    data = os.urandom(size)
+    put(store, KEY, data)
+    spots = {0, 1, SMALL - 1, SMALL, SMALL + 1, size // 2, size - 2, size - 1}
+    for start in sorted(at for at in spots if 0 <= at < size):
+        for end in sorted(at for at in spots | {size + 5} if start <= at):
+            last = min(end, size - 1)
+            assert get_range(store, KEY, size, start, last) == data[start : last + 1], (start, last)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    chunk_size=st.integers(1, 64),
+    size=st.one_of(st.integers(1, 1500), st.integers(1, 20).map(lambda n: n * 64)),
+    where=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+)
+def test_any_range_of_any_blob(
+    store: BlobStore, chunk_size: int, size: int, where: tuple[float, float]
+) -> None:
+    data = os.urandom(size)
+    key = new_key()
+    put(store, key, data, chunk_size=chunk_size)
+    start, end = sorted(min(int(at * size), size - 1) for at in where)
+    assert get_range(store, key, size, start, end) == data[start : end + 1]
+
+
+def test_a_range_of_a_changed_or_cut_blob_is_refused(store: BlobStore) -> None:
+    data = os.urandom(10 * SMALL + 100)
+    size = len(data)
+    put(store, KEY, data)
+    original = raw(store, KEY)
+    chunk = SMALL + TAG
+    inside = HEADER + 4 * chunk + 50  # in chunk 4
+    for at, start, end in [
+        (inside, 4 * SMALL, 4 * SMALL + 10),
+        (inside, 3 * SMALL, size - 1),
+        (HEADER + 10 * chunk + 3, 9 * SMALL, size - 1),  # the last chunk
+        (20, 4 * SMALL, 4 * SMALL),  # the wrapped data key, in the header
+    ]:
+        changed = bytearray(original)
+        changed[at] ^= 0x01
+        put_raw(store, KEY, bytes(changed))
+        assert refused(get_range, store, KEY, size, start, end) == "tampered", (at, start)
+    changed = bytearray(original)
+    changed[inside] ^= 0x01
+    put_raw(store, KEY, bytes(changed))
+    # A range reads its own chunks only: chunk 4 is not in bytes 0-100 (the whole read sees it).
+    assert get_range(store, KEY, size, 0, 100) == data[:101]
+    for cut in [HEADER + 10 * chunk, HEADER + 5 * chunk + 7, HEADER + 2 * chunk, HEADER]:
+        put_raw(store, KEY, original[:cut])  # cut short, at chunk boundaries and inside
+        assert refused(get_range, store, KEY, size, 5 * SMALL, size - 1) == "tampered", cut
+    put_raw(store, KEY, original[: HEADER - 1])
+    assert refused(get_range, store, KEY, size, 0, 1) == "malformed"
+    put_raw(store, KEY, original)
+    assert refused(get_range, store, KEY, size, 0, 1, OTHER_CASE) == "unknown_key"
+    assert refused(get_range, store, KEY, size, 0, 1, CASE, b"evidence.item.blob:8") == "tampered"
+    assert refused(get_range, store, KEY, size + 1, 0, size) == "tampered"  # not its length
+    assert refused(get_range, store, "cases/none", size, 0, 1) == "not_found"
+    assert get_range(store, KEY, size, 0, size - 1) == data
+
+
+def test_a_range_outside_the_plaintext_is_refused_at_once(store: BlobStore) -> None:
+    for size, start, end in [(10, 5, 4), (10, 0, 10), (10, -1, 3), (0, 0, 0)]:
+        with pytest.raises(ValueError):
+            read_range(store, KEY, CASE, CONTEXT, size=size, start=start, end=end)
+    with pytest.raises(VaultError):
+        read_range(store, "../x", CASE, CONTEXT, size=10, start=0, end=1)
 
 
 def test_local_files_and_directories_are_private(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ of their own (`HeldDocument`); the blob is written before the row that points to
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import uuid
@@ -28,7 +29,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
 
@@ -49,7 +50,16 @@ from netcourt.core.text import clean_text
 from netcourt.courts.models import CourtMembership, CourtRole
 from netcourt.identity.numbers import validate
 from netcourt.procedure import load_pack
-from netcourt.vault import Kek, KeySet, from_text, open_sealed, seal, store_encrypted, to_text
+from netcourt.vault import (
+    Kek,
+    KeySet,
+    from_text,
+    open_sealed,
+    read_range,
+    seal,
+    store_encrypted,
+    to_text,
+)
 from netcourt.vault.keys import KEY_BYTES
 from netcourt.vault.stream import decrypt_chunks
 
@@ -217,18 +227,34 @@ def store_document(owner: Any, purpose: str, incoming: Incoming) -> HeldDocument
         incoming.discard()
 
 
-def plaintext(document: HeldDocument) -> Iterator[bytes]:
-    """The document's bytes, decrypted a chunk at a time (each checked before it is given)."""
+def plaintext(document: HeldDocument, span: tuple[int, int] | None = None) -> Iterator[bytes]:
+    """The document's bytes, or only bytes ``first`` to ``last`` of them (`span`, both
+    included), decrypted a chunk at a time (each checked before it is given)."""
     from netcourt.evidence.store import blob_store
 
     keys = _keys(document)
+    if span is not None:
+        yield from read_range(
+            blob_store(),
+            document.store_key,
+            keys,
+            _blob_context(document.pk),
+            size=document.size,
+            start=span[0],
+            end=span[1],
+        )
+        return
     with blob_store().open(document.store_key) as reader:
         yield from decrypt_chunks(keys, reader, _blob_context(document.pk))
 
 
-def document_response(document: HeldDocument) -> StreamingHttpResponse:
+def document_response(
+    request: HttpRequest, document: HeldDocument
+) -> HttpResponse | StreamingHttpResponse:
+    """The document as a download, whole or the byte range asked for."""
     return file_download(
-        plaintext(document),
+        request,
+        functools.partial(plaintext, document),
         mime=document.mime,
         size=document.size,
         filename=document.filename,

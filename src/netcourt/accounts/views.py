@@ -296,7 +296,7 @@ def organisation_document(
         member = organisations.get_own(request.user, member_id)
     except Problem:
         raise Http404 from None
-    return organisations.document_response(member.document)
+    return organisations.document_response(request, member.document)
 
 
 # --- asking to represent a party in a case -----------------------------------------------
@@ -417,4 +417,4 @@ def represent_document(
         raise Http404 from None
     if found.document is None:
         raise Http404
-    return organisations.document_response(found.document)
+    return organisations.document_response(request, found.document)

@@ -73,6 +73,7 @@ TITLES: dict[str, Promise] = {
     "export_request_expired": _("This export request has expired."),
     "log_not_found": _("The log has no such entry."),
     "request_too_large": _("The request is too large."),
+    "range_not_satisfiable": _("The file has no bytes in the range asked for."),
     "credit_code_invalid": _("The unified social credit code is not valid."),
     "organisation_unknown": _("No organisation with this code is registered."),
     "duplicate_request": _("A request like this one is waiting or granted already."),

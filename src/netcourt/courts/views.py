@@ -157,7 +157,7 @@ def authorisation_document(
         member = organisations.get_for_clerk(request.user, member_id)
     except Problem:
         return _not_found(request)
-    return organisations.document_response(member.document)
+    return organisations.document_response(request, member.document)
 
 
 def _clerk_court(request: HttpRequest, slug: str) -> Court | None:
@@ -291,4 +291,4 @@ def representation_document(
     except Problem:
         return _not_found(request)
     assert found.document is not None
-    return organisations.document_response(found.document)
+    return organisations.document_response(request, found.document)

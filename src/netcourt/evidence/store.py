@@ -29,6 +29,7 @@ from netcourt.vault import (
     S3Store,
     from_text,
     open_sealed,
+    read_range,
     seal,
     to_text,
 )
@@ -84,8 +85,20 @@ def blob_key(case: Case, blob_id: Any) -> str:
     return f"cases/{case.pk}/{blob_id}"
 
 
-def plaintext(blob: Blob) -> Iterator[bytes]:
-    """The file's bytes, decrypted a chunk at a time (each chunk checked before it is given)."""
+def plaintext(blob: Blob, span: tuple[int, int] | None = None) -> Iterator[bytes]:
+    """The file's bytes, or only bytes ``first`` to ``last`` of them (`span`, both included),
+    decrypted a chunk at a time (each chunk checked before it is given)."""
     keys = case_keys(blob.case)
+    if span is not None:
+        yield from read_range(
+            blob_store(),
+            blob.store_key,
+            keys,
+            blob_context(blob.pk),
+            size=blob.size,
+            start=span[0],
+            end=span[1],
+        )
+        return
     with blob_store().open(blob.store_key) as reader:
         yield from decrypt_chunks(keys, reader, blob_context(blob.pk))

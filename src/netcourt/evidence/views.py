@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -230,7 +231,7 @@ def download(
         request.user, item.case, f"evidence.file:{item.party.role}:{item.number}"
     )
     item.blob.case = item.case
-    return _file_response(item.blob)
+    return _file_response(request, item.blob)
 
 
 @login_required
@@ -245,12 +246,18 @@ def document(
         return problem_page(request, problem)
     case_actions.log_access(request.user, found.case, f"document:{found.event.seq}:{found.input}")
     found.blob.case = found.case
-    return _file_response(found.blob)
+    return _file_response(request, found.blob)
 
 
-def _file_response(blob: Blob) -> StreamingHttpResponse:
+def _file_response(request: HttpRequest, blob: Blob) -> HttpResponse | StreamingHttpResponse:
+    """The file, whole or the byte range asked for (the caller has logged the read)."""
     return file_download(
-        plaintext(blob), mime=blob.mime, size=blob.size, filename=blob.filename, sha256=blob.sha256
+        request,
+        functools.partial(plaintext, blob),
+        mime=blob.mime,
+        size=blob.size,
+        filename=blob.filename,
+        sha256=blob.sha256,
     )
 
 

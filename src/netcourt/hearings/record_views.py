@@ -4,6 +4,7 @@ answers, its steps). Thin: each request is parsed, one action called, the page r
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -60,10 +61,16 @@ def _refusal(request: HttpRequest, problem: Problem, back: str) -> HttpResponse 
     return None
 
 
-def _download(case: Case, blob: Blob) -> StreamingHttpResponse:
+def _download(request: HttpRequest, case: Case, blob: Blob) -> HttpResponse | StreamingHttpResponse:
+    """The PDF, whole or the byte range asked for (the caller has logged the read)."""
     blob.case = case
     return file_download(
-        plaintext(blob), mime=blob.mime, size=blob.size, filename=blob.filename, sha256=blob.sha256
+        request,
+        functools.partial(plaintext, blob),
+        mime=blob.mime,
+        size=blob.size,
+        filename=blob.filename,
+        sha256=blob.sha256,
     )
 
 
@@ -255,7 +262,7 @@ def record_pdf(request: HttpRequest, hearing_id: UUID) -> HttpResponse | Streami
         return problem_page(request, NotFound())
     blob = Blob.objects.get(pk=row.blob_id)
     case_actions.log_access(request.user, hearing.case, f"record.pdf:{hearing.pk}")
-    return _download(hearing.case, blob)
+    return _download(request, hearing.case, blob)
 
 
 # --- the asynchronous trial --------------------------------------------------------------
@@ -387,4 +394,4 @@ def asynchronous_pdf(request: HttpRequest, case_id: UUID) -> HttpResponse | Stre
     if stored is None or not policy.case_roles(request.user, case) & record.READER_ROLES:
         return problem_page(request, NotFound())
     case_actions.log_access(request.user, case, "asynchronous.pdf")
-    return _download(case, stored.blob)
+    return _download(request, case, stored.blob)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from netcourt.cases import policy
 from netcourt.cases.models import Case
 from netcourt.cases.views import problem_page
 from netcourt.core import clock
+from netcourt.core.downloads import file_response
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court, CourtRole
 from netcourt.evidence.store import plaintext
@@ -289,7 +291,9 @@ def enter(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
 def recording(
     request: HttpRequest, hearing_id: UUID, recording_id: UUID
 ) -> HttpResponse | StreamingHttpResponse:
-    """Play a recording: the judge, the clerk and the parties; each playback is logged."""
+    """Play a recording: the judge, the clerk and the parties. Shown in the browser (no
+    attachment), whole or the byte range a player asks for to seek; each request for its
+    bytes, of a part too, is logged."""
     try:
         hearing, case, roles = _hearing_of(request, hearing_id)
     except Problem as problem:
@@ -302,11 +306,15 @@ def recording(
     if row is None or row.blob is None or not roles & PLAYBACK_ROLES:
         raise Http404()
     case_actions.log_access(request.user, case, f"recording:{row.pk}")
-    response = StreamingHttpResponse(plaintext(row.blob), content_type=row.blob.mime)
-    response["Content-Length"] = str(row.blob.size)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-SHA256"] = row.blob.sha256
-    return response
+    blob = row.blob
+    blob.case = case
+    return file_response(
+        request,
+        functools.partial(plaintext, blob),
+        mime=blob.mime,
+        size=blob.size,
+        sha256=blob.sha256,
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@ from netcourt.vault.blobs import (
     StoredBlob,
     check_key,
     read_decrypted,
+    read_range,
     store_encrypted,
     verify_blob,
 )
@@ -26,8 +27,11 @@ from netcourt.vault.stream import (
     Reader,
     Writer,
     decrypt_chunks,
+    decrypt_range,
     decrypt_stream,
     encrypt_stream,
+    range_span,
+    read_header,
 )
 
 __all__ = [
@@ -48,12 +52,16 @@ __all__ = [
     "Writer",
     "check_key",
     "decrypt_chunks",
+    "decrypt_range",
     "decrypt_stream",
     "encrypt_stream",
     "from_text",
     "lookup_hash",
     "open_sealed",
+    "range_span",
     "read_decrypted",
+    "read_range",
+    "read_header",
     "rewrap",
     "seal",
     "store_encrypted",

@@ -22,8 +22,13 @@ less than one part (8 MiB by default) is sent in one ``PutObject``; a larger one
 upload of parts buffered in memory, completed when the block ends and aborted on an exception,
 so memory stays within about twice the part size whatever the blob's size.
 
+A blob is read from its start or from any offset, whole or a number of bytes
+(``open(key, start, length)``): the local store seeks, S3 asks for a byte range
+(``Range: bytes=start-``). An offset at or past the end gives no bytes.
+
 `store_encrypted` reads a plaintext once, hashing it (SHA-256) and writing it as an encrypted
-stream (`netcourt.vault.stream`) into a store; `read_decrypted` and `verify_blob` read it back.
+stream (`netcourt.vault.stream`) into a store; `read_decrypted` and `verify_blob` read it back,
+and `read_range` reads any byte range of the plaintext, decrypting only the chunks that hold it.
 For evidence, `keys` is the case's `KeySet`: each blob's data key is wrapped under the case's
 own KEK, itself sealed under the master keyring, so rotating the master key never touches a
 blob.
@@ -47,10 +52,15 @@ from netcourt.vault.errors import VaultError
 from netcourt.vault.keys import KeySource
 from netcourt.vault.stream import (
     DEFAULT_CHUNK_SIZE,
+    HEADER_BYTES,
     Reader,
     Writer,
+    chunk_size_of,
+    decrypt_range,
     decrypt_stream,
     encrypt_stream,
+    range_span,
+    read_header,
 )
 
 KEY_MAX_LENGTH = 200
@@ -94,8 +104,11 @@ class BlobStore(Protocol):
         """Bytes written inside the block appear under `key` when it ends without exception."""
         ...
 
-    def open(self, key: str) -> AbstractContextManager[Reader]:
-        """The blob's bytes, streamed; `not_found` if there is none."""
+    def open(
+        self, key: str, start: int = 0, length: int | None = None
+    ) -> AbstractContextManager[Reader]:
+        """The blob's bytes from offset `start`, to its end or `length` bytes at most,
+        streamed; `not_found` if there is none. No bytes when `start` is at or past the end."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -138,7 +151,10 @@ class LocalDirectoryStore:
     def writer(self, key: str) -> AbstractContextManager[Writer]:
         return _LocalWriter(self.path(key))
 
-    def open(self, key: str) -> AbstractContextManager[Reader]:
+    def open(
+        self, key: str, start: int = 0, length: int | None = None
+    ) -> AbstractContextManager[Reader]:
+        _check_span(start, length)
         path = self.path(key)
         try:
             handle = path.open("rb")
@@ -146,7 +162,14 @@ class LocalDirectoryStore:
             raise VaultError("not_found", f"no blob {key}") from None
         except OSError as error:
             raise VaultError("backend", f"blob {key} cannot be opened: {error}") from error
-        return _StreamReader(handle.read, handle.close, key)
+        try:
+            if start:
+                handle.seek(start)
+        except OSError as error:
+            handle.close()
+            raise VaultError("backend", f"blob {key} cannot be read: {error}") from error
+        read = handle.read if length is None else _Bounded(handle.read, length).read
+        return _StreamReader(read, handle.close, key)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -297,6 +320,28 @@ class _LocalWriter:
             pass  # already renamed or swept; a leftover is swept later
 
 
+def _check_span(start: int, length: int | None) -> None:
+    if start < 0 or (length is not None and length < 0):
+        raise ValueError("a blob is read from an offset of 0 or more, for 0 bytes or more")
+
+
+class _Bounded:
+    """`read`, giving `left` bytes in all at most."""
+
+    def __init__(self, read: Callable[[int], bytes], left: int) -> None:
+        self._read = read
+        self._left = left
+
+    def read(self, size: int, /) -> bytes:
+        if size < 0 or size > self._left:
+            size = self._left
+        if not size:
+            return b""
+        data = self._read(size)
+        self._left -= len(data)
+        return data
+
+
 class _StreamReader:
     """A byte stream whose read errors are `backend` errors, closed when the block ends."""
 
@@ -394,9 +439,27 @@ class S3Store:
     def writer(self, key: str) -> AbstractContextManager[Writer]:
         return _S3Writer(self, check_key(key))
 
-    def open(self, key: str) -> AbstractContextManager[Reader]:
-        with self._calling("GetObject", check_key(key)):
-            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+    def open(
+        self, key: str, start: int = 0, length: int | None = None
+    ) -> AbstractContextManager[Reader]:
+        """A ``GetObject``, of the byte range ``start-`` (or ``start-start+length-1``) unless
+        the whole object is asked for."""
+        _check_span(start, length)
+        check_key(key)
+        if length == 0:
+            self.size(key)  # `not_found` as for any other read
+            return _StreamReader(lambda size: b"", lambda: None, key)
+        span: dict[str, str] = {}
+        if start or length is not None:
+            last = "" if length is None else str(start + length - 1)
+            span["Range"] = f"bytes={start}-{last}"
+        try:
+            with self._calling("GetObject", key):
+                body = self.client.get_object(Bucket=self.bucket, Key=key, **span)["Body"]
+        except VaultError as error:
+            if _error_code(error.__cause__ or error) != "InvalidRange":
+                raise
+            return _StreamReader(lambda size: b"", lambda: None, key)  # at or past the end
         return _StreamReader(body.read, body.close, key)
 
     def exists(self, key: str) -> bool:
@@ -666,6 +729,45 @@ def read_decrypted(
     """
     with store.open(key) as reader:
         decrypt_stream(keys, reader, writer, context)
+
+
+def read_range(
+    store: BlobStore,
+    key: str,
+    keys: KeySource,
+    context: bytes,
+    *,
+    size: int,
+    start: int,
+    end: int,
+) -> Iterator[bytes]:
+    """Plaintext bytes `start` to `end` (inclusive) of the blob `key`, whose plaintext is
+    `size` bytes long, decrypting only the chunks that hold them, one at a time.
+
+    Two reads of the store: the stream's header, then the chunks from the first one needed
+    (`netcourt.vault.stream.decrypt_range`), each checked before its bytes are given. A range
+    outside ``0 <= start <= end < size`` is a ValueError, raised at once; store and vault
+    errors come as the pieces are read.
+    """
+    if not 0 <= start <= end < size:  # now, not when the first piece is read
+        raise ValueError(f"bytes {start}-{end} are not a range of {size} bytes")
+    return _read_range(store, check_key(key), keys, context, size, start, end)
+
+
+def _read_range(
+    store: BlobStore,
+    key: str,
+    keys: KeySource,
+    context: bytes,
+    size: int,
+    start: int,
+    end: int,
+) -> Iterator[bytes]:
+    with store.open(key, 0, HEADER_BYTES) as reader:
+        header = read_header(reader)
+    offset, length = range_span(chunk_size_of(header), size, start, end)
+    with store.open(key, offset, length) as reader:
+        yield from decrypt_range(keys, header, reader, context, size=size, start=start, end=end)
 
 
 def verify_blob(store: BlobStore, key: str, keys: KeySource, context: bytes) -> tuple[str, int]:

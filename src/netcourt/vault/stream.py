@@ -24,6 +24,14 @@ so each is refused as ``tampered``.
 Each chunk is checked before its plaintext is written, but a stream that fails part-way has
 already written the chunks before the failure: write to a temporary place and keep the result
 only when `decrypt_stream` returns.
+
+A byte range of the plaintext is read without decrypting from the start: `read_header`, then
+`range_span` says where the chunks that hold the range lie in the stream, and
+`decrypt_range` decrypts only those, each checked. The reader needs the plaintext's length
+(kept beside the blob) to know which chunk is the last: a chunk presented as last that is not,
+or one cut short, is ``tampered``. A range that runs to the end of the plaintext also checks
+the final chunk (empty when the length is a multiple of the chunk size), so it sees a stream
+cut anywhere; a range inside the plaintext checks only its own chunks.
 """
 
 from __future__ import annotations
@@ -158,33 +166,117 @@ def decrypt_chunks(keys: KeySource, reader: Reader, context: bytes) -> Iterator[
     Each chunk is authenticated before it is given; the last is shorter than the chunk size,
     possibly empty. A fault raises when the reading reaches it, after the chunks before it.
     """
+    header = read_header(reader)
+    chunk_size = chunk_size_of(header)
+    aead, prefix = _unwrap(keys, header)
+    associated = _associated_data(chunk_size, context)
+    index = 0
+    while True:
+        block = _read_up_to(reader, chunk_size + TAG_BYTES)
+        last = len(block) < chunk_size + TAG_BYTES
+        yield _decrypt_chunk(aead, prefix, index, last, block, associated)
+        if last:
+            return
+        index += 1
+
+
+def read_header(reader: Reader) -> bytes:
+    """The header of an encrypted stream, read from the start of `reader`; ``malformed`` if it
+    is not one of this format."""
     header = _read_up_to(reader, HEADER_BYTES)
-    if len(header) < HEADER_BYTES or not header.startswith(STREAM_MAGIC):
+    chunk_size_of(header)
+    return header
+
+
+def chunk_size_of(header: bytes) -> int:
+    """The plaintext chunk size a stream's header names; ``malformed`` if it is no header."""
+    if len(header) != HEADER_BYTES or not header.startswith(STREAM_MAGIC):
         raise VaultError("malformed", "not an encrypted stream")
     if header[len(STREAM_MAGIC)] != STREAM_VERSION:
         raise VaultError("malformed", f"not an encrypted stream of format {STREAM_VERSION}")
     chunk_size = int.from_bytes(header[len(STREAM_MAGIC) + 1 : _KEY_BLOCK_AT], "big")
     if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
         raise VaultError("malformed", "the stream's chunk size is out of range")
-    aead = AESGCM(unwrap_data_key(keys, header[_KEY_BLOCK_AT : _KEY_BLOCK_AT + KEY_BLOCK_BYTES]))
-    prefix = header[_KEY_BLOCK_AT + KEY_BLOCK_BYTES :]
+    return chunk_size
+
+
+def range_span(chunk_size: int, size: int, start: int, end: int) -> tuple[int, int]:
+    """Where the chunks holding plaintext bytes `start` to `end` (inclusive) of a stream of
+    `size` plaintext bytes lie in the stream: their offset from the stream's start and their
+    length. A range that runs to the end takes the final chunk too (see `decrypt_range`)."""
+    first, final = _chunks_of(chunk_size, size, start, end)
+    stored = chunk_size + TAG_BYTES
+    last_length = size % chunk_size + TAG_BYTES if final == size // chunk_size else stored
+    return HEADER_BYTES + first * stored, (final - first) * stored + last_length
+
+
+def decrypt_range(
+    keys: KeySource,
+    header: bytes,
+    reader: Reader,
+    context: bytes,
+    *,
+    size: int,
+    start: int,
+    end: int,
+) -> Iterator[bytes]:
+    """Plaintext bytes `start` to `end` (inclusive) of a stream of `size` plaintext bytes, in
+    pieces of at most a chunk, each authenticated before it is given.
+
+    `header` is the stream's header (`read_header`); `reader` starts at the offset
+    `range_span` gives and is read no further than the length it gives. A chunk is the last
+    exactly when the plaintext's length says so: a stream whose chunks do not match `size` (cut
+    short, longer, or not this stream) is ``tampered`` when the reading reaches the mismatch.
+    A range outside ``0 <= start <= end < size`` is a ValueError.
+    """
+    chunk_size = chunk_size_of(header)
+    first, final = _chunks_of(chunk_size, size, start, end)
+    aead, prefix = _unwrap(keys, header)
     associated = _associated_data(chunk_size, context)
-    index = 0
-    while True:
-        block = _read_up_to(reader, chunk_size + TAG_BYTES)
-        last = len(block) < chunk_size + TAG_BYTES
-        try:
-            chunk = aead.decrypt(_nonce(prefix, index, last), block, associated)
-        except InvalidTag:
+    last_index = size // chunk_size
+    for index in range(first, final + 1):
+        last = index == last_index
+        length = (size % chunk_size if last else chunk_size) + TAG_BYTES
+        block = _read_up_to(reader, length)
+        if len(block) != length:  # the true last chunk is shorter than `size` says
             raise VaultError(
-                "tampered",
-                f"chunk {index} of the stream was changed, moved or cut off, or the stream"
-                " belongs to another context",
-            ) from None
-        yield chunk
-        if last:
-            return
-        index += 1
+                "tampered", f"chunk {index} of the stream was cut off, or it is not {size} bytes"
+            )
+        chunk = _decrypt_chunk(aead, prefix, index, last, block, associated)
+        at = index * chunk_size
+        piece = chunk[max(start - at, 0) : end - at + 1]
+        if piece:
+            yield piece
+
+
+def _chunks_of(chunk_size: int, size: int, start: int, end: int) -> tuple[int, int]:
+    """The first and the final chunk to read for plaintext bytes `start` to `end`: the final
+    is the stream's last chunk whenever the range runs to the end of the plaintext."""
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError(f"the chunk size is 1 to {MAX_CHUNK_SIZE} bytes")
+    if not 0 <= start <= end < size:
+        raise ValueError(f"bytes {start}-{end} are not a range of {size} bytes")
+    final = size // chunk_size if end == size - 1 else end // chunk_size
+    return start // chunk_size, final
+
+
+def _unwrap(keys: KeySource, header: bytes) -> tuple[AESGCM, bytes]:
+    """The stream's cipher, under its unwrapped data key, and its nonce prefix."""
+    aead = AESGCM(unwrap_data_key(keys, header[_KEY_BLOCK_AT : _KEY_BLOCK_AT + KEY_BLOCK_BYTES]))
+    return aead, header[_KEY_BLOCK_AT + KEY_BLOCK_BYTES :]
+
+
+def _decrypt_chunk(
+    aead: AESGCM, prefix: bytes, index: int, last: bool, block: bytes, associated: bytes
+) -> bytes:
+    try:
+        return aead.decrypt(_nonce(prefix, index, last), block, associated)
+    except InvalidTag:
+        raise VaultError(
+            "tampered",
+            f"chunk {index} of the stream was changed, moved or cut off, or the stream"
+            " belongs to another context",
+        ) from None
 
 
 def _associated_data(chunk_size: int, context: bytes) -> bytes:
