@@ -4,15 +4,21 @@ times read in two zones."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.urls import reverse
 
+from netcourt.accounts.models import SecurityEvent
 from netcourt.cases.models import Case, CaseEvent
 from netcourt.courts.models import Court
-from netcourt.hearings.models import Busy, Hearing, Sitting
+from netcourt.hearings.models import Busy, CalendarAddress, Hearing, Sitting
 from tests.conftest import complete_filing, signed_in
 from tests.hearings.test_scheduling import (
     THURSDAY,
@@ -206,3 +212,69 @@ def test_the_judge_postpones_through_the_page(scheduled: Hearing, staff: dict[st
     assert (scheduled.starts_at, scheduled.sequence) == (at(date(2026, 11, 16), 15), 1)
     record = CaseEvent.objects.get(case=case, event="postpone_hearing")
     assert record.payload["inputs"]["reasons"] == "The interpreter is ill."
+
+
+def _address(page: Any) -> str:
+    match = re.search(r'id="calendar-address" type="text" readonly value="([^"]+)"', page)
+    assert match, "the new calendar address is on the page"
+    return urlsplit(html.unescape(match.group(1))).path
+
+
+def test_a_party_subscribes_with_a_calendar_address_shown_once(
+    scheduled: Hearing, alice: Any
+) -> None:
+    alice.preferred_language = "zh-hans"
+    alice.save()
+    client = signed_in(alice)
+    made = client.post(reverse("hearings:calendar-address"), {"action": "new"})
+    assert made.status_code == 200
+    address = _address(made.content.decode())
+    again = client.get(reverse("hearings:calendar")).content.decode()
+    assert 'id="calendar-address"' not in again, "the address is shown only when it is made"
+    feed = Client().get(address)  # a calendar application: no session
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
+    text = feed.content.decode()
+    assert f"UID:{ics_uid(scheduled)}" in text
+    case = scheduled.case
+    assert case.title and case.title not in text, "no titles (party names) in the feed"
+    assert f"SUMMARY:{case.number}" not in text and "开庭" in text, "in the person's language"
+    assert SecurityEvent.objects.filter(user=alice, tag="account:calendar:created").exists()
+
+
+def test_a_new_calendar_address_ends_the_old_and_ending_it_works(
+    scheduled: Hearing, alice: Any
+) -> None:
+    client = signed_in(alice)
+    first = _address(client.post(reverse("hearings:calendar-address")).content.decode())
+    second = _address(client.post(reverse("hearings:calendar-address")).content.decode())
+    assert first != second
+    assert Client().get(first).status_code == 404
+    assert Client().get(second).status_code == 200
+    ended = client.post(reverse("hearings:calendar-address"), {"action": "end"}, follow=True)
+    assert ended.status_code == 200
+    assert Client().get(second).status_code == 404
+    assert not CalendarAddress.objects.filter(user=alice).exists()
+    assert SecurityEvent.objects.filter(user=alice, tag="account:calendar:ended").count() == 1
+    made_up = reverse("hearings:subscribed-feed", args=["not-a-secret"])
+    assert Client().get(made_up).status_code == 404
+
+
+def test_no_calendar_for_a_closed_account_or_staff_without_a_second_factor(
+    scheduled: Hearing, alice: Any
+) -> None:
+    judge = scheduled.case.judge
+    judges = _address(signed_in(judge).post(reverse("hearings:calendar-address")).content.decode())
+    assert ics_uid(scheduled) in Client().get(judges).content.decode()
+    Authenticator.objects.filter(user=judge).delete()
+    assert Client().get(judges).status_code == 404
+    alices = _address(signed_in(alice).post(reverse("hearings:calendar-address")).content.decode())
+    alice.is_active = False
+    alice.save()
+    assert Client().get(alices).status_code == 404
+
+
+def test_the_calendar_address_needs_a_signed_in_post(alice: Any) -> None:
+    url = reverse("hearings:calendar-address")
+    assert signed_in(alice).get(url).status_code == 405
+    assert Client().post(url).status_code == 302  # to the sign-in page
+    assert not CalendarAddress.objects.exists()

@@ -49,6 +49,8 @@ LABELS: dict[str, Promise] = {
     "account:organisation:approved": _("Approved to act for an organisation"),
     "account:organisation:refused": _("Refused authority to act for an organisation"),
     "account:organisation:revoked": _("Authority to act for an organisation ended"),
+    "account:calendar:created": _("Calendar address made (an earlier one stopped working)"),
+    "account:calendar:ended": _("Calendar address ended"),
 }
 MFA_KINDS: dict[str, Promise] = {
     "totp": _("authenticator app"),

@@ -87,9 +87,9 @@ def page_url(hearing: Hearing) -> str:
     return settings.NETCOURT_BASE_URL + reverse("hearings:case", args=[hearing.case_id])
 
 
-def _summary(hearing: Hearing) -> str:
+def _summary(hearing: Hearing, title: bool) -> str:
     case = hearing.case
-    reference = case.number or case.title or str(case.pk)
+    reference = case.number or (case.title if title else "") or str(case.pk)
     if hearing.status == HearingStatus.CANCELLED:
         return gettext("Cancelled: hearing in case %(number)s") % {"number": reference}
     return gettext("Hearing in case %(number)s") % {"number": reference}
@@ -104,14 +104,14 @@ def _location(hearing: Hearing, court: str) -> str:
     return f"{page_url(hearing)} / {courtroom}"
 
 
-def _description(hearing: Hearing, court: str) -> str:
+def _description(hearing: Hearing, court: str, title: bool) -> str:
     case = hearing.case
     local = hearing.starts_at.astimezone(court_zone())
     lines = [
         gettext("Case %(number)s at the %(court)s.")
         % {"number": case.number or "—", "court": court},
     ]
-    if case.title:
+    if case.title and title:
         lines.append(case.title)
     lines.append(
         gettext("Starts %(when)s (%(zone)s, the court's time); planned for %(minutes)s minutes.")
@@ -152,8 +152,9 @@ def _description(hearing: Hearing, court: str) -> str:
     return "\n".join(lines)
 
 
-def _event(hearing: Hearing, person: Any | None, stamp: datetime) -> list[str]:
-    """The VEVENT of ``hearing``; with ``person``, naming them as the attendee summoned."""
+def _event(hearing: Hearing, person: Any | None, stamp: datetime, title: bool = True) -> list[str]:
+    """The VEVENT of ``hearing``; with ``person``, naming them as the attendee summoned;
+    without the case's ``title`` if asked."""
     court = hearing.case.court.name_in(current_language())
     cancelled = hearing.status == HearingStatus.CANCELLED
     lines = [
@@ -163,8 +164,8 @@ def _event(hearing: Hearing, person: Any | None, stamp: datetime) -> list[str]:
         f"DTSTAMP:{_utc(stamp)}",
         f"DTSTART:{_utc(hearing.starts_at)}",
         f"DTEND:{_utc(hearing.starts_at + timedelta(minutes=hearing.minutes))}",
-        f"SUMMARY:{escape(_summary(hearing))}",
-        f"DESCRIPTION:{escape(_description(hearing, court))}",
+        f"SUMMARY:{escape(_summary(hearing, title))}",
+        f"DESCRIPTION:{escape(_description(hearing, court, title))}",
         f"LOCATION:{escape(_location(hearing, court))}",
         f"URL:{page_url(hearing)}",
         f"CLASS:{'PUBLIC' if hearing.public else 'PRIVATE'}",
@@ -201,10 +202,11 @@ def invitation(hearing: Hearing, person: Any | None = None) -> str:
     return _calendar(method_of(hearing), [_event(hearing, person, clock.now())])
 
 
-def calendar(hearings: Iterable[Hearing]) -> str:
-    """Several hearings as one calendar to import or subscribe to (METHOD:PUBLISH)."""
+def calendar(hearings: Iterable[Hearing], titles: bool = True) -> str:
+    """Several hearings as one calendar to import or subscribe to (METHOD:PUBLISH); without
+    the cases' titles if ``titles`` is false."""
     stamp = clock.now()
-    return _calendar("PUBLISH", (_event(h, None, stamp) for h in hearings))
+    return _calendar("PUBLISH", (_event(h, None, stamp, titles) for h in hearings))
 
 
 def attachment(hearing: Hearing, person: Any) -> tuple[str, str, str]:

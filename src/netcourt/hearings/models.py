@@ -267,6 +267,18 @@ class Busy(models.Model):
         ordering = ["starts_at"]
 
 
+class CalendarAddress(models.Model):
+    """A person's secret calendar address: their hearings as a feed a calendar application
+    subscribes to without signing in. Only the secret's SHA-256 is kept; the address is shown
+    once, when it is made, and making a new one ends the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_address"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+
 class AsynchronousRecord(models.Model):
     """The record of an asynchronous trial: its questions and answers as one bilingual PDF,
     made when the judge concludes the trial, encrypted in the case's vault. ``event`` is the

@@ -14,6 +14,12 @@ urlpatterns: list[URLPattern] = [
     path("hearings/<uuid:hearing_id>/invitation.ics", views.invitation, name="invitation"),
     path("hearings/calendar/", views.calendar_page, name="calendar"),
     path("hearings/calendar.ics", views.calendar_feed, name="calendar-ics"),
+    path("hearings/calendar/address/", views.calendar_address, name="calendar-address"),
+    path(
+        "hearings/calendar/subscribed/<str:secret>/hearings.ics",
+        views.subscribed_feed,
+        name="subscribed-feed",
+    ),
     path("hearings/calendar/busy/", views.busy_add, name="busy-add"),
     path("hearings/calendar/busy/<int:busy_id>/remove", views.busy_remove, name="busy-remove"),
     path("courts/<slug:slug>/sittings/", views.sittings_page, name="sittings"),

@@ -7,11 +7,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import dates, timezone
+from django.urls import reverse
+from django.utils import dates, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,7 +25,7 @@ from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.hearings import actions, ics, scheduling
-from netcourt.hearings.models import Busy, Hearing, Mode, Unavailability
+from netcourt.hearings.models import Busy, CalendarAddress, Hearing, Mode, Unavailability
 from netcourt.hearings.schedule_forms import (
     BusyForm,
     HearingTimeForm,
@@ -254,13 +256,43 @@ def invitation(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
     return _ics(ics.invitation(hearing, request.user), "hearing.ics")
 
 
+def _hearings_of(user: Any) -> Any:
+    """The person's hearings from a month ago on, for a calendar file or feed."""
+    since = clock.now() - timedelta(days=31)
+    return scheduling.visible_hearings(user).filter(starts_at__gte=since).order_by("starts_at")
+
+
 @login_required
 @require_GET
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """Every hearing of the person's, from a month ago on, as one calendar file."""
-    since = clock.now() - timedelta(days=31)
-    hearings = scheduling.visible_hearings(request.user).filter(starts_at__gte=since)
-    return _ics(ics.calendar(hearings.order_by("starts_at")), "hearings.ics")
+    return _ics(ics.calendar(_hearings_of(request.user)), "hearings.ics")
+
+
+@require_GET
+def subscribed_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    """The calendar address: the same hearings, for a calendar application that subscribes
+    without signing in, in the person's own language. It leaves out the cases' titles (which
+    may name the parties): the feed may be kept by a calendar service outside the court."""
+    user = scheduling.calendar_owner(secret)
+    if user is None:
+        return problem_page(request, Problem("not_found", status=404))
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        text = ics.calendar(_hearings_of(user), titles=False)
+    return _ics(text, "hearings.ics")
+
+
+@login_required
+@require_POST
+def calendar_address(request: HttpRequest) -> HttpResponse:
+    """Make a new calendar address (shown once, on the calendar page) or end the one there is."""
+    if request.POST.get("action") == "end":
+        scheduling.end_calendar_address(request.user, request)
+        messages.success(request, _("Your calendar address was ended."))
+        return redirect("hearings:calendar")
+    secret = scheduling.new_calendar_address(request.user, request)
+    address = request.build_absolute_uri(reverse("hearings:subscribed-feed", args=[secret]))
+    return _calendar_page(request, new_address=address)
 
 
 # --- the calendar page and busy time --------------------------------------------------------
@@ -301,7 +333,10 @@ def _calendar_days(user: Any) -> tuple[list[dict[str, Any]], str]:
 
 
 def _calendar_page(
-    request: HttpRequest, form: BusyForm | None = None, status: int = 200
+    request: HttpRequest,
+    form: BusyForm | None = None,
+    status: int = 200,
+    new_address: str = "",
 ) -> HttpResponse:
     user: Any = request.user
     days, zone = _calendar_days(user)
@@ -321,6 +356,8 @@ def _calendar_page(
             "courts": policy.clerk_courts(user),
             "error_forms": [form] if form is not None else [],
             "has_errors": bool(form is not None and form.errors),
+            "new_address": new_address,
+            "has_address": CalendarAddress.objects.filter(user=user).exists(),
         },
         status=status,
     )

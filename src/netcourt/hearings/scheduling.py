@@ -21,6 +21,7 @@ attend and a person's own time zone, with who may change each.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -32,7 +33,9 @@ from django.utils import dates, formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from netcourt.accounts.models import User
+from netcourt.accounts import security
+from netcourt.accounts.mfa import staff_factor
+from netcourt.accounts.models import User, hash_token
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy
 from netcourt.cases.models import Case, CaseEvent
@@ -42,7 +45,14 @@ from netcourt.core.problems import NotFound, Problem
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.hearings import ics
 from netcourt.hearings.actions import current_hearing
-from netcourt.hearings.models import Busy, Hearing, HearingStatus, Sitting, Unavailability
+from netcourt.hearings.models import (
+    Busy,
+    CalendarAddress,
+    Hearing,
+    HearingStatus,
+    Sitting,
+    Unavailability,
+)
 from netcourt.hearings.times import court_zone, known_zone
 from netcourt.procedure import Event, Pack, add_period, compute_deadline
 from netcourt.service.notifications import attaching
@@ -441,6 +451,41 @@ def is_staff(user: Any) -> bool:
             user=user, role__in=(CourtRole.JUDGE, CourtRole.CLERK), active=True
         ).exists()
     )
+
+
+# --- the calendar address --------------------------------------------------------------------
+
+
+def new_calendar_address(user: Any, request: Any = None) -> str:
+    """A new secret for ``user``'s calendar address, returned once (only its hash is kept);
+    an earlier address stops working."""
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarAddress.objects.update_or_create(
+            user=user, defaults={"digest": hash_token(secret), "created_at": clock.now()}
+        )
+        security.record(user, "account:calendar:created", request)
+    return secret
+
+
+def end_calendar_address(user: Any, request: Any = None) -> None:
+    with transaction.atomic():
+        if CalendarAddress.objects.filter(user=user).delete()[0]:
+            security.record(user, "account:calendar:ended", request)
+
+
+def calendar_owner(secret: str) -> Any | None:
+    """Whose calendar address ``secret`` is: None for an unknown or ended one, a closed
+    account, or court staff without a second factor (as for their API tokens)."""
+    address = (
+        CalendarAddress.objects.select_related("user").filter(digest=hash_token(secret)).first()
+    )
+    if address is None or not address.user.is_active:
+        return None
+    is_staff, has_factor = staff_factor(address.user)
+    if is_staff and not has_factor:
+        return None
+    return address.user
 
 
 # --- busy time, sittings, unavailable days, time zones ---------------------------------------
