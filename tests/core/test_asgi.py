@@ -13,7 +13,7 @@ from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
-from netcourt.core.asgi import REQUEST_THREADS, SyncStackHandler
+from netcourt.core.asgi import SyncStackHandler
 from netcourt.core.urls import urlpatterns as site_urls
 
 seen: dict[str, int] = {}
@@ -135,11 +135,11 @@ def test_requests_are_served_by_a_fixed_set_of_threads_not_one_started_each(sett
     settings.ROOT_URLCONF = __name__
     threads_seen.clear()
     handler = SyncStackHandler()
-    for _ in range(3 * REQUEST_THREADS):
+    for _ in range(3 * settings.NETCOURT_REQUEST_THREADS):
         start, _body = async_to_sync(_get)(handler, "/thread/", [])
         assert start["status"] == 200
     assert all(name.startswith("netcourt-request") for name in threads_seen)
-    assert len(set(threads_seen)) <= REQUEST_THREADS
+    assert len(set(threads_seen)) <= settings.NETCOURT_REQUEST_THREADS
 
 
 @pytest.mark.django_db

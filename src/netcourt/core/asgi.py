@@ -39,8 +39,6 @@ from netcourt.core.problems import Problem
 from netcourt.core.spool import EncryptedSpool
 
 UPLOAD_PIECES_PATH = "/api/v1/uploads/"
-# Requests served at once; more wait for a thread on the event loop, which costs nothing.
-REQUEST_THREADS = 32
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netcourt.core.settings")
 
@@ -142,7 +140,9 @@ class SyncStackHandler(ASGIHandler):
         return super().create_request(scope, body_file)
 
 
-_threads = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="netcourt-request")
+_threads = ThreadPoolExecutor(
+    max_workers=settings.NETCOURT_REQUEST_THREADS, thread_name_prefix="netcourt-request"
+)
 
 
 async def _pulled(chunks: Iterator[bytes], reader: ThreadPoolExecutor) -> AsyncIterator[bytes]:

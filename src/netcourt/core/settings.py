@@ -60,9 +60,15 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+# Requests a server process serves at once, each in a worker thread (netcourt.core.asgi);
+# more wait on the event loop for a thread.
+NETCOURT_REQUEST_THREADS = int(os.environ.get("NETCOURT_REQUEST_THREADS", "20"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI each request may run in a new thread: a pool, not persistent connections.
-    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20, "timeout": 20}}
+    # A connection for each request thread, and a few for the log's sequencer, the hearing
+    # rooms and the downloads being read, so no request waits for one.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 2, "max_size": NETCOURT_REQUEST_THREADS + 4, "timeout": 20}
+    }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend with a connection pool and a fair writer lock (see its module).
     DATABASES["default"]["ENGINE"] = "netcourt.core.sqlite"
