@@ -6,15 +6,19 @@ Each test runs its own event loop (``asyncio.run``); no database is involved.
 from __future__ import annotations
 
 import asyncio
+import io
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 from typing import TypeVar
 
+import av
 import pytest
 from aiortc import RTCSessionDescription
 
-from netcourt.hearings.media import Echo, MediaError, Member, RecordingResult, Room
+from netcourt.hearings.media import Echo, MediaError, Member, RecordingResult, Room, _Recorder
 from tests.hearings.media_peers import (
     BLUE,
     GREEN,
@@ -412,3 +416,129 @@ def test_bad_offers_and_closed_rooms_are_refused() -> None:
             assert refused.value.code == "room_closed"
 
     run(scenario)
+
+
+def _times(data: bytes) -> dict[str, list[float]]:
+    """Each kind's frame times (seconds) in a WebM, and where each audio frame ends."""
+    times: dict[str, list[float]] = {"video": [], "audio": [], "audio_end": []}
+    with av.open(io.BytesIO(data), mode="r", format="webm") as container:
+        for frame in container.decode(*container.streams):
+            assert frame.time is not None
+            if isinstance(frame, av.VideoFrame):
+                times["video"].append(frame.time)
+            else:
+                times["audio"].append(frame.time)
+                times["audio_end"].append(frame.time + frame.samples / frame.sample_rate)
+    return times
+
+
+def test_a_long_recording_is_kept_in_parts_each_stored_when_it_ends() -> None:
+    """Parts of about `segment_seconds` of media, each a WebM of its own that starts at 0 on
+    a keyframe, reach `on_recording_done` while the hearing goes on; sound runs to each cut."""
+    sinks: list[MemorySink] = []
+    parts_during: list[RecordingResult] = []
+
+    def sink_for(member: Member) -> MemorySink:
+        sinks.append(MemorySink())
+        return sinks[-1]
+
+    async def on_done(result: RecordingResult) -> None:
+        parts_during.append(result)
+
+    async def scenario() -> tuple[list[RecordingResult], int]:
+        room = Room(
+            "h-parts",
+            sink_for=sink_for,
+            on_recording_done=on_done,
+            video_size=(320, 240),
+            segment_seconds=1.0,
+        )
+        party_pc = await publish(room, PARTY, GREEN, size=(320, 240))
+        view = await subscribe(room, JUDGE, PARTY.id)
+        await wait_for(lambda: len(parts_during) >= 2, timeout=20)
+        during = len(parts_during)
+        last = await room.close()
+        await view.close()
+        await party_pc.close()
+        return [*parts_during, *last], during
+
+    results, stored_during = run(scenario)
+    assert stored_during >= 2, "parts are handed over while the hearing goes on"
+    assert len(results) == len(sinks) >= 3
+    assert [result.sink for result in results] == sinks
+    for before, after in itertools.pairwise(results):
+        assert before.ended_at == after.started_at
+    for index, (result, sink) in enumerate(zip(results, sinks, strict=True)):
+        assert result.error == ""
+        recording = decode_webm(bytes(sink.data))
+        assert recording.kinds == {"audio", "video"}
+        assert all(looks_like(seen, GREEN) for seen in recording.video)
+        assert abs(len(recording.video) - result.video_frames) <= 2
+        times = _times(bytes(sink.data))
+        if index > 0:
+            assert times["video"][0] < 0.05 and times["audio"][0] < 0.05, "a later part starts at 0"
+        if index < len(results) - 1:
+            length = times["video"][-1] + 1 / 30
+            assert length >= 1.0, "a part holds at least segment_seconds of media"
+            assert abs(times["audio_end"][-1] - length) < 0.06, "the sound runs to the cut"
+
+
+def _encoded() -> tuple[bytes, bytes]:
+    """A VP8 keyframe (64x48) and an Opus packet (20 ms), as the shared encoders make them."""
+    video = av.CodecContext.create("libvpx", "w")
+    video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+    video.time_base = Fraction(1, 30)
+    frame = av.VideoFrame(64, 48, "yuv420p")
+    frame.pts = 0
+    keyframe = bytes(next(p for p in [*video.encode(frame), *video.encode(None)]))
+    audio = av.CodecContext.create("libopus", "w")
+    audio.sample_rate, audio.layout, audio.format = 48_000, "stereo", "s16"
+    sound = av.AudioFrame(format="s16", layout="stereo", samples=960)
+    sound.planes[0].update(bytes(sound.planes[0].buffer_size))
+    sound.sample_rate, sound.pts = 48_000, 0
+    opus = bytes(next(p for p in [*audio.encode(sound), *audio.encode(None)]))
+    return keyframe, opus
+
+
+def test_sound_due_before_a_cut_that_arrives_after_it_ends_the_earlier_part() -> None:
+    """Audio for the time before a cut may arrive after the keyframe that made it: it goes
+    into the part that ends, and the next part starts its sound at 0."""
+    keyframe, opus = _encoded()
+    sinks: list[MemorySink] = []
+    parts: list[RecordingResult] = []
+
+    def sink_for(member: Member) -> MemorySink:
+        sinks.append(MemorySink())
+        return sinks[-1]
+
+    async def on_segment(result: RecordingResult) -> None:
+        parts.append(result)
+
+    async def scenario() -> RecordingResult:
+        recorder = _Recorder(
+            PARTY,
+            sink_for,
+            frozenset({"audio", "video"}),
+            (64, 48),
+            None,
+            on_segment=on_segment,
+            segment_seconds=1.0,
+        )
+        recorder.offer("video", keyframe, 0, True)
+        for pts in range(0, 46_080, 960):  # audio to 0.96 s
+            recorder.offer("audio", opus, pts, False)
+        recorder.offer("video", keyframe, 90_000, True)  # the cut, at 1.0 s
+        for pts in (46_080, 47_040, 48_000, 48_960):  # 0.96 s and 0.98 s arrive late
+            recorder.offer("audio", opus, pts, False)
+        return await recorder.finish()
+
+    last = run(scenario)
+    assert len(parts) == 1 and len(sinks) == 2
+    assert (parts[0].video_frames, parts[0].audio_frames) == (1, 50)
+    assert (last.video_frames, last.audio_frames) == (1, 2)
+    with av.open(io.BytesIO(bytes(sinks[0].data)), mode="r", format="webm") as first:
+        audio = [p.pts * p.time_base for p in first.demux(audio=0) if p.pts is not None]
+    assert max(audio) == Fraction(98, 100)
+    with av.open(io.BytesIO(bytes(sinks[1].data)), mode="r", format="webm") as second:
+        audio = [p.pts * p.time_base for p in second.demux(audio=0) if p.pts is not None]
+    assert min(audio) == 0

@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Protocol
 
@@ -58,6 +58,9 @@ AUDIO_TIME_BASE = Fraction(1, AUDIO_RATE)
 OPUS_FRAME_SAMPLES = 960  # 20 ms, the packet duration browsers use
 AUDIO_BITRATE = 64_000
 
+# A recording is kept in parts of about this much media, each stored as soon as it ends, so
+# a crash of the server loses at most the part being written.
+SEGMENT_SECONDS = 300.0
 KEYFRAME_INTERVAL = 2 * 90_000  # a keyframe at least every 2 s (in video pts units)
 MIN_FORCED_KEYFRAME_GAP = 90_000 // 2  # requested keyframes at most every 0.5 s
 MAX_SILENCE_FILL = 5 * AUDIO_RATE  # longer audio gaps become a timestamp jump, not silence
@@ -154,8 +157,40 @@ class _SinkWriter:
         return len(data)
 
 
+@dataclass
+class _Segment:
+    """One WebM of a recording: its sink, its container, and where its timestamps start."""
+
+    sink: RecordingSink
+    writer: _SinkWriter
+    container: OutputContainer
+    streams: dict[str, Stream]
+    started_at: datetime  # aware UTC
+    base: dict[str, int]  # the recording's pts, per kind, at which this WebM's time is 0
+    audio_until: int | None = None  # once replaced: the audio pts from which the next takes it
+    video_frames: int = 0
+    audio_frames: int = 0
+
+    def result(self, member_id: str, ended_at: datetime, error: str = "") -> RecordingResult:
+        return RecordingResult(
+            member_id=member_id,
+            started_at=self.started_at,
+            ended_at=ended_at,
+            video_frames=self.video_frames,
+            audio_frames=self.audio_frames,
+            error=error,
+            sink=self.sink,
+        )
+
+
 class _Recorder:
-    """Muxes one publisher's encoded packets into a WebM (VP8 + Opus, or Opus only).
+    """Muxes one publisher's encoded packets into WebM files (VP8 + Opus, or Opus only).
+
+    A long recording is cut into parts of about ``segment_seconds`` of media, each a WebM of
+    its own from a fresh ``sink_for`` call that starts on a keyframe at time 0; a finished part
+    goes to ``on_segment`` at once, so a crash loses at most the part being written. At a cut,
+    the audio still due before the keyframe goes to the part that ends, so no sound is lost
+    between parts. ``finish`` returns the last part.
 
     Muxing and writing run in a worker thread, one batch at a time, so a slow sink never
     blocks the event loop. The first failure stops the recording for good and is reported once
@@ -169,6 +204,8 @@ class _Recorder:
         kinds: frozenset[str],
         video_size: tuple[int, int],
         on_failure: Callable[[Member, str], Awaitable[None]] | None,
+        on_segment: Callable[[RecordingResult], Awaitable[None]] | None = None,
+        segment_seconds: float | None = None,
     ) -> None:
         self.member = member
         self.kinds = kinds
@@ -177,14 +214,16 @@ class _Recorder:
         self.video_size = video_size
         self._sink_for = sink_for
         self._on_failure = on_failure
+        self._on_segment = on_segment
+        self._segment_seconds = segment_seconds if on_segment is not None else None
         self._queue: asyncio.Queue[RecordedPacket | None] = asyncio.Queue()
         self._last_pts: dict[str, int] = {}
         self._video_started = False
-        self._video_frames = 0
-        self._audio_frames = 0
         self._error = ""
         self._finishing = False
-        self._sink: RecordingSink | None = None
+        self._segment: _Segment | None = None  # the WebM being written
+        self._ending: _Segment | None = None  # the one before it, taking its last audio
+        self._done: list[RecordingResult] = []  # parts finished, not yet given to on_segment
         self._task = asyncio.create_task(self._run())
 
     @property
@@ -196,29 +235,25 @@ class _Recorder:
             self._queue.put_nowait((kind, data, pts, keyframe))
 
     async def finish(self) -> RecordingResult:
-        """Mux what is queued, write the WebM's end, and say what the recording holds."""
+        """Mux what is queued, write the last WebM's end, and say what that part holds."""
         if not self._finishing:
             self._finishing = True
             self._queue.put_nowait(None)
         await self._task
+        segment = self._segment
         return RecordingResult(
             member_id=self.member.id,
-            started_at=self.started_at,
+            started_at=segment.started_at if segment else self.started_at,
             ended_at=datetime.now(UTC),
-            video_frames=self._video_frames,
-            audio_frames=self._audio_frames,
+            video_frames=segment.video_frames if segment else 0,
+            audio_frames=segment.audio_frames if segment else 0,
             error=self._error,
-            sink=self._sink,
+            sink=segment.sink if segment else None,
         )
 
     async def _run(self) -> None:
-        writer: _SinkWriter | None = None
-        container: OutputContainer | None = None
         try:
-            self._sink = await asyncio.to_thread(self._sink_for, self.member)
-            writer = _SinkWriter(self._sink)
-            opened, streams = await asyncio.to_thread(self._open, writer)
-            container = opened
+            await asyncio.to_thread(self._open, {}, self.started_at)
             ended = False
             while not ended:
                 batch = [await self._queue.get()]
@@ -226,14 +261,23 @@ class _Recorder:
                     batch.append(self._queue.get_nowait())
                 packets = [item for item in batch if item is not None]
                 ended = len(packets) < len(batch)
-                await asyncio.to_thread(self._mux, opened, streams, packets)
-            await asyncio.to_thread(opened.close)
+                await asyncio.to_thread(self._mux, packets)
+                await self._report()
+            await asyncio.to_thread(self._close_ending)
+            await self._report()
+            if self._segment is not None:
+                await asyncio.to_thread(self._segment.container.close)
         except Exception as exc:
-            await self._fail((writer.error if writer and writer.error else None) or exc, container)
+            await self._fail(exc)
 
-    def _open(self, writer: _SinkWriter) -> tuple[OutputContainer, dict[str, Stream]]:
-        container = av.open(writer, mode="w", format="webm")
-        streams: dict[str, Stream] = {}
+    def _open(self, base: dict[str, int], started_at: datetime) -> None:
+        sink = self._sink_for(self.member)
+        writer = _SinkWriter(sink)
+        self._segment = _Segment(
+            sink, writer, av.open(writer, mode="w", format="webm"), {}, started_at, base
+        )
+        container = self._segment.container
+        streams = self._segment.streams
         if "video" in self.kinds:
             width, height = self.video_size
             streams["video"] = container.add_mux_stream(
@@ -248,11 +292,8 @@ class _Recorder:
             audio.codec_context.bit_rate = AUDIO_BITRATE
             streams["audio"] = audio
         container.start_encoding()
-        return container, streams
 
-    def _mux(
-        self, container: OutputContainer, streams: dict[str, Stream], items: list[RecordedPacket]
-    ) -> None:
+    def _mux(self, items: list[RecordedPacket]) -> None:
         for kind, data, pts, keyframe in items:
             if pts <= self._last_pts.get(kind, -(1 << 62)):
                 continue  # a reconnected publisher's first packets may overlap the old ones
@@ -260,24 +301,77 @@ class _Recorder:
                 if not keyframe:
                     continue
                 self._video_started = True
+            if self._cut_due(kind, pts, keyframe):
+                self._cut(kind, pts)
+            segment = self._segment
+            assert segment is not None
+            if kind == "audio" and self._ending is not None:
+                assert self._ending.audio_until is not None
+                if pts < self._ending.audio_until:
+                    segment = self._ending
+                else:
+                    self._close_ending()
             packet = av.Packet(data)
-            packet.pts = packet.dts = pts
+            packet.pts = packet.dts = pts - segment.base.get(kind, 0)
             packet.time_base = VIDEO_TIME_BASE if kind == "video" else AUDIO_TIME_BASE
             packet.is_keyframe = keyframe
-            packet.stream = streams[kind]
-            container.mux(packet)
+            packet.stream = segment.streams[kind]
+            segment.container.mux(packet)
             self._last_pts[kind] = pts
             if kind == "video":
-                self._video_frames += 1
+                segment.video_frames += 1
             else:
-                self._audio_frames += 1
+                segment.audio_frames += 1
 
-    async def _fail(self, exc: BaseException, container: OutputContainer | None) -> None:
-        self._error = _describe(exc)
+    def _cut_due(self, kind: str, pts: int, keyframe: bool) -> bool:
+        """Whether this packet starts a new part: the part is long enough, and a part starts
+        on a keyframe (on any packet when there is no video)."""
+        if self._segment_seconds is None or self._ending is not None or self._segment is None:
+            return False
+        if "video" in self.kinds and not (kind == "video" and keyframe):
+            return False
+        rate = 90_000 if kind == "video" else AUDIO_RATE
+        start = self._segment.base.get(kind, 0)
+        return pts - start >= self._segment_seconds * rate
+
+    def _cut(self, kind: str, pts: int) -> None:
+        """End the part being written at this packet and open the next, whose time 0 is
+        this packet's time for every kind."""
+        ending = self._segment
+        assert ending is not None
+        seconds = pts / (90_000 if kind == "video" else AUDIO_RATE)
+        base = {"video": round(seconds * 90_000), "audio": round(seconds * AUDIO_RATE)}
+        ending.audio_until = base["audio"]
+        self._open(base, self.started_at + timedelta(seconds=seconds))
+        if "audio" in self.kinds and kind == "video":
+            self._ending = ending  # takes the audio until the cut, then is closed
+        else:
+            self._ending = ending
+            self._close_ending()
+
+    def _close_ending(self) -> None:
+        ending, self._ending = self._ending, None
+        if ending is not None:
+            ending.container.close()
+            assert self._segment is not None
+            self._done.append(ending.result(self.member.id, self._segment.started_at))
+
+    async def _report(self) -> None:
+        done, self._done = self._done, []
+        for result in done:
+            if self._on_segment is not None:
+                await self._on_segment(result)
+
+    async def _fail(self, exc: BaseException) -> None:
+        writers = [s.writer for s in (self._ending, self._segment) if s is not None]
+        cause = next((w.error for w in writers if w.error is not None), None) or exc
+        self._error = _describe(cause)
         logger.warning("recording of member %s failed: %s", self.member.id, self._error)
-        if container is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(container.close)
+        for segment in (self._ending, self._segment):
+            if segment is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(segment.container.close)
+        self._ending = None
         if self._on_failure is not None:
             try:
                 await self._on_failure(self.member, self._error)
@@ -727,7 +821,9 @@ class Room:
     video, or both) at the same video size and the recording had not failed; otherwise it is
     finished and a new one
     started with a fresh ``sink_for(member)`` call; the finished result goes to
-    ``on_recording_done`` at once (without it, ``close()`` returns it).
+    ``on_recording_done`` at once (without it, ``close()`` returns it). So does each part of a
+    long recording: every ``segment_seconds`` of media (None: never) a recording goes on in a
+    new WebM from a new sink, and the part that ended is a finished result.
 
     Mutes belong to the member, not to a connection: they outlast a reconnect, and a member can
     be muted before publishing.
@@ -748,8 +844,10 @@ class Room:
         ice_servers: Sequence[RTCIceServer] = (),
         video_size: tuple[int, int] = (640, 480),
         video_bitrate: int = 800_000,
+        segment_seconds: float | None = SEGMENT_SECONDS,
     ) -> None:
         self.hearing_id = hearing_id
+        self._segment_seconds = segment_seconds
         self._sink_for = sink_for
         self._on_recording_failure = on_recording_failure
         self._on_recording_done = on_recording_done
@@ -959,9 +1057,22 @@ class Room:
             recorder = None
         if recorder is None and self._sink_for is not None:
             recorder = _Recorder(
-                member, self._sink_for, kinds, video_size, self._on_recording_failure
+                member,
+                self._sink_for,
+                kinds,
+                video_size,
+                self._on_recording_failure,
+                on_segment=self._segment_done,
+                segment_seconds=self._segment_seconds,
             )
         return recorder
+
+    async def _segment_done(self, result: RecordingResult) -> None:
+        """A part of a long recording is finished: kept at once, as a recording of its own."""
+        if self._on_recording_done is not None:
+            await self._on_recording_done(result)
+        else:
+            self._replaced_results.append(result)
 
 
 class Echo:
