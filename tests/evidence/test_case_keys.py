@@ -35,3 +35,17 @@ def test_rotation_rewraps_case_keys_and_never_touches_files(
 
     assert b"".join(plaintext(item.blob)) == data
     assert {p: p.read_bytes() for p in blobs.rglob("*") if p.is_file()} == before
+
+
+def test_reading_a_file_needs_no_database_once_started(
+    exchanging, alice, django_assert_num_queries
+) -> None:
+    """A download may last long: its keys are read when it starts, not while it is sent."""
+    data = pdf(300_000)
+    item = submit(alice, exchanging, data)
+    blob = type(item.blob).objects.get(pk=item.blob.pk)  # its case not read yet
+    whole = plaintext(blob)
+    part = plaintext(blob, (1000, 200_000))
+    with django_assert_num_queries(0):
+        assert b"".join(whole) == data
+        assert b"".join(part) == data[1000:200_001]

@@ -87,18 +87,24 @@ def blob_key(case: Case, blob_id: Any) -> str:
 
 def plaintext(blob: Blob, span: tuple[int, int] | None = None) -> Iterator[bytes]:
     """The file's bytes, or only bytes ``first`` to ``last`` of them (`span`, both included),
-    decrypted a chunk at a time (each chunk checked before it is given)."""
+    decrypted a chunk at a time (each chunk checked before it is given). The case's keys are
+    read now, so reading the bytes later (a download, for as long as it lasts) needs no
+    database connection."""
     keys = case_keys(blob.case)
+    context = blob_context(blob.pk)
     if span is not None:
-        yield from read_range(
+        return read_range(
             blob_store(),
             blob.store_key,
             keys,
-            blob_context(blob.pk),
+            context,
             size=blob.size,
             start=span[0],
             end=span[1],
         )
-        return
-    with blob_store().open(blob.store_key) as reader:
-        yield from decrypt_chunks(keys, reader, blob_context(blob.pk))
+    return _decrypted(blob.store_key, keys, context)
+
+
+def _decrypted(store_key: str, keys: KeySet, context: bytes) -> Iterator[bytes]:
+    with blob_store().open(store_key) as reader:
+        yield from decrypt_chunks(keys, reader, context)
