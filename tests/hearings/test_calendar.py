@@ -5,6 +5,7 @@ times read in two zones."""
 from __future__ import annotations
 
 import html
+import logging
 import re
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from netcourt.accounts.models import SecurityEvent
 from netcourt.cases.models import Case, CaseEvent
@@ -237,7 +239,11 @@ def test_a_party_subscribes_with_a_calendar_address_shown_once(
     assert f"UID:{ics_uid(scheduled)}" in text
     case = scheduled.case
     assert case.title and case.title not in text, "no titles (party names) in the feed"
-    assert f"SUMMARY:{case.number}" not in text and "开庭" in text, "in the person's language"
+    with translation.override("zh-hans"):
+        summary = translation.gettext("Hearing in case %(number)s") % {"number": case.number}
+    assert summary != f"Hearing in case {case.number}"
+    assert f"SUMMARY:{summary}" in text.replace("\r\n ", ""), "in the person's language"
+    assert "no-store" in made["Cache-Control"]
     assert SecurityEvent.objects.filter(user=alice, tag="account:calendar:created").exists()
 
 
@@ -260,13 +266,15 @@ def test_a_new_calendar_address_ends_the_old_and_ending_it_works(
 
 
 def test_no_calendar_for_a_closed_account_or_staff_without_a_second_factor(
-    scheduled: Hearing, alice: Any
+    scheduled: Hearing, alice: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     judge = scheduled.case.judge
     judges = _address(signed_in(judge).post(reverse("hearings:calendar-address")).content.decode())
     assert ics_uid(scheduled) in Client().get(judges).content.decode()
     Authenticator.objects.filter(user=judge).delete()
-    assert Client().get(judges).status_code == 404
+    with caplog.at_level(logging.DEBUG):
+        assert Client().get(judges).status_code == 404
+    assert not [r for r in caplog.records if judges in r.getMessage()], "a live secret logged"
     alices = _address(signed_in(alice).post(reverse("hearings:calendar-address")).content.decode())
     alice.is_active = False
     alice.save()

@@ -276,7 +276,9 @@ def subscribed_feed(request: HttpRequest, secret: str) -> HttpResponse:
     may name the parties): the feed may be kept by a calendar service outside the court."""
     user = scheduling.calendar_owner(secret)
     if user is None:
-        return problem_page(request, Problem("not_found", status=404))
+        refused = problem_page(request, Problem("not_found", status=404))
+        refused._has_been_logged = True  # type: ignore[attr-defined]  # Django's: the path is a secret
+        return refused
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         text = ics.calendar(_hearings_of(user), titles=False)
     return _ics(text, "hearings.ics")
@@ -292,7 +294,9 @@ def calendar_address(request: HttpRequest) -> HttpResponse:
         return redirect("hearings:calendar")
     secret = scheduling.new_calendar_address(request.user, request)
     address = request.build_absolute_uri(reverse("hearings:subscribed-feed", args=[secret]))
-    return _calendar_page(request, new_address=address)
+    response = _calendar_page(request, new_address=address)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- the calendar page and busy time --------------------------------------------------------
