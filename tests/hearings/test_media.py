@@ -542,3 +542,79 @@ def test_sound_due_before_a_cut_that_arrives_after_it_ends_the_earlier_part() ->
     with av.open(io.BytesIO(bytes(sinks[1].data)), mode="r", format="webm") as second:
         audio = [p.pts * p.time_base for p in second.demux(audio=0) if p.pts is not None]
     assert min(audio) == 0
+
+
+def test_a_part_whose_successor_cannot_be_opened_is_kept_whole() -> None:
+    """The sink of the next part fails at a cut: the recording stops, and the part that was
+    being written is closed whole and kept, not thrown away with the failure."""
+    keyframe, opus = _encoded()
+    sinks: list[MemorySink] = []
+    parts: list[RecordingResult] = []
+    failures: list[str] = []
+
+    def sink_for(member: Member) -> MemorySink:
+        if sinks:
+            raise OSError("store unavailable")
+        sinks.append(MemorySink())
+        return sinks[-1]
+
+    async def on_segment(result: RecordingResult) -> None:
+        parts.append(result)
+
+    async def on_failure(member: Member, error: str) -> None:
+        failures.append(error)
+
+    async def scenario() -> RecordingResult:
+        recorder = _Recorder(
+            PARTY,
+            sink_for,
+            frozenset({"audio", "video"}),
+            (64, 48),
+            on_failure,
+            on_segment=on_segment,
+            segment_seconds=1.0,
+        )
+        recorder.offer("video", keyframe, 0, True)
+        for pts in range(0, 48_000, 960):
+            recorder.offer("audio", opus, pts, False)
+        recorder.offer("video", keyframe, 90_000, True)  # the cut: no sink for the next part
+        return await recorder.finish()
+
+    last = run(scenario)
+    assert failures == ["OSError: store unavailable"] and parts == []
+    assert last.error == "" and last.sink is sinks[0]
+    assert (last.video_frames, last.audio_frames) == (1, 50)
+    kept = decode_webm(bytes(sinks[0].data))
+    assert kept.kinds == {"audio", "video"} and len(kept.video) == 1
+
+
+def test_a_part_is_stored_even_when_the_sound_stops_at_its_cut() -> None:
+    """After a cut the ending part waits for the sound due before it, but not for ever: a
+    microphone that stopped must not keep the part (and every later cut) from being stored."""
+    keyframe, opus = _encoded()
+    parts: list[RecordingResult] = []
+
+    async def on_segment(result: RecordingResult) -> None:
+        parts.append(result)
+
+    async def scenario() -> RecordingResult:
+        recorder = _Recorder(
+            PARTY,
+            lambda member: MemorySink(),
+            frozenset({"audio", "video"}),
+            (64, 48),
+            None,
+            on_segment=on_segment,
+            segment_seconds=1.0,
+        )
+        recorder.offer("video", keyframe, 0, True)
+        for pts in range(0, 48_000, 960):
+            recorder.offer("audio", opus, pts, False)
+        for pts in range(90_000, 200_000, 3_000):  # video only from the cut on
+            recorder.offer("video", keyframe, pts, True)
+        await wait_for(lambda: bool(parts), timeout=5)
+        return await recorder.finish()
+
+    last = run(scenario)
+    assert len(parts) >= 1 and parts[0].audio_frames == 50 and parts[0].error == ""
+    assert last.audio_frames == 0 and last.video_frames > 0

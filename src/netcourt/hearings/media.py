@@ -61,6 +61,9 @@ AUDIO_BITRATE = 64_000
 # A recording is kept in parts of about this much media, each stored as soon as it ends, so
 # a crash of the server loses at most the part being written.
 SEGMENT_SECONDS = 300.0
+# After a cut, the part that ends takes the sound due before it until the next part's sound
+# begins, or this much video later (a microphone that stopped sends none).
+ENDING_AUDIO_WAIT = 90_000  # 1 s in video pts
 KEYFRAME_INTERVAL = 2 * 90_000  # a keyframe at least every 2 s (in video pts units)
 MIN_FORCED_KEYFRAME_GAP = 90_000 // 2  # requested keyframes at most every 0.5 s
 MAX_SILENCE_FILL = 5 * AUDIO_RATE  # longer audio gaps become a timestamp jump, not silence
@@ -170,6 +173,7 @@ class _Segment:
     audio_until: int | None = None  # once replaced: the audio pts from which the next takes it
     video_frames: int = 0
     audio_frames: int = 0
+    error: str = ""  # why this WebM is not whole, after a failure
 
     def result(self, member_id: str, ended_at: datetime, error: str = "") -> RecordingResult:
         return RecordingResult(
@@ -224,6 +228,8 @@ class _Recorder:
         self._segment: _Segment | None = None  # the WebM being written
         self._ending: _Segment | None = None  # the one before it, taking its last audio
         self._done: list[RecordingResult] = []  # parts finished, not yet given to on_segment
+        self._unopened: tuple[RecordingSink, datetime] | None = None  # a sink no WebM began in
+        self._unopened_result: RecordingResult | None = None
         self._task = asyncio.create_task(self._run())
 
     @property
@@ -241,13 +247,15 @@ class _Recorder:
             self._queue.put_nowait(None)
         await self._task
         segment = self._segment
+        if segment is None and self._unopened_result is not None:
+            return self._unopened_result
         return RecordingResult(
             member_id=self.member.id,
             started_at=segment.started_at if segment else self.started_at,
             ended_at=datetime.now(UTC),
             video_frames=segment.video_frames if segment else 0,
             audio_frames=segment.audio_frames if segment else 0,
-            error=self._error,
+            error=segment.error if segment else self._error,
             sink=segment.sink if segment else None,
         )
 
@@ -271,13 +279,18 @@ class _Recorder:
             await self._fail(exc)
 
     def _open(self, base: dict[str, int], started_at: datetime) -> None:
+        """Start a WebM from a new sink: it becomes the part being written once it is open."""
         sink = self._sink_for(self.member)
+        try:
+            self._segment = self._started(sink, base, started_at)
+        except Exception:
+            self._unopened = (sink, started_at)  # reported as a failed part, its sink with it
+            raise
+
+    def _started(self, sink: RecordingSink, base: dict[str, int], started_at: datetime) -> _Segment:
         writer = _SinkWriter(sink)
-        self._segment = _Segment(
-            sink, writer, av.open(writer, mode="w", format="webm"), {}, started_at, base
-        )
-        container = self._segment.container
-        streams = self._segment.streams
+        container = av.open(writer, mode="w", format="webm")
+        streams: dict[str, Stream] = {}
         if "video" in self.kinds:
             width, height = self.video_size
             streams["video"] = container.add_mux_stream(
@@ -292,6 +305,7 @@ class _Recorder:
             audio.codec_context.bit_rate = AUDIO_BITRATE
             streams["audio"] = audio
         container.start_encoding()
+        return _Segment(sink, writer, container, streams, started_at, base)
 
     def _mux(self, items: list[RecordedPacket]) -> None:
         for kind, data, pts, keyframe in items:
@@ -305,12 +319,12 @@ class _Recorder:
                 self._cut(kind, pts)
             segment = self._segment
             assert segment is not None
-            if kind == "audio" and self._ending is not None:
+            if self._ending is not None:
                 assert self._ending.audio_until is not None
-                if pts < self._ending.audio_until:
+                if kind == "audio" and pts < self._ending.audio_until:
                     segment = self._ending
-                else:
-                    self._close_ending()
+                elif kind == "audio" or pts - segment.base["video"] >= ENDING_AUDIO_WAIT:
+                    self._close_ending()  # its sound is all in, or is not coming
             packet = av.Packet(data)
             packet.pts = packet.dts = pts - segment.base.get(kind, 0)
             packet.time_base = VIDEO_TIME_BASE if kind == "video" else AUDIO_TIME_BASE
@@ -341,20 +355,29 @@ class _Recorder:
         assert ending is not None
         seconds = pts / (90_000 if kind == "video" else AUDIO_RATE)
         base = {"video": round(seconds * 90_000), "audio": round(seconds * AUDIO_RATE)}
+        self._open(base, self.started_at + timedelta(seconds=seconds))  # may fail: no cut
         ending.audio_until = base["audio"]
-        self._open(base, self.started_at + timedelta(seconds=seconds))
-        if "audio" in self.kinds and kind == "video":
-            self._ending = ending  # takes the audio until the cut, then is closed
-        else:
-            self._ending = ending
+        self._ending = ending  # takes the audio due before the cut, then is closed
+        if not ("audio" in self.kinds and kind == "video"):
             self._close_ending()
 
     def _close_ending(self) -> None:
-        ending, self._ending = self._ending, None
+        ending = self._ending
         if ending is not None:
             ending.container.close()
+            self._ending = None
             assert self._segment is not None
             self._done.append(ending.result(self.member.id, self._segment.started_at))
+
+    @staticmethod
+    async def _settle(segment: _Segment) -> None:
+        """Close a part after a failure: whole if its own writes went well, else failed."""
+        if segment.writer.error is not None:
+            segment.error = _describe(segment.writer.error)
+        try:
+            await asyncio.to_thread(segment.container.close)
+        except Exception as exc:
+            segment.error = segment.error or _describe(exc)
 
     async def _report(self) -> None:
         done, self._done = self._done, []
@@ -363,15 +386,31 @@ class _Recorder:
                 await self._on_segment(result)
 
     async def _fail(self, exc: BaseException) -> None:
+        """Stop recording for good. The parts finished before are given as usual; the part
+        ending at a cut and the part being written are closed and kept as far as they go,
+        each marked failed only if its own writing or closing failed."""
         writers = [s.writer for s in (self._ending, self._segment) if s is not None]
         cause = next((w.error for w in writers if w.error is not None), None) or exc
         self._error = _describe(cause)
         logger.warning("recording of member %s failed: %s", self.member.id, self._error)
-        for segment in (self._ending, self._segment):
-            if segment is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(segment.container.close)
-        self._ending = None
+        await self._report()
+        ending, self._ending = self._ending, None
+        if ending is not None:
+            await self._settle(ending)
+            if self._on_segment is not None:
+                ended_at = self._segment.started_at if self._segment else datetime.now(UTC)
+                await self._on_segment(ending.result(self.member.id, ended_at, ending.error))
+        if self._segment is not None:
+            await self._settle(self._segment)
+        if self._unopened is not None:
+            sink, started_at = self._unopened
+            failed = RecordingResult(
+                self.member.id, started_at, datetime.now(UTC), 0, 0, self._error, sink
+            )
+            if self._segment is None:
+                self._unopened_result = failed
+            elif self._on_segment is not None:
+                await self._on_segment(failed)
         if self._on_failure is not None:
             try:
                 await self._on_failure(self.member, self._error)
@@ -1018,10 +1057,10 @@ class Room:
         self._publications.clear()
         await asyncio.gather(*(subscription.close() for subscription in subscriptions))
         await asyncio.gather(*(publication.close() for publication in publications))
-        results = list(self._replaced_results)
-        results += await asyncio.gather(
+        finished = await asyncio.gather(
             *(publication.recorder.finish() for publication in publications if publication.recorder)
         )
+        results = [*self._replaced_results, *finished]  # parts given while finishing included
         self._replaced_results.clear()
         logger.info("hearing %s: media room closed", self.hearing_id)
         return results

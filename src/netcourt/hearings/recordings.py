@@ -70,12 +70,15 @@ def store(
     participant: Participant,
     sink: VaultSink,
     *,
+    started_at: datetime | None = None,
     ended_at: datetime,
     video_frames: int,
     audio_frames: int,
     error: str = "",
 ) -> Recording:
-    """Write the rows for a finished (or failed) recording and log its hash in the case."""
+    """Write the rows for a finished (or failed) recording and log its hash in the case;
+    ``started_at`` is when its media begins (a later part of a recording), else when its sink
+    was made."""
     hearing = participant.hearing
     case = hearing.case
     failed = bool(error) or sink.size == 0
@@ -102,7 +105,7 @@ def store(
             blob=blob,
             status=RecordingStatus.FAILED if failed else RecordingStatus.STORED,
             error=(error or ("" if sink.size else "nothing was recorded"))[:300],
-            started_at=sink.started_at,
+            started_at=started_at or sink.started_at,
             ended_at=ended_at,
             video_frames=video_frames,
             audio_frames=audio_frames,

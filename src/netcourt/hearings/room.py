@@ -33,7 +33,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -139,7 +139,11 @@ class Courtroom:
             return
         participant_id = int(result.member_id.split(":")[0])
         try:
-            await sync_to_async(_store_recording)(participant_id, result.sink, result)
+            # Not on the thread every room's database calls share: storing a part (its upload
+            # to the store, its transaction) must not hold up the other rooms.
+            await sync_to_async(_store_recording, thread_sensitive=False)(
+                participant_id, result.sink, result
+            )
         except Exception:  # a database or store outage: the hearing goes on
             logger.exception("a recording of hearing %s could not be stored", self.hearing.pk)
             await self._alert_bench("recording_failed", participant_id, name="")
@@ -687,15 +691,21 @@ def _ended(hearing: Hearing, by: Participant) -> bool:
 def _store_recording(
     participant_id: int, sink: recordings.VaultSink, result: media.RecordingResult
 ) -> None:
-    participant = Participant.objects.select_related("hearing__case__court").get(pk=participant_id)
-    recordings.store(
-        participant,
-        sink,
-        ended_at=result.ended_at,
-        video_frames=result.video_frames,
-        audio_frames=result.audio_frames,
-        error=result.error,
-    )
+    try:
+        participant = Participant.objects.select_related("hearing__case__court").get(
+            pk=participant_id
+        )
+        recordings.store(
+            participant,
+            sink,
+            started_at=result.started_at,
+            ended_at=result.ended_at,
+            video_frames=result.video_frames,
+            audio_frames=result.audio_frames,
+            error=result.error,
+        )
+    finally:
+        close_old_connections()  # a worker thread of the loop's: give its connection back
 
 
 def _record_state(hearing: Hearing) -> dict[str, Any]:
