@@ -9,16 +9,19 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from netcourt.cases import actions as case_actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
 from netcourt.core.problems import Problem
-from netcourt.hearings import scheduling
-from netcourt.service import actions, notifications
+from netcourt.hearings import ics, scheduling
+from netcourt.hearings.models import Hearing
+from netcourt.service import actions, channels, notifications
 from netcourt.service.models import Consent, Notification, Service
 from netcourt.transparency.models import LogEntry
 from tests.conftest import signed_in
+from tests.hearings.test_scheduling import in_evidence_exchange
 
 
 def _defendant(case: Case, user: Any = None, email: str = "") -> Any:
@@ -363,3 +366,36 @@ def test_a_party_who_refused_is_served_on_paper_then_by_public_notice_on_the_boa
         ("paper", "delivered"),
     ]
     assert "served otherwise" in Client().get(reverse("service:notices")).content.decode()
+
+
+def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation(
+    exchanging, staff, frozen, django_smtp, django_capture_on_commit_callbacks
+) -> None:
+    """A party served at an e-mail address (no account, so no notification e-mail with an
+    invitation) finds the hearing's .ics in the summons itself, in its language."""
+    exchanging = in_evidence_exchange(exchanging, staff)
+    defendant = _defendant(exchanging, None, "legal@shop.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.schedule(
+            exchanging.judge,
+            exchanging.id,
+            exchanging.version,
+            starts_at=frozen.now() + timedelta(days=10),
+        )
+    hearing = Hearing.objects.get(case=exchanging)
+    [mail] = [m for m in django_smtp.messages if "legal@shop.example" in m.recipients]
+    parts = [part for part in mail.message.walk() if part.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    assert parts[0].get_param("method") == "REQUEST"
+    invitation = parts[0].get_payload(decode=True).decode()
+    assert f"UID:{ics.uid(hearing)}" in invitation
+    language = (
+        Service.objects.get(party=defendant, document="hearing_notice")
+        .deliveries.get(channel="email")
+        .language
+    )
+    with translation.override(language):
+        summary = translation.gettext("Hearing in case %(number)s") % {"number": exchanging.number}
+    assert f"SUMMARY:{summary}" in invitation.replace("\r\n ", "")
+    others = Service.objects.exclude(document="hearing_notice")
+    assert all(channels.attachments(service, "en") == [] for service in others)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from netcourt.core import clock
@@ -217,3 +217,18 @@ def attachment(hearing: Hearing, person: Any) -> tuple[str, str, str]:
         invitation(hearing, person),
         f"{MIME_TYPE}; method={method_of(hearing)}",
     )
+
+
+def summons_attachment(service: Any, language: str) -> tuple[str, str, str] | None:
+    """The invitation a summons served by e-mail carries: the hearing the serving step
+    scheduled, as it stands when the e-mail goes (a postponement since shows its new time),
+    in the delivery's language. None for any other served document."""
+    hearing = (
+        Hearing.objects.select_related("case__court")
+        .filter(scheduled_by_id=service.served_by_id)
+        .first()
+    )
+    if hearing is None:
+        return None
+    with translation.override(language):
+        return attachment(hearing, None)

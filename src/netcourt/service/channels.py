@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -11,7 +12,7 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 
 from netcourt.core import clock
-from netcourt.service.models import Channel, Delivery, Notification
+from netcourt.service.models import Channel, Delivery, Notification, Service
 from netcourt.service.sms import SmsGateway, SmsRefused
 
 
@@ -21,6 +22,17 @@ class Outcome:
     failed: bool = False
     error: str = ""
     gateway_id: str = ""
+
+
+Attachment = tuple[str, str, str]  # file name, content, MIME type
+# What a served document carries by e-mail beside its text and link, asked of the apps that
+# know (the hearings app: the summons' calendar invitation) in the delivery's language.
+ATTACHERS: list[Callable[[Service, str], Attachment | None]] = []
+
+
+def attachments(service: Service, language: str) -> list[Attachment]:
+    found = (attach(service, language) for attach in ATTACHERS)
+    return [attachment for attachment in found if attachment is not None]
 
 
 @cache
@@ -54,6 +66,8 @@ def send(delivery: Delivery) -> Outcome:
         message = EmailMessage(
             subject, f"{body}\n\n{link(delivery)}", settings.DEFAULT_FROM_EMAIL, [delivery.address]
         )
+        for name, content, mime in attachments(service, lang):
+            message.attach(name, content, mime)
         try:
             message.send()
         except smtplib.SMTPRecipientsRefused:
