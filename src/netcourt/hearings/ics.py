@@ -221,8 +221,8 @@ def attachment(hearing: Hearing, person: Any) -> tuple[str, str, str]:
 
 def summons_attachment(service: Any, language: str) -> tuple[str, str, str] | None:
     """The invitation a summons served by e-mail carries: the hearing the serving step
-    scheduled, as it stands when the e-mail goes (a postponement since shows its new time),
-    in the delivery's language. None for any other served document."""
+    scheduled, in the delivery's language. None for any other served document, and once the
+    hearing was moved by a later step (the summons no longer says when it is)."""
     hearing = (
         Hearing.objects.select_related("case__court")
         .filter(scheduled_by_id=service.served_by_id)
