@@ -368,7 +368,7 @@ def test_a_party_who_refused_is_served_on_paper_then_by_public_notice_on_the_boa
     assert "served otherwise" in Client().get(reverse("service:notices")).content.decode()
 
 
-def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation(
+def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation_and_a_new_time(
     exchanging, staff, frozen, django_smtp, django_capture_on_commit_callbacks
 ) -> None:
     """A party served at an e-mail address (no account, so no notification e-mail with an
@@ -399,3 +399,25 @@ def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation(
     assert f"SUMMARY:{summary}" in invitation.replace("\r\n ", "")
     others = Service.objects.exclude(document="hearing_notice")
     assert all(channels.attachments(service, "en") == [] for service in others)
+
+    # Postponed: the new time is served too, its invitation replacing the first.
+    exchanging.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.postpone(
+            exchanging.judge,
+            exchanging.id,
+            exchanging.version,
+            starts_at=frozen.now() + timedelta(days=12),
+            minutes=30,
+            reasons="The defendant's lawyer is ill.",
+        )
+    mails = [m for m in django_smtp.messages if "legal@shop.example" in m.recipients]
+    assert len(mails) == 2
+    [moved] = [p for p in mails[1].message.walk() if p.get_content_type() == "text/calendar"]
+    again = moved.get_payload(decode=True).decode()
+    assert f"UID:{ics.uid(hearing)}" in again and "SEQUENCE:1" in again
+    assert Service.objects.filter(party=defendant, document="hearing_postponed_notice").exists()
+    assert (
+        channels.attachments(Service.objects.get(party=defendant, document="hearing_notice"), "en")
+        == []
+    )
