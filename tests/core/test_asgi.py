@@ -94,20 +94,25 @@ urlpatterns = [
 ]
 
 
-async def _get(application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> Any:
-    scope = {
+def _scope(method: str, path: str, headers: list[tuple[bytes, bytes]] | None = None) -> Any:
+    """An HTTP request's ASGI scope, as uvicorn makes it, for 127.0.0.1."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "headers": [(b"host", b"127.0.0.1"), *(headers or [])],
         "client": ("127.0.0.1", 1234),
         "server": ("127.0.0.1", 8000),
     }
+
+
+async def _get(application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> Any:
+    scope = _scope("GET", path, headers)
     communicator = ApplicationCommunicator(application, scope)
     await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
     start = await communicator.receive_output(5)
@@ -154,19 +159,7 @@ def test_pages_are_served_in_the_browser_language() -> None:
 
 
 async def _patch(application: Any, path: str, pieces: list[bytes]) -> Any:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "PATCH",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = _scope("PATCH", path)
     communicator = ApplicationCommunicator(application, scope)
     for index, piece in enumerate(pieces):
         more = index < len(pieces) - 1
@@ -202,19 +195,7 @@ def test_a_download_is_sent_as_it_is_read_not_read_whole_first(settings: Any) ->
     body_messages.clear()
 
     async def download() -> bytes:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": "/download/",
-            "raw_path": b"/download/",
-            "query_string": b"",
-            "headers": [(b"host", b"127.0.0.1")],
-            "client": ("127.0.0.1", 1234),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = _scope("GET", "/download/")
         communicator = ApplicationCommunicator(SyncStackHandler(), scope)
         await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
         start = await communicator.receive_output(5)
@@ -241,19 +222,7 @@ def test_a_download_stops_being_read_when_the_client_goes_away(settings: Any) ->
     download_closed.clear()
 
     async def leave_after_the_first_chunk() -> None:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": "/long-download/",
-            "raw_path": b"/long-download/",
-            "query_string": b"",
-            "headers": [(b"host", b"127.0.0.1")],
-            "client": ("127.0.0.1", 1234),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = _scope("GET", "/long-download/")
         communicator = ApplicationCommunicator(SyncStackHandler(), scope)
         await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
         assert (await communicator.receive_output(5))["status"] == 200

@@ -291,7 +291,7 @@ def test_an_evidence_file_is_served_in_byte_ranges_and_each_read_is_logged(
 ) -> None:
     """A player seeks and a download resumes: one range is 206 with only its bytes, decrypted
     from the chunk that holds it; each request for the file's bytes is in the access log."""
-    from netcourt.evidence import store
+    from netcourt.vault import blobs as vault_blobs
 
     data = pdf(300_000)  # five chunks of 64 KiB and a shorter last one
     item = submit(alice, exchanging, data)
@@ -312,7 +312,7 @@ def test_an_evidence_file_is_served_in_byte_ranges_and_each_read_is_logged(
         def decrypted_from_the_start(*args, **kwargs):
             raise AssertionError("a range is decrypted from the chunk that holds it")
 
-        monkeypatch.setattr(store, "decrypt_chunks", decrypted_from_the_start)
+        monkeypatch.setattr(vault_blobs, "decrypt_chunks", decrypted_from_the_start)
         for header, first, last in [
             ("bytes=200000-200099", 200_000, 200_099),  # inside chunk 3
             ("bytes=65530-65545", 65_530, 65_545),  # across a chunk boundary

@@ -500,6 +500,28 @@ def _encoded() -> tuple[bytes, bytes]:
     return keyframe, opus
 
 
+def _parted_recorder(
+    sink_for: Callable[[Member], MemorySink],
+    on_segment: Callable[[RecordingResult], Awaitable[None]],
+    on_failure: Callable[[Member, str], Awaitable[None]] | None = None,
+) -> _Recorder:
+    """The party's recorder of 64x48 video and sound, cut into parts of a second."""
+    return _Recorder(
+        PARTY,
+        sink_for,
+        frozenset({"audio", "video"}),
+        (64, 48),
+        on_failure,
+        on_segment=on_segment,
+        segment_seconds=1.0,
+    )
+
+
+def _audio_packet_times(sink: MemorySink) -> list[Fraction]:
+    with av.open(io.BytesIO(bytes(sink.data)), mode="r", format="webm") as container:
+        return [p.pts * p.time_base for p in container.demux(audio=0) if p.pts is not None]
+
+
 def test_sound_due_before_a_cut_that_arrives_after_it_ends_the_earlier_part() -> None:
     """Audio for the time before a cut may arrive after the keyframe that made it: it goes
     into the part that ends, and the next part starts its sound at 0."""
@@ -515,15 +537,7 @@ def test_sound_due_before_a_cut_that_arrives_after_it_ends_the_earlier_part() ->
         parts.append(result)
 
     async def scenario() -> RecordingResult:
-        recorder = _Recorder(
-            PARTY,
-            sink_for,
-            frozenset({"audio", "video"}),
-            (64, 48),
-            None,
-            on_segment=on_segment,
-            segment_seconds=1.0,
-        )
+        recorder = _parted_recorder(sink_for, on_segment)
         recorder.offer("video", keyframe, 0, True)
         for pts in range(0, 46_080, 960):  # audio to 0.96 s
             recorder.offer("audio", opus, pts, False)
@@ -536,12 +550,8 @@ def test_sound_due_before_a_cut_that_arrives_after_it_ends_the_earlier_part() ->
     assert len(parts) == 1 and len(sinks) == 2
     assert (parts[0].video_frames, parts[0].audio_frames) == (1, 50)
     assert (last.video_frames, last.audio_frames) == (1, 2)
-    with av.open(io.BytesIO(bytes(sinks[0].data)), mode="r", format="webm") as first:
-        audio = [p.pts * p.time_base for p in first.demux(audio=0) if p.pts is not None]
-    assert max(audio) == Fraction(98, 100)
-    with av.open(io.BytesIO(bytes(sinks[1].data)), mode="r", format="webm") as second:
-        audio = [p.pts * p.time_base for p in second.demux(audio=0) if p.pts is not None]
-    assert min(audio) == 0
+    assert max(_audio_packet_times(sinks[0])) == Fraction(98, 100)
+    assert min(_audio_packet_times(sinks[1])) == 0
 
 
 def test_a_part_whose_successor_cannot_be_opened_is_kept_whole() -> None:
@@ -565,15 +575,7 @@ def test_a_part_whose_successor_cannot_be_opened_is_kept_whole() -> None:
         failures.append(error)
 
     async def scenario() -> RecordingResult:
-        recorder = _Recorder(
-            PARTY,
-            sink_for,
-            frozenset({"audio", "video"}),
-            (64, 48),
-            on_failure,
-            on_segment=on_segment,
-            segment_seconds=1.0,
-        )
+        recorder = _parted_recorder(sink_for, on_segment, on_failure)
         recorder.offer("video", keyframe, 0, True)
         for pts in range(0, 48_000, 960):
             recorder.offer("audio", opus, pts, False)
@@ -598,15 +600,7 @@ def test_a_part_is_stored_even_when_the_sound_stops_at_its_cut() -> None:
         parts.append(result)
 
     async def scenario() -> RecordingResult:
-        recorder = _Recorder(
-            PARTY,
-            lambda member: MemorySink(),
-            frozenset({"audio", "video"}),
-            (64, 48),
-            None,
-            on_segment=on_segment,
-            segment_seconds=1.0,
-        )
+        recorder = _parted_recorder(lambda member: MemorySink(), on_segment)
         recorder.offer("video", keyframe, 0, True)
         for pts in range(0, 48_000, 960):
             recorder.offer("audio", opus, pts, False)

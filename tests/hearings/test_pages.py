@@ -103,7 +103,7 @@ def test_a_player_seeks_in_a_recording_by_byte_ranges_each_logged(
 ) -> None:
     """A <video> element asks for ``bytes=0-``, then for where the viewer seeks: 206 with
     those bytes, shown in the browser as before; every request is in the access log."""
-    from netcourt.evidence import store
+    from netcourt.vault import blobs as vault_blobs
 
     participant = actions.participant_for(hearing.case.judge, hearing)
     assert participant is not None
@@ -124,7 +124,7 @@ def test_a_player_seeks_in_a_recording_by_byte_ranges_each_logged(
     def decrypted_from_the_start(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a range is decrypted from the chunk that holds it")
 
-    monkeypatch.setattr(store, "decrypt_chunks", decrypted_from_the_start)
+    monkeypatch.setattr(vault_blobs, "decrypt_chunks", decrypted_from_the_start)
     for header, first, last in [
         ("bytes=0-", 0, size - 1),
         ("bytes=200000-", 200_000, size - 1),

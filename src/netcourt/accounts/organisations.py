@@ -55,13 +55,12 @@ from netcourt.vault import (
     KeySet,
     from_text,
     open_sealed,
-    read_range,
+    read_plaintext,
     seal,
     store_encrypted,
     to_text,
 )
 from netcourt.vault.keys import KEY_BYTES
-from netcourt.vault.stream import decrypt_chunks
 
 log = logging.getLogger(__name__)
 
@@ -232,20 +231,14 @@ def plaintext(document: HeldDocument, span: tuple[int, int] | None = None) -> It
     included), decrypted a chunk at a time (each checked before it is given)."""
     from netcourt.evidence.store import blob_store
 
-    keys = _keys(document)
-    if span is not None:
-        yield from read_range(
-            blob_store(),
-            document.store_key,
-            keys,
-            _blob_context(document.pk),
-            size=document.size,
-            start=span[0],
-            end=span[1],
-        )
-        return
-    with blob_store().open(document.store_key) as reader:
-        yield from decrypt_chunks(keys, reader, _blob_context(document.pk))
+    return read_plaintext(
+        blob_store(),
+        document.store_key,
+        _keys(document),
+        _blob_context(document.pk),
+        size=document.size,
+        span=span,
+    )
 
 
 def document_response(

@@ -29,12 +29,11 @@ from netcourt.vault import (
     S3Store,
     from_text,
     open_sealed,
-    read_range,
+    read_plaintext,
     seal,
     to_text,
 )
 from netcourt.vault.keys import KEY_BYTES
-from netcourt.vault.stream import decrypt_chunks
 
 S3_PREFIX = "s3://"
 
@@ -90,21 +89,11 @@ def plaintext(blob: Blob, span: tuple[int, int] | None = None) -> Iterator[bytes
     decrypted a chunk at a time (each chunk checked before it is given). The case's keys are
     read now, so reading the bytes later (a download, for as long as it lasts) needs no
     database connection."""
-    keys = case_keys(blob.case)
-    context = blob_context(blob.pk)
-    if span is not None:
-        return read_range(
-            blob_store(),
-            blob.store_key,
-            keys,
-            context,
-            size=blob.size,
-            start=span[0],
-            end=span[1],
-        )
-    return _decrypted(blob.store_key, keys, context)
-
-
-def _decrypted(store_key: str, keys: KeySet, context: bytes) -> Iterator[bytes]:
-    with blob_store().open(store_key) as reader:
-        yield from decrypt_chunks(keys, reader, context)
+    return read_plaintext(
+        blob_store(),
+        blob.store_key,
+        case_keys(blob.case),
+        blob_context(blob.pk),
+        size=blob.size,
+        span=span,
+    )

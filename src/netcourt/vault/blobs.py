@@ -56,6 +56,7 @@ from netcourt.vault.stream import (
     Reader,
     Writer,
     chunk_size_of,
+    decrypt_chunks,
     decrypt_range,
     decrypt_stream,
     encrypt_stream,
@@ -729,6 +730,28 @@ def read_decrypted(
     """
     with store.open(key) as reader:
         decrypt_stream(keys, reader, writer, context)
+
+
+def read_plaintext(
+    store: BlobStore,
+    key: str,
+    keys: KeySource,
+    context: bytes,
+    *,
+    size: int,
+    span: tuple[int, int] | None = None,
+) -> Iterator[bytes]:
+    """The plaintext of the blob `key` (`size` bytes), whole or only bytes ``first`` to
+    ``last`` of it (`span`, both included; see `read_range`), a checked chunk at a time. The
+    store is read only as the pieces are taken, so `keys` must already be at hand."""
+    if span is not None:
+        return read_range(store, key, keys, context, size=size, start=span[0], end=span[1])
+    return _read_whole(store, check_key(key), keys, context)
+
+
+def _read_whole(store: BlobStore, key: str, keys: KeySource, context: bytes) -> Iterator[bytes]:
+    with store.open(key) as reader:
+        yield from decrypt_chunks(keys, reader, context)
 
 
 def read_range(
