@@ -366,3 +366,24 @@ def test_fees_quote_needs_no_django_and_no_database(tmp_path: Path) -> None:
     assert "Total: CN¥50.00" in done.stdout
     assert done.stdout.splitlines()[-1] == "0 False"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_removes_a_day_old_stored_file_no_record_names(db, capsys) -> None:
+    import os
+    import time
+
+    from netcourt.evidence.store import blob_store
+
+    store = blob_store()
+    with store.writer("cases/0/lost") as out:
+        out.write(b"ciphertext")
+    with store.writer("cases/0/fresh") as out:
+        out.write(b"ciphertext")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(store.path("cases/0/lost"), (two_days_ago, two_days_ago))
+    assert main(["sweep", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["orphaned_files_removed"] == 1
+    assert sorted(store.keys()) == ["cases/0/fresh"]
+    assert main(["sweep"]) == 0
+    assert "0 stored file(s) no record names removed" in capsys.readouterr().out
+

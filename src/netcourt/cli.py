@@ -317,20 +317,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     _django()
     from netcourt.cases.actions import sweep_expired
-    from netcourt.evidence.actions import sweep_uploads
+    from netcourt.evidence.actions import sweep_orphaned_files, sweep_uploads
     from netcourt.transparency.actions import integrate_all
 
     fired = sweep_expired()
     report = [{"case": str(e.case_id), "event": e.event, "state": e.state_after} for e in fired]
     uploads = sweep_uploads()
+    orphans = sweep_orphaned_files()
     integrate_all()
     if args.json:
-        _print_json({"steps": report, "uploads_removed": uploads})
+        _print_json(
+            {"steps": report, "uploads_removed": uploads, "orphaned_files_removed": orphans}
+        )
     else:
         for line in report:
             print(f"{line['case']}  {line['event']} -> {line['state']}")
         print(f"{len(report)} step(s) taken on expired time limits")
         print(f"{uploads} abandoned upload(s) removed")
+        print(f"{orphans} stored file(s) no record names removed (older than a day)")
     return 0
 
 

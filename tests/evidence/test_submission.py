@@ -194,6 +194,89 @@ def test_the_sweep_removes_abandoned_uploads_and_unclaimed_files(
     assert b"".join(plaintext(kept.blob)) == pdf()
 
 
+def test_stored_files_no_row_names_are_removed_once_a_day_has_passed(
+    exchanging, alice, settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from netcourt.accounts.models import HeldDocument
+    from netcourt.cases.models import RepresentationRequest
+    from netcourt.evidence.store import blob_key, blob_store
+
+    kept = submit(alice, exchanging, pdf())
+    store = blob_store()
+
+    def held(name: str) -> HeldDocument:
+        with store.writer(f"documents/{name}") as out:
+            out.write(b"ciphertext")
+        return HeldDocument.objects.create(
+            owner=alice,
+            purpose=HeldDocument.Purpose.POWER_OF_ATTORNEY,
+            store_key=f"documents/{name}",
+            sha256="0" * 64,
+            size=1,
+            mime="application/pdf",
+            filename="a.pdf",
+            key_id="k",
+            sealed_key="",
+            stored_at=datetime.now(UTC),
+        )
+
+    claimed = held("claimed")
+    RepresentationRequest.objects.create(
+        requester=alice,
+        case_number="(2026)浙0192民初1号",
+        role="plaintiff",
+        kind="agent",
+        document=claimed,
+        created_at=datetime.now(UTC),
+    )
+    held("request-never-came")  # its request's insert failed after the document was kept
+    # A process that stored a file and died before its row committed; a document likewise;
+    # and something of an operator's sharing the store under a prefix of its own.
+    for key in [blob_key(exchanging, "0d7d1e63-0000-4000-8000-000000000000"), "documents/lost"]:
+        with store.writer(key) as out:
+            out.write(b"ciphertext")
+    with store.writer("backups/2026-11-28") as out:
+        out.write(b"kept")
+
+    assert actions.sweep_orphaned_files(datetime.now(UTC)) == 0  # too fresh: a row may come
+    assert HeldDocument.objects.count() == 2
+    tomorrow = datetime.now(UTC) + actions.ORPHAN_GRACE + timedelta(minutes=1)
+    assert actions.sweep_orphaned_files(tomorrow) == 3
+    assert sorted(store.keys()) == sorted(
+        [kept.blob.store_key, claimed.store_key, "backups/2026-11-28"]
+    )
+    assert list(HeldDocument.objects.all()) == [claimed]
+    assert b"".join(plaintext(kept.blob)) == pdf()
+    assert actions.sweep_orphaned_files(tomorrow) == 0
+
+
+def test_the_orphan_sweep_runs_as_one_job_a_day(
+    exchanging, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from netcourt.core import clock, jobs
+    from netcourt.core.models import Job
+    from netcourt.evidence import tasks
+    from netcourt.evidence.store import blob_key, blob_store
+
+    lost = blob_key(exchanging, "0d7d1e63-0000-4000-8000-000000000001")
+    with blob_store().writer(lost) as out:
+        out.write(b"ciphertext")
+    assert tasks.sweep_orphaned_files_daily in jobs.PERIODIC
+    later = clock.FixedClock(datetime.now(UTC) + actions.ORPHAN_GRACE + timedelta(hours=1))
+    with clock.use(later), django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            tasks.sweep_orphaned_files_daily()
+        later.advance(timedelta(days=1))
+        tasks.sweep_orphaned_files_daily()
+    made = Job.objects.filter(name=tasks.ORPHANS)
+    assert made.count() == 2 and all(job.done_at is not None for job in made)
+    assert not blob_store().exists(lost)
+
+
 def test_a_person_has_only_a_few_files_on_their_way_in_at_once(exchanging, alice) -> None:
     for _ in range(actions.MAX_OPEN_UPLOADS):
         actions.start_upload(alice, exchanging.pk, 10, "a.pdf")

@@ -77,6 +77,30 @@ def test_a_private_hearing_is_no_one_elses_business(hearing: Hearing, mallory: A
     assert signed_in(mallory).post(enter).status_code == 404
 
 
+def test_the_minutely_sweep_leaves_a_recordings_file_alone(hearing: Hearing) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from netcourt.evidence import actions as evidence_actions
+    from netcourt.evidence.store import plaintext
+
+    participant = actions.participant_for(hearing.case.judge, hearing)
+    assert participant is not None
+    sink = recordings.VaultSink(hearing.case, case_keys(hearing.case))
+    sink.write(b"\x1a\x45\xdf\xa3 a recording")
+    row = recordings.store(participant, sink, ended_at=clock.now(), video_frames=3, audio_frames=5)
+    assert row.blob is not None
+    with CaptureQueriesContext(connection) as queries:
+        evidence_actions.sweep_uploads()
+    # Not even looked at, let alone locked or deleted: a court records every hearing, and
+    # the sweep runs every minute.
+    named = [
+        q["sql"] for q in queries if row.blob.pk.hex in q["sql"] or str(row.blob.pk) in q["sql"]
+    ]
+    assert named == []
+    assert b"".join(plaintext(row.blob)).endswith(b"a recording")
+
+
 def test_a_recording_plays_for_the_parties_and_each_playback_is_logged(
     hearing: Hearing, alice: Any, mallory: Any
 ) -> None:

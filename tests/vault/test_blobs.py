@@ -499,6 +499,21 @@ def test_keys_by_prefix(store: BlobStore) -> None:
     assert store.size("cases/2/a") == 0
 
 
+def test_blobs_written_before_a_moment_by_prefix(store: BlobStore) -> None:
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    for key in ["cases/1/a", "cases/2/a", "documents/d"]:
+        put_raw(store, key, b"x")
+    after = datetime.now(UTC) + timedelta(minutes=5)
+    assert list(store.written_before(before)) == []
+    assert sorted(store.written_before(after)) == ["cases/1/a", "cases/2/a", "documents/d"]
+    assert sorted(store.written_before(after, "cases/")) == ["cases/1/a", "cases/2/a"]
+    store.delete("cases/1/a")
+    assert list(store.written_before(after, "cases/")) == ["cases/2/a"]
+    with pytest.raises(VaultError) as bad:
+        list(store.written_before(after, "../"))
+    assert bad.value.code == "bad_key"
+
+
 def test_a_key_and_a_key_below_it_coexist(store: BlobStore) -> None:
     put(store, "cases/1", b"parent")
     put(store, "cases/1/a", b"child")

@@ -11,19 +11,22 @@ A refused file leaves nothing behind: its staging copy and upload are removed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import itertools
+import logging
 import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import IntegrityError, transaction
+from django.db.models import ForeignObjectRel, ProtectedError
 from django.utils import translation
 
 from netcourt.accounts.mfa import StepUp
@@ -60,10 +63,15 @@ UPLOADS_PER_HOUR = 60
 # A staging file with no upload row is removed once it is this old (a new upload writes its
 # staging file a moment before its row commits).
 STAGING_GRACE = timedelta(hours=1)
+# A stored file no row names is removed once it is this old: far longer than any write takes
+# between storing a file and committing the row that names it.
+ORPHAN_GRACE = timedelta(days=1)
+ORPHAN_BATCH = 500
 MAX_TITLE = 200
 MAX_SOURCE = 300
 MAX_TEXT = 5000
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+log = logging.getLogger(__name__)
 
 
 def staging() -> StagingArea:
@@ -623,15 +631,14 @@ def examine(
 
 
 def sweep_uploads() -> int:
-    """Remove expired uploads, staging files no upload points to, stored files no item or
-    upload points to, and what interrupted blob writes left; how many uploads and files went."""
+    """Remove expired uploads, staging files no upload points to, stored files no row points
+    to (an item, a document, an upload, a recording...), and what interrupted blob writes
+    left; how many uploads and files went."""
     now = clock.now()
     expired = list(Upload.objects.filter(expires_at__lte=now).values_list("pk", flat=True))
     Upload.objects.filter(pk__in=expired).delete()
     store = blob_store()
-    unclaimed = Blob.objects.filter(item__isnull=True, document__isnull=True).exclude(
-        pk__in=Upload.objects.filter(blob__isnull=False).values("blob")
-    )
+    unclaimed = _unclaimed(Blob)
     for blob_id, store_key in list(unclaimed.values_list("pk", "store_key")):
         try:
             with transaction.atomic():
@@ -651,4 +658,52 @@ def sweep_uploads() -> int:
         if name not in live and area.modified(name) < now - STAGING_GRACE:
             area.remove(name)
             gone += 1
+    return gone
+
+
+def _unclaimed(model: Any) -> Any:
+    """Rows of `model` (`Blob`, `HeldDocument`) that no row of any model points to: every
+    relation to it is asked, hidden ones (recordings, records) included, so a model added
+    later counts too."""
+    unclaimed = model._default_manager.all()
+    for relation in model._meta.get_fields(include_hidden=True):
+        if isinstance(relation, ForeignObjectRel):
+            field = relation.field.name
+            claimed = relation.field.model._default_manager.filter(
+                **{f"{field}__isnull": False}
+            ).values(field)
+            unclaimed = unclaimed.exclude(pk__in=claimed)
+    return unclaimed
+
+
+def sweep_orphaned_files(now: datetime | None = None) -> int:
+    """Remove what a process left that stored a file and died (or failed) before the rows
+    that would claim it committed, once `ORPHAN_GRACE` has passed: stored files no row names,
+    and documents held for a request or a membership that never came. Only the store's own
+    kinds of key are looked at (evidence and recordings under ``cases/``, held documents under
+    ``documents/``), so a bucket shared with anything else keeps it. How many files went."""
+    from netcourt.accounts.models import HeldDocument
+
+    cutoff = (now or clock.now()) - ORPHAN_GRACE
+    store = blob_store()
+    gone = 0
+    for document_id in list(
+        _unclaimed(HeldDocument).filter(stored_at__lt=cutoff).values_list("pk", flat=True)
+    ):
+        with contextlib.suppress(ProtectedError, IntegrityError), transaction.atomic():
+            HeldDocument.objects.filter(pk=document_id).delete()  # unless claimed meanwhile
+    for prefix, model in (("cases/", Blob), ("documents/", HeldDocument)):
+        candidates = store.written_before(cutoff, prefix)
+        while batch := list(itertools.islice(candidates, ORPHAN_BATCH)):
+            named = set(
+                model._default_manager.filter(store_key__in=batch).values_list(
+                    "store_key", flat=True
+                )
+            )
+            for key in batch:
+                if key not in named:
+                    store.delete(key)
+                    gone += 1
+    if gone:
+        log.warning("orphaned stored files removed: %d", gone)
     return gone

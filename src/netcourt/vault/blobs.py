@@ -9,7 +9,8 @@ Writing is all or nothing. The bytes written in ``with store.writer(key) as out:
 exception, or the process dying, leaves what was there before. What an interrupted process
 leaves behind (temporary files, unfinished multipart uploads) is invisible to `exists`, `open`
 and `keys`, and `sweep_incomplete` removes it once it has been idle for longer than any live
-write would pause.
+write would pause. `written_before` lists the blobs last written before a moment, so that a
+caller can find those that no record claims.
 
 `LocalDirectoryStore` is the embedded default: one file per blob, mode 0600, under two levels of
 fan-out directories (mode 0700) named from the SHA-256 of the key, the file named after the key
@@ -126,6 +127,10 @@ class BlobStore(Protocol):
         """Every blob key that starts with `prefix`, in no particular order."""
         ...
 
+    def written_before(self, cutoff: datetime, prefix: str = "") -> Iterator[str]:
+        """The keys (starting with `prefix`) of blobs last written before `cutoff`."""
+        ...
+
     def sweep_incomplete(self, older_than: timedelta, now: datetime) -> int:
         """Remove unfinished writes idle since ``now - older_than``; how many were removed.
 
@@ -190,9 +195,18 @@ class LocalDirectoryStore:
             raise VaultError("backend", f"blob {key} cannot be deleted: {error}") from error
 
     def keys(self, prefix: str = "") -> Iterator[str]:
-        return self._keys(_check_prefix(prefix))
+        return (key for key, _ in self._entries(_check_prefix(prefix)))
 
-    def _keys(self, prefix: str) -> Iterator[str]:
+    def written_before(self, cutoff: datetime, prefix: str = "") -> Iterator[str]:
+        moment = cutoff.timestamp()
+        for key, entry in self._entries(_check_prefix(prefix)):
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime < moment:
+                    yield key
+            except FileNotFoundError:
+                continue  # deleted meanwhile
+
+    def _entries(self, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
         for directory in self._leaf_directories():
             for entry in _scan(directory):
                 if entry.name.startswith("."):
@@ -204,7 +218,7 @@ class LocalDirectoryStore:
                     and self.path(key).parent == directory
                     and entry.is_file(follow_symlinks=False)
                 ):
-                    yield key
+                    yield key, entry
 
     def sweep_incomplete(self, older_than: timedelta, now: datetime) -> int:
         """Remove temporary files last written before the cutoff (their mtime)."""
@@ -482,18 +496,24 @@ class S3Store:
             self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
     def keys(self, prefix: str = "") -> Iterator[str]:
-        return self._keys(_check_prefix(prefix))
+        return (item["Key"] for item in self._listing(_check_prefix(prefix)))
 
-    def _keys(self, prefix: str) -> Iterator[str]:
+    def written_before(self, cutoff: datetime, prefix: str = "") -> Iterator[str]:
+        return (
+            item["Key"]
+            for item in self._listing(_check_prefix(prefix))
+            if _aware(item["LastModified"]) < cutoff
+        )
+
+    def _listing(self, prefix: str) -> Iterator[dict[str, Any]]:
         with self._calling("ListObjectsV2"):
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=prefix
             )
             for page in pages:
                 for item in page.get("Contents", ()):
-                    key = item["Key"]
-                    if is_key(key):
-                        yield key
+                    if is_key(item["Key"]):
+                        yield item
 
     def sweep_incomplete(self, older_than: timedelta, now: datetime) -> int:
         """Abort multipart uploads with no activity (start, or a part sent) since the cutoff.
