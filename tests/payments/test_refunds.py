@@ -19,7 +19,13 @@ from netcourt.cases.models import Case
 from netcourt.cli import main
 from netcourt.core import clock
 from netcourt.payments import ledger
-from netcourt.payments.models import Account, ProcessedWebhook, Refund, RefundStatus
+from netcourt.payments.models import (
+    Account,
+    ProcessedWebhook,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
 from netcourt.paysandbox.models import SandboxRefund, WebhookDelivery
 from tests.conftest import confirmed, signed_in
 from tests.payments.test_online_payment import SUCCEEDS, WEBHOOK, checkout, signed, start
@@ -127,6 +133,43 @@ def test_a_small_claims_case_already_paid_half_gets_nothing_back(accepted: Case)
 def test_an_unpaid_case_withdrawn_owes_nothing(ordinary: Case) -> None:
     withdraw(ordinary)
     assert Refund.objects.count() == 0
+
+
+def test_a_payment_that_comes_after_the_case_closed_is_owed_back_whole(
+    ordinary: Case, settings: Any, capsys: Any
+) -> None:
+    from urllib.parse import urlsplit
+
+    settings.NETCOURT_SANDBOX_PAY_WEBHOOKS = "later"  # the payment is on its way...
+    client = signed_in(ordinary.created_by)
+    back = urlsplit(checkout(client, start(client, ordinary), SUCCEEDS))
+    withdraw(ordinary)  # ...when the case closes, unpaid
+    assert Refund.objects.count() == 0
+    assert main(["paysandbox", "deliver"]) == 0
+    ordinary.refresh_from_db()
+    assert ordinary.state == "withdrawn" and not ordinary.events.filter(event="record_payment")
+    [refund] = Refund.objects.filter(case=ordinary)
+    assert (refund.amount, refund.status, refund.reason) == (
+        Decimal("50.00"),
+        RefundStatus.OWED,
+        RefundReason.NOT_APPLIED,
+    )
+    assert ledger.balance(Account.FEES_UNAPPLIED) == 0
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == Decimal("-50.00")
+    # The payer (who reads Chinese) is told, on the page the payment service sends them back
+    # to and on the case.
+    returned = client.get(f"{back.path}?{back.query}").content.decode()
+    assert "案件已无法接收该款项" in returned and "案件继续" not in returned
+    page = client.get(f"/cases/{ordinary.id}/").content.decode()
+    assert "法院应退还的款项" in page and "全额退还" in page
+    [line] = refund_run(capsys)
+    assert line["amount"] == "50.00" and line["status"] == "succeeded"
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == 0
+    assert ledger.balance(Account.PROVIDER_CLEARING) == 0  # in, and out again
+    assert "已退还。" in client.get(f"/cases/{ordinary.id}/").content.decode()
+    # The payment's webhook again owes nothing more.
+    assert main(["paysandbox", "deliver"]) == 0
+    assert Refund.objects.count() == 1 and refund_run(capsys) == []
 
 
 def test_a_fee_paid_at_the_counter_is_flagged_for_the_counter(

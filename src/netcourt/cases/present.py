@@ -235,3 +235,17 @@ def fee_notice(case: Case) -> dict[str, Any] | None:
             for line in lines
         ],
     }
+
+
+def refunds(case: Case) -> list[dict[str, Any]]:
+    """What the court owes back on the case, oldest first: amount, why, and where it stands."""
+    lang = current_language()
+    return [
+        {
+            "amount": format_money(refund.amount, refund.currency, lang),
+            "reason": refund.get_reason_display(),
+            "status": refund.status,
+            "due_by": refund.due_by,
+        }
+        for refund in case.refunds.order_by("created_at")
+    ]

@@ -336,6 +336,7 @@ def _detail_context(
         "deadlines": [present.deadline(d) for d in case.deadlines.all()],
         "fee": present.fee_notice(case),
         "receipts": PaymentIntent.objects.filter(case=case, status=IntentStatus.SUCCEEDED),
+        "refunds": present.refunds(case),
         "pay_online": payment_policy.may_pay_online(request.user, case),
         "docket": [present.docket_entry(pack, e) for e in events],
         "access_log": [

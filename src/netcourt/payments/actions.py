@@ -15,7 +15,7 @@ from netcourt.cases import actions as case_actions
 from netcourt.cases.models import Case
 from netcourt.core import clock
 from netcourt.core.problems import NotFound, Problem
-from netcourt.payments import ledger, policy
+from netcourt.payments import ledger, policy, refunds
 from netcourt.payments.models import Account, IntentStatus, PaymentIntent, ProcessedWebhook
 from netcourt.payments.providers import (
     FAILED,
@@ -111,22 +111,25 @@ def apply_outcome(intent_id: UUID, status: str) -> bool:
         intent.status = IntentStatus.SUCCEEDED
         intent.updated_at = clock.now()
         intent.save(update_fields=["status", "updated_at"])
-        account = Account.FEES_RECEIVED if _record_payment(case, intent) else Account.FEES_UNAPPLIED
+        applied = _record_payment(case, intent)
         ledger.post(
             case,
             intent.amount,
             intent.currency,
             debit=Account.PROVIDER_CLEARING,
-            credit=account,
+            credit=Account.FEES_RECEIVED if applied else Account.FEES_UNAPPLIED,
             memo=f"{intent.provider} {intent.provider_id}",
             intent=intent,
         )
+        if not applied:
+            refunds.record_unapplied(case, intent)
         return True
 
 
 def _record_payment(case: Case, intent: PaymentIntent) -> bool:
     """Take the pack's payment step for ``intent`` on the locked case; False when the case
-    cannot take it (already paid, withdrawn, or the fee changed): the money stays unapplied."""
+    cannot take it (already paid, withdrawn, or the fee changed): the money is unapplied,
+    and owed back whole."""
     step = policy.payment_step(case)
     if step is None:
         return False
@@ -189,8 +192,6 @@ def receive_webhook(provider_name: str, headers: Mapping[str, str], body: bytes)
 def _receive_refund_event(provider: Provider, event: WebhookEvent) -> str:
     """A refund's event: settles the court's refund once; the same event again is a
     duplicate."""
-    from netcourt.payments import refunds
-
     refund = refunds.find_refund(provider.name, event.refund_id, event.reference)
     if refund is None or refund.intent is None or refund.intent.provider_id != event.intent_id:
         raise WebhookRejected("unknown refund")

@@ -74,9 +74,17 @@ class RefundStatus(models.TextChoices):
     COUNTER = "counter", _("to be refunded at the counter")
 
 
+class RefundReason(models.TextChoices):
+    # The case closed early: withdrawn or settled (Measures Art. 15), part of the fee back.
+    CLOSED_EARLY = "closed_early", _("the case closed early: part of the fee comes back")
+    # A payment the case could not take (it had closed, was paid, or its fee had changed).
+    NOT_APPLIED = "not_applied", _("a payment the case could no longer take: all of it comes back")
+
+
 class Refund(models.Model):
-    """Part of a fee the court owes back because the case closed early (Measures on the
-    Payment of Litigation Costs Arts. 15, 53), keyed by the court's idempotency key."""
+    """Money the court owes back, keyed by the court's idempotency key: part of a fee because
+    the case closed early (Measures on the Payment of Litigation Costs Arts. 15, 53), or a
+    whole payment that no case could take."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="refunds")
@@ -89,6 +97,9 @@ class Refund(models.Model):
     provider = models.CharField(max_length=40, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=RefundStatus.choices)
+    reason = models.CharField(
+        max_length=20, choices=RefundReason.choices, default=RefundReason.CLOSED_EARLY
+    )
     due_by = models.DateField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

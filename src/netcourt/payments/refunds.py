@@ -1,7 +1,9 @@
 """Refunds of the acceptance fee when a paid case closes early (Measures on the Payment of
 Litigation Costs Art. 15: withdrawn or settled by mediation, half the fee; Art. 53: refunded
-within 15 days). The case's closing step records what is owed; `netcourt payments refund`
-sends it to the provider; the provider's webhook (or its answer) settles it."""
+within 15 days), and of whole payments no case could take (one that came after the case
+closed, say deemed withdrawn for not paying while the payment was on its way). The case's
+closing step, or the payment itself, records what is owed; `netcourt payments refund` sends
+it to the provider; the provider's webhook (or its answer) settles it."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from netcourt.payments.models import (
     IntentStatus,
     PaymentIntent,
     Refund,
+    RefundReason,
     RefundStatus,
 )
 from netcourt.payments.policy import PAYMENT_EFFECT
@@ -86,6 +89,39 @@ def record_owed(
             debit=Account.FEES_RECEIVED,
             credit=Account.REFUNDS_PAYABLE,
             memo=f"refund owed ({record.event})",
+            intent=intent,
+        )
+    return refund
+
+
+def record_unapplied(case: Case, intent: PaymentIntent) -> Refund:
+    """Record that a payment the case could not take is owed back whole, in the transaction
+    that took the payment: the ledger moves it from ``fees_unapplied`` to
+    ``refunds_payable``, once."""
+    now = clock.now()
+    refund, created = Refund.objects.get_or_create(
+        key=f"intent-{intent.pk}-not-applied",
+        defaults={
+            "case": case,
+            "intent": intent,
+            "amount": intent.amount,
+            "currency": intent.currency,
+            "provider": intent.provider,
+            "status": RefundStatus.OWED,
+            "reason": RefundReason.NOT_APPLIED,
+            "due_by": clock.today() + REFUND_WITHIN,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if created:
+        ledger.post(
+            case,
+            intent.amount,
+            intent.currency,
+            debit=Account.FEES_UNAPPLIED,
+            credit=Account.REFUNDS_PAYABLE,
+            memo="refund owed (payment not applied)",
             intent=intent,
         )
     return refund

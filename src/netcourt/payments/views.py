@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from netcourt.core.problems import Problem, problem_response
 from netcourt.payments import actions
+from netcourt.payments.models import RefundReason
 from netcourt.payments.policy import paid_intent
 from netcourt.payments.providers import ProviderError, WebhookRejected
 from netcourt.payments.receipt import receipt_pdf
@@ -41,7 +42,10 @@ def returned(request: HttpRequest, case_id: UUID) -> HttpResponse:
         intent = actions.intent_for_return(request.user, case_id, request.GET.get("intent", ""))
     except Problem as problem:
         return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
-    return render(request, "payments/return.html", {"intent": intent, "case_id": case_id})
+    refund = intent.refunds.filter(reason=RefundReason.NOT_APPLIED).first()
+    return render(
+        request, "payments/return.html", {"intent": intent, "case_id": case_id, "refund": refund}
+    )
 
 
 @login_required
