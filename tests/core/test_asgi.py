@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
-from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
@@ -51,21 +50,6 @@ def download_view(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks())
 
 
-reading_threads: list[int] = []
-
-
-def database_download_view(request: HttpRequest) -> StreamingHttpResponse:
-    """A download whose reading asks the database (as a vault file's key does)."""
-
-    def chunks() -> Iterator[bytes]:
-        from django.contrib.auth import get_user_model
-
-        reading_threads.append(threading.get_ident())
-        yield str(get_user_model().objects.count()).encode()
-
-    return StreamingHttpResponse(chunks())
-
-
 LONG_DOWNLOAD_CHUNKS = 100_000
 read_chunks: list[int] = []
 download_closed: list[bool] = []
@@ -89,7 +73,6 @@ urlpatterns = [
     path("thread/", thread_view),
     path("download/", download_view),
     path("long-download/", long_download_view),
-    path("database-download/", database_download_view),
     *site_urls,
 ]
 
@@ -234,23 +217,3 @@ def test_a_download_stops_being_read_when_the_client_goes_away(settings: Any) ->
     async_to_sync(leave_after_the_first_chunk)()
     assert download_closed == [True]
     assert len(read_chunks) < LONG_DOWNLOAD_CHUNKS
-
-
-@pytest.mark.django_db
-def test_a_download_is_finished_in_the_thread_that_read_it(settings: Any) -> None:
-    """`request_finished` (which gives back the database connections of its thread) fires in
-    the thread that read the download, so what the reading opened is released."""
-    settings.ROOT_URLCONF = __name__
-    reading_threads.clear()
-    finished_in: list[int] = []
-
-    def finished(**kwargs: Any) -> None:
-        finished_in.append(threading.get_ident())
-
-    request_finished.connect(finished)
-    try:
-        start, body = async_to_sync(_get)(SyncStackHandler(), "/database-download/", [])
-    finally:
-        request_finished.disconnect(finished)
-    assert start["status"] == 200 and body["body"].isdigit()
-    assert len(reading_threads) == 1 and finished_in == reading_threads

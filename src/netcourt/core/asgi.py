@@ -9,7 +9,11 @@ runs it whole, with the request signals, in one of a fixed set of worker threads
 there and one back, and no thread started for a request (asgiref starts one per request, and
 the event loop waits for it to run: that wait cost more than the trivial view itself).
 Reading the request body, sending the response and the hearing rooms' WebSockets stay on the
-event loop. See docs/decisions/0004-one-thread-hop-per-request.md.
+event loop. A download (a streamed response) is read a chunk at a time while it is sent, each
+chunk, and the closing, a task of its own on a fixed set of download threads shared by all
+downloads (`NETCOURT_DOWNLOAD_THREADS`): a slow or stalled client holds no thread, and a task
+leaves its thread with no database connection. See
+docs/decisions/0004-one-thread-hop-per-request.md.
 
 Request bodies too big for memory wait on disk encrypted (`netcourt.core.spool`), never in
 clear: an evidence file may be in one.
@@ -20,16 +24,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import django
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.urls import set_script_prefix
 from django.utils import translation
@@ -74,7 +78,7 @@ class SyncStackHandler(ASGIHandler):
         request signals, the middleware and the view. A whole response is closed here (which
         finishes the request and returns this thread's database connection) before it is sent;
         a streamed one (a file from the vault) gives this thread's connection back now and is
-        read and closed in a thread of its own (`_stream`)."""
+        read and closed on the download threads (`_stream`)."""
         translation.deactivate()  # until the middleware picks the request's language
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
@@ -91,14 +95,15 @@ class SyncStackHandler(ASGIHandler):
         return response
 
     async def _stream(self, response: Any, receive: Any, send: Any) -> None:
-        """Send a streamed response (a download), each chunk read when it is due in a thread of
-        the download's own, which also closes it: whatever the reading opens (a database
-        connection, a file) is that thread's and is released with it. A client that goes
+        """Send a streamed response (a download), each chunk read when it is due, and the
+        response closed (its file released, `request_finished` fired) however the sending
+        ends, each a task of its own on the shared download threads (`_DownloadTurns`): the
+        download holds no thread while its client takes the chunk sent, its tasks run one at a
+        time, and none leaves a database connection open in its thread. A client that goes
         away stops the reading."""
-        loop = asyncio.get_running_loop()
-        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netcourt-download")
+        turns = _DownloadTurns()
         if not response.is_async:
-            response.streaming_content = _pulled(response.streaming_content, reader)
+            response.streaming_content = _pulled(response.streaming_content, turns)
         sending = asyncio.create_task(self.send_response(response, send))
         listening = asyncio.create_task(self.listen_for_disconnect(receive))
         try:
@@ -109,8 +114,7 @@ class SyncStackHandler(ASGIHandler):
                 with contextlib.suppress(asyncio.CancelledError, RequestAborted):
                     await task
         finally:
-            await loop.run_in_executor(reader, response.close)
-            reader.shutdown(wait=False)
+            await turns.finish(response.close)
 
     async def read_body(self, receive: Any, limit: int = 0) -> Any:
         """Django's, with an `EncryptedSpool` for the body instead of a temporary file, and a
@@ -145,17 +149,56 @@ _threads = ThreadPoolExecutor(
 )
 
 
-async def _pulled(chunks: Iterator[bytes], reader: ThreadPoolExecutor) -> AsyncIterator[bytes]:
-    """The chunks of a synchronous iterator, each read in `reader` when it is due; the
-    iterator is closed (its file released) however the sending ends."""
-    loop = asyncio.get_running_loop()
+_downloads = ThreadPoolExecutor(
+    max_workers=settings.NETCOURT_DOWNLOAD_THREADS, thread_name_prefix="netcourt-download"
+)
+
+_T = TypeVar("_T")
+
+
+class _DownloadTurns:
+    """One download's tasks on the shared download threads, one after another: a task starts
+    only once the one before has ended, even one the download stopped waiting for (its client
+    left while a chunk was being read), so the iterator is never used from two threads at
+    once."""
+
+    def __init__(self) -> None:
+        self._last: Future[Any] | None = None
+
+    async def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        if self._last is not None and not self._last.done():
+            await asyncio.wait((asyncio.wrap_future(self._last),))
+        task = _downloads.submit(_without_connections, function, *args)
+        self._last = task
+        return await asyncio.wrap_future(task)
+
+    async def finish(self, close: Callable[[], object]) -> None:
+        """`close()` as a task of the download's: it runs even if the waiting for it is
+        cancelled (a closing waiting for a thread is not dropped)."""
+        await asyncio.shield(self.run(close))
+
+
+def _without_connections(function: Callable[..., _T], *args: Any) -> _T:
+    """`function(*args)`, then this thread's database connections closed (given back to the
+    pool), if the task opened one: a download thread serves any download next."""
     try:
-        while (chunk := await loop.run_in_executor(reader, next, chunks, None)) is not None:
+        return function(*args)
+    finally:
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None:
+                connection.close()
+
+
+async def _pulled(chunks: Iterator[bytes], turns: _DownloadTurns) -> AsyncIterator[bytes]:
+    """The chunks of a synchronous iterator, each read on the download threads when it is
+    due; the iterator is closed (its file released) however the sending ends."""
+    try:
+        while (chunk := await turns.run(next, chunks, None)) is not None:
             yield chunk
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
-            await loop.run_in_executor(reader, close)
+            await turns.finish(close)
 
 
 def _limit_for(scope: Any) -> int:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 django_stubs_ext.monkeypatch()
@@ -63,6 +64,12 @@ DATABASES = {
 # Requests a server process serves at once, each in a worker thread (netcourt.core.asgi);
 # more wait on the event loop for a thread.
 NETCOURT_REQUEST_THREADS = int(os.environ.get("NETCOURT_REQUEST_THREADS", "20"))
+# The threads that read downloads (streamed responses), shared by all of a server process's
+# downloads: each chunk read, and each closing, is a task of its own, so a slow client holds
+# no thread between chunks; more tasks wait their turn (netcourt.core.asgi).
+NETCOURT_DOWNLOAD_THREADS = int(os.environ.get("NETCOURT_DOWNLOAD_THREADS", "8"))
+if NETCOURT_DOWNLOAD_THREADS < 1:
+    raise ImproperlyConfigured("NETCOURT_DOWNLOAD_THREADS is a number of threads, at least 1")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection for each request thread, and a few for the log's sequencer, the hearing
     # rooms and the downloads being read, so no request waits for one.
