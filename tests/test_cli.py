@@ -387,3 +387,13 @@ def test_sweep_removes_a_day_old_stored_file_no_record_names(db, capsys) -> None
     assert main(["sweep"]) == 0
     assert "0 stored file(s) no record names removed" in capsys.readouterr().out
 
+
+def test_serve_refuses_processes_that_would_split_the_database_lock_or_a_hearing(
+    db, capsys, settings
+) -> None:
+    assert main(["serve", "--workers", "0"]) == 2
+    assert main(["serve", "--workers", "4"]) == 2
+    said = capsys.readouterr().err
+    sqlite = settings.DATABASES["default"]["ENGINE"] == "netcourt.core.sqlite"
+    assert ("SQLite takes one server process" in said) == sqlite
+    assert ("hearing's room in one process" in said) == (not sqlite)

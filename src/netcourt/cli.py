@@ -34,6 +34,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from netcourt.hearings.room import MAX_MESSAGE_BYTES
     from netcourt.transparency.actions import Sequencer
 
+    if args.workers < 1:
+        print("--workers: at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and (refusal := _why_one_process(settings)):
+        print(f"--workers {args.workers}: {refusal}", file=sys.stderr)
+        return 2
     if settings.NETCOURT_LOG_INTERVAL > 0:
         Sequencer().start()
     uvicorn.run(
@@ -46,6 +52,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws_max_size=MAX_MESSAGE_BYTES,  # a hearing room's largest message, before any is read
     )
     return 0
+
+
+def _why_one_process(settings: Any) -> str:
+    """Why this server must run as one process, or "" if it may run as several."""
+    if settings.DATABASES["default"]["ENGINE"] == "netcourt.core.sqlite":
+        return (
+            "SQLite takes one server process (its writer lock is the process's own); "
+            "use PostgreSQL (NETCOURT_DATABASE_URL) for more"
+        )
+    if settings.NETCOURT_MEDIA_PROVIDER == "embedded":
+        return (
+            "the embedded media server holds each hearing's room in one process, and the "
+            "processes of one server cannot route a room to its process; run one process per "
+            "port behind a proxy that routes /hearings/<id>/room by its path "
+            "(docs/deployment.md)"
+        )
+    return ""
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -607,7 +630,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the court over HTTP (uvicorn, ASGI)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (1; more only with PostgreSQL and a media provider outside "
+        "the server)",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0003_refund_status_labels'),
+        ("payments", "0003_refund_status_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='refund',
-            name='reason',
-            field=models.CharField(choices=[('closed_early', 'the case closed early: part of the fee comes back'), ('not_applied', 'a payment the case could no longer take: all of it comes back')], default='closed_early', max_length=20),
+            model_name="refund",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("closed_early", "the case closed early: part of the fee comes back"),
+                    (
+                        "not_applied",
+                        "a payment the case could no longer take: all of it comes back",
+                    ),
+                ],
+                default="closed_early",
+                max_length=20,
+            ),
         ),
     ]
