@@ -32,6 +32,27 @@ def test_a_draft_is_the_filers_alone(draft: Case, staff) -> None:
     assert not policy.visible_cases(clerk).filter(id=draft.id).exists()
 
 
+def test_a_defendant_learns_of_a_draft_against_them_only_once_it_is_submitted(
+    draft: Case, bob: User
+) -> None:
+    from netcourt.accounts.tokens import create_token
+    from tests.conftest import signed_in
+
+    defendant = draft.parties.get(role="defendant")
+    defendant.user = bob  # the filer named someone with an account (or the demo linked them)
+    defendant.save(update_fields=["user"])
+    assert policy.case_roles(bob, draft) == set()
+    assert not policy.visible_cases(bob).exists()
+    assert draft.title not in signed_in(bob).get("/dashboard/").content.decode()
+    token = create_token(bob)
+    listed = signed_in(bob).get("/api/v1/cases", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert listed.status_code == 200 and str(draft.id) not in listed.content.decode()
+    assert set(policy.visible_cases(draft.created_by)) == {draft}
+    actions.fire(draft.created_by, draft.id, "submit", draft.version)
+    assert set(policy.visible_cases(bob)) == {draft}
+    assert draft.title in signed_in(bob).get("/dashboard/").content.decode()
+
+
 def test_clerks_see_their_own_courts_cases_only(submitted: Case, staff) -> None:
     assert "clerk" in policy.case_roles(staff["clerk-hangzhou"], submitted)
     assert policy.case_roles(staff["clerk-beijing"], submitted) == set()

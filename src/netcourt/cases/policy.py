@@ -95,6 +95,9 @@ def case_roles(user: Any, case: Case) -> set[str]:
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
+    """The cases ``user`` has a role in, in one query, as `case_roles` decides for one case:
+    a draft only to the plaintiff's side, the others to their parties (themselves, their
+    organisation's members, their representatives), their judge and their court's staff."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     staff_courts = CourtMembership.objects.filter(
@@ -107,7 +110,7 @@ def visible_cases(user: Any) -> QuerySet[Case]:
             parties__organisation__members__user=user,
             parties__organisation__members__status=MemberStatus.APPROVED,
         )
-    )
+    ) & (Q(submitted_at__isnull=False) | Q(parties__role="plaintiff"))  # a draft: its filer's
     court = (Q(judge=user) | Q(court__in=staff_courts)) & Q(submitted_at__isnull=False)
     ids = Case.objects.filter(own | court).values("id")
     return Case.objects.filter(id__in=ids)
