@@ -29,6 +29,10 @@ from netcourt.hearings import scheduling
 from netcourt.hearings.actions import current_hearing, log
 from netcourt.hearings.models import Hearing, HearingStatus, LogKind, Sitting
 from netcourt.identity.numbers import prc_id_check_character
+from netcourt.payments import actions as payments
+from netcourt.payments import policy as payment_policy
+from netcourt.payments import refunds
+from netcourt.paysandbox import actions as sandbox
 from netcourt.procedure import Event, Pack, load_pack, propose_track
 from netcourt.service.actions import record_consent
 from netcourt.transparency.actions import integrate_all
@@ -300,8 +304,25 @@ def _make_case(
                 plaintiff = case.parties.get(role="plaintiff")
                 for person, party in ((filer, plaintiff), (people["shop"], shop_party)):
                     record_consent(person, case.id, party.pk, "online_litigation", "given")
+            _pay_online(case, filer, path[path.index(event) + 1 :])
     case.refresh_from_db()
     return case
+
+
+def _pay_online(case: Case, payer: User, rest: list[Event]) -> None:
+    """The plaintiff pays the fee through the payment sandbox as soon as it is due, as the
+    court asks, when the case goes on from there: unless its story needs the fee unpaid (it
+    is deemed withdrawn when the time to pay runs out). A case left where the fee falls due
+    stays unpaid, for a visitor to pay."""
+    case.refresh_from_db()
+    step = payment_policy.payment_step(case)
+    if not rest or step is None or not payment_policy.may_pay_online(payer, case):
+        return
+    if any(event.on_expiry in step.stops for event in rest):
+        return
+    intent = payments.start_payment(payer, case.id, "http://127.0.0.1:8000/")
+    sandbox.pay(intent.provider_id, sandbox.CARD_SUCCEEDS)
+    payments.refresh(intent)
 
 
 def _schedule(case: Case, event: Event, actor: User | None) -> None:
@@ -435,7 +456,36 @@ def _make_cases(pack: Pack, people: dict[str, User]) -> list[dict[str, str]]:
         scenario, path = plan
         case = _make_case(courts[0], scenario, path, people["lawyer"], people, lawyer=True)
         made.append({"court": courts[0].slug, "state": case.state, "id": str(case.id)})
+    refunded = _withdrawn_after_paying(courts[0], people)
+    if refunded is not None:
+        made.append({"court": courts[0].slug, "state": refunded.state, "id": str(refunded.id)})
     return made
+
+
+def _withdrawn_after_paying(court: Court, people: dict[str, User]) -> Case | None:
+    """A case on the ordinary track, its fee paid online, then withdrawn: half the fee comes
+    back (Measures on the Payment of Litigation Costs Art. 15), sent and refunded."""
+    pack = court.pack
+    ordinary = [
+        scenario
+        for scenario in SCENARIOS
+        if scenario["category"] in court.pack_court.categories
+        and propose_track(
+            pack,
+            court.pack_court_id,
+            scenario["category"],
+            Decimal(scenario["amount"]),
+            [],
+            scenario["simple"],
+        ).track
+        == "ordinary"
+    ]
+    if not ordinary or not {"submit", "accept", "withdraw"} <= set(pack.events):
+        return None
+    path = [pack.events[step] for step in ("submit", "accept", "withdraw")]
+    case = _make_case(court, ordinary[-1], path, people["bob"], people)
+    refunds.send_refunds()
+    return case
 
 
 def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:

@@ -1,0 +1,42 @@
+"""The demo court as a newcomer finds it: cases that went on past acceptance paid their fee,
+one is left for the visitor to pay, and one withdrawn after paying got half its fee back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netcourt.cases.models import Case, CaseDeadline
+from netcourt.courts.demo import load_demo
+from netcourt.payments import policy as payment_policy
+from netcourt.payments.models import IntentStatus, Refund, RefundStatus
+from tests.conftest import signed_in
+
+
+@pytest.fixture
+def demo(db: Any) -> dict[str, Any]:
+    return load_demo()
+
+
+def test_the_demo_cases_pay_their_fees_and_one_gets_half_back(demo: dict[str, Any]) -> None:
+    charged = Case.objects.filter(fee_due__isnull=False)
+    unpaid = {
+        case.state
+        for case in charged
+        if CaseDeadline.objects.filter(
+            case=case, time_limit="pay_fee", stopped_by__isnull=True
+        ).exists()
+    }
+    assert unpaid == {"accepted"}  # the one a visitor may pay; none overdue on a judgment
+    [waiting] = charged.filter(state="accepted")
+    assert payment_policy.may_pay_online(waiting.created_by, waiting)
+    assert charged.filter(payments__status=IntentStatus.SUCCEEDED).count() >= 10
+
+    [refund] = Refund.objects.all()
+    case = refund.case
+    assert case.state == "withdrawn" and case.track == "ordinary"
+    assert refund.status == RefundStatus.SUCCEEDED and refund.amount * 2 == case.fee_due
+    page = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
+    assert "Money the court owes back" in page and "Refunded." in page
+    assert "Receipt (PDF, Chinese and English)" in page
