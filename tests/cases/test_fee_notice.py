@@ -101,6 +101,10 @@ def test_a_plaintiff_applies_for_aid_and_the_court_reduces_the_fee(
     with pytest.raises(Problem) as too_little:
         decide(case, clerk, decision="grant", aid_kind="reduction", share="0.2")
     assert too_little.value.field == "aid"  # a reduction takes off at least 30 %
+    for odd in ("0_5", "\u0660.\u0665", "5e-1"):  # Decimal() reads each as a number
+        with pytest.raises(Problem) as unreadable:
+            decide(case, clerk, decision="grant", aid_kind="reduction", share=odd)
+        assert (unreadable.value.code, unreadable.value.field) == ("input_invalid", "share")
     case = decide(case, clerk, decision="grant", aid_kind="reduction", share="0.5")
     assert case.fee_due == Decimal("25.00")
     assert case.fee_aid == {"kind": "reduction", "share": "0.5"}

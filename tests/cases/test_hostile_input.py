@@ -8,7 +8,7 @@ import pytest
 
 from netcourt.cases.models import Case, CaseEvent
 from tests.cases.test_api import FILING, post
-from tests.conftest import api_client
+from tests.conftest import api_client, signed_in
 
 
 def filing(**changes: Any) -> dict[str, Any]:
@@ -34,12 +34,32 @@ def filing(**changes: Any) -> dict[str, Any]:
             "input_missing",
             None,
         ),
+        (filing(amount="1_000"), "validation_error", "filing.amount"),
+        (filing(amount="\u0663"), "validation_error", "filing.amount"),  # Arabic-Indic 3
+        (filing(amount="1e3"), "validation_error", "filing.amount"),
+        (filing(amount="1,00"), "validation_error", "filing.amount"),
         (filing(facts="x" * 100_001), "validation_error", "filing.facts"),
         (filing(facts="paid\u0000 never shipped"), "input_invalid", "facts"),
         (
             filing(parties=[{"role": "plaintiff", "kind": "natural", "name": "Z\u0007"}]),
             "input_invalid",
             "parties[0].name",
+        ),
+        (filing(title="\u202eRefund for phone"), "input_invalid", "title"),
+        (filing(claims="Refund \u2067the price"), "input_invalid", "claims"),
+        (
+            filing(parties=[{"role": "plaintiff", "kind": "natural", "name": "\u202eBob Turner"}]),
+            "input_invalid",
+            "parties[0].name",
+        ),
+        (
+            filing(
+                parties=[
+                    {"role": "plaintiff", "kind": "natural", "name": "Bob", "address": "A\u200f"}
+                ]
+            ),
+            "input_invalid",
+            "parties[0].address",
         ),
         (dict(FILING, category="tax_evasion"), "input_invalid", "category"),
         (dict(FILING, court="moon"), "input_invalid", "court"),
@@ -110,3 +130,208 @@ def test_an_empty_or_huge_idempotency_key_is_refused(alice, courts) -> None:
         assert response.status_code == 400
         assert response.json()["code"] == "idempotency_key_invalid"
     assert Case.objects.count() == 0
+
+
+# --- the filing pages ----------------------------------------------------------------------
+
+BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))] + [
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
+
+
+def party_rows(version: Any, **changes: str) -> dict[str, Any]:
+    rows = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "0",
+        "form-0-role": "plaintiff",
+        "form-0-kind": "natural",
+        "form-0-name": "张伟",
+        "form-1-role": "defendant",
+        "form-1-kind": "legal",
+        "form-1-name": "Yungou E-commerce Co., Ltd.",
+        "version": version,
+    }
+    return {**rows, **changes}
+
+
+def claim(version: Any, **changes: str) -> dict[str, Any]:
+    answers = {
+        "title": "Refund for phone",
+        "amount": "4299.00",
+        "claims": "Refund the price.",
+        "facts": "I paid; nothing came.",
+        "platform": "",
+        "version": version,
+    }
+    return {**answers, **changes}
+
+
+def in_english(user: Any) -> Any:
+    user.preferred_language = "en"
+    user.save()
+    return signed_in(user)
+
+
+def unchanged(case: Case) -> tuple[Any, ...]:
+    case.refresh_from_db()
+    parties = [(p.role, p.name, p.address) for p in case.people()]
+    return case.version, case.title, case.amount, dict(case.filing), parties
+
+
+@pytest.mark.parametrize("step", ["parties", "claim"])
+@pytest.mark.parametrize(
+    "version",
+    ["\u00b2", "9" * 5000, "\u0663", "1_0", " ", "", "x"],
+    ids=["superscript", "5000-digits", "arabic-indic", "underscore", "space", "empty", "letter"],
+)
+def test_an_unreadable_version_is_refused_on_the_page_and_writes_nothing(
+    draft, alice, step, version
+) -> None:
+    before, events = unchanged(draft), CaseEvent.objects.count()
+    answers = party_rows(version) if step == "parties" else claim(version, amount="12")
+    response = in_english(alice).post(f"/cases/{draft.id}/file/{step}/", answers)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The page did not say which version of the case you saw" in page
+    assert f"it is now at version {draft.version}" in page
+    assert "None" not in page
+    assert unchanged(draft) == before and CaseEvent.objects.count() == events
+
+
+def test_an_unreadable_version_on_the_case_page_says_so_and_takes_no_step(draft, alice) -> None:
+    client = in_english(alice)
+    for version in ("\u00b2", "9" * 5000, ""):
+        taken = client.post(
+            f"/cases/{draft.id}/steps/", {"event": "submit", "version": version}, follow=True
+        )
+        assert taken.status_code == 200
+        assert "did not say which version of the case you saw" in taken.content.decode()
+        moved = client.post(
+            f"/cases/{draft.id}/move/", {"court": "beijing", "version": version}, follow=True
+        )
+        assert moved.status_code == 200
+        assert "did not say which version of the case you saw" in moved.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == "draft" and draft.court.slug == "hangzhou"
+
+
+@pytest.mark.parametrize(
+    ("rows", "missing"),
+    [
+        ({"form-TOTAL_FORMS": "0"}, ["plaintiff", "defendant"]),
+        ({"form-1-name": ""}, ["defendant"]),
+        ({"form-0-name": "", "form-1-name": ""}, ["plaintiff", "defendant"]),
+        ({"form-1-role": "plaintiff"}, ["defendant"]),
+    ],
+)
+def test_the_parties_step_needs_a_plaintiff_and_a_defendant(draft, alice, rows, missing) -> None:
+    before = unchanged(draft)
+    response = in_english(alice).post(
+        f"/cases/{draft.id}/file/parties/", party_rows(draft.version, **rows)
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    for role in ("plaintiff", "defendant"):
+        assert (f"Name at least one {role}." in page) == (role in missing)
+    assert unchanged(draft) == before
+
+
+@pytest.mark.parametrize("mark", BIDI_CONTROLS, ids=[f"U+{ord(c):04X}" for c in BIDI_CONTROLS])
+def test_direction_controls_in_a_name_or_title_are_refused(draft, alice, mark) -> None:
+    """An unclosed right-to-left override would turn the court's own words after the name
+    backwards on the case page."""
+    client = in_english(alice)
+    before = unchanged(draft)
+    named = client.post(
+        f"/cases/{draft.id}/file/parties/",
+        party_rows(draft.version, **{"form-1-name": f"{mark}Bob Turner"}),
+    )
+    titled = client.post(
+        f"/cases/{draft.id}/file/claim/", claim(draft.version, title=f"{mark}Refund for phone")
+    )
+    for response in (named, titled):
+        assert response.status_code == 200
+        assert "The text contains characters that are not allowed." in response.content.decode()
+    assert unchanged(draft) == before
+    assert "Bob Turner" not in signed_in(alice).get(f"/cases/{draft.id}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed", ["1_000", "\u0663", "\u0661\u0662", "1e3", "1,00", "12,0000", "-5", "NaN", "Infinity"]
+)
+def test_an_amount_not_written_in_digits_is_refused(draft, alice, typed) -> None:
+    before = unchanged(draft)
+    response = in_english(alice).post(
+        f"/cases/{draft.id}/file/claim/", claim(draft.version, amount=typed)
+    )
+    assert response.status_code == 200
+    assert "Enter a number." in response.content.decode()
+    assert unchanged(draft) == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("1,000", "1000.00"),
+        ("1,000.50", "1000.50"),
+        ("1,234,567.8", "1234567.80"),
+        ("\uff10\uff11\uff12", "12.00"),  # full-width, from a Chinese keyboard
+        ("\uff11\uff0c\uff10\uff10\uff10\uff0e\uff15", "1000.50"),
+        (" 299 ", "299.00"),
+    ],
+)
+def test_an_amount_is_read_as_people_write_it(draft, alice, typed, stored) -> None:
+    page = signed_in(alice).post(
+        f"/cases/{draft.id}/file/claim/", claim(draft.version, amount=typed)
+    )
+    assert page.status_code == 302
+    draft.refresh_from_db()
+    assert str(draft.amount) == stored
+    api = api_client(alice).put(
+        f"/api/v1/cases/{draft.id}/filing",
+        {"version": draft.version, "filing": {"amount": typed}},
+        content_type="application/json",
+    )
+    assert api.status_code == 200, api.content
+    assert api.json()["amount"] == stored
+
+
+# --- steps over the API --------------------------------------------------------------------
+
+
+def test_a_step_amount_not_written_in_digits_is_refused(accepted, staff) -> None:
+    clerk = api_client(staff["clerk-hangzhou"])
+    url = f"/api/v1/cases/{accepted.id}/events"
+    before = CaseEvent.objects.count()
+    for typed in ("\u0663", "1_0", "1e1"):
+        body = {"event": "record_payment", "version": accepted.version, "inputs": {"amount": typed}}
+        refused = post(clerk, url, body)
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "input_invalid"
+        assert refused.json()["field"] == "amount"
+        assert refused.json()["detail"] == "The amount is not valid."
+    assert CaseEvent.objects.count() == before
+    fee = f"{accepted.fee_due:,.2f}".translate({ord(str(n)): 0xFF10 + n for n in range(10)})
+    body = {"event": "record_payment", "version": accepted.version, "inputs": {"amount": fee}}
+    assert post(clerk, url, body).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("event", "name"),
+    [("assign_judge", "judge"), ("revoke_representative", "representative")],
+)
+def test_an_id_that_is_not_ascii_digits_is_refused(accepted, staff, event, name) -> None:
+    """A superscript passes str.isdigit() but not int(); 5000 digits pass neither."""
+    actor = staff["clerk-hangzhou"] if event == "assign_judge" else accepted.created_by
+    client = api_client(actor)
+    before = CaseEvent.objects.count()
+    for raw in ("\u00b2", "9" * 5000, "99999999999999999999"):
+        body = {"event": event, "version": accepted.version, "inputs": {name: raw}}
+        refused = post(client, f"/api/v1/cases/{accepted.id}/events", body)
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["code"] == "input_invalid"
+        assert refused.json()["field"] == name
+    assert CaseEvent.objects.count() == before

@@ -492,6 +492,11 @@ def test_the_api_refuses_what_it_must(accepted, lawyer, alice) -> None:
         "PUT", url, pdf(), content_type="application/pdf", CONTENT_LENGTH=""
     )
     assert unannounced.status_code == 411 and unannounced.json()["code"] == "upload_invalid"
+    for length in ("\u00b2", "9" * 5000):  # a digit to str.isdigit(), not to int(); too long
+        odd = client.generic(
+            "PUT", url, pdf(), content_type="application/pdf", CONTENT_LENGTH=length
+        )
+        assert odd.status_code == 411 and odd.json()["code"] == "upload_invalid"
     assert not HeldDocument.objects.exists()
     assert not list(staging().root.iterdir())
     anonymous = client.__class__().get("/api/v1/cases/representation-requests")

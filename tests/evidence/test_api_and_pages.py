@@ -12,7 +12,7 @@ from netcourt.accounts.mfa import add_totp, current_totp_code
 from netcourt.cases.models import AccessLogEntry
 from netcourt.core import clock
 from netcourt.evidence import actions
-from netcourt.evidence.models import EvidenceItem, Opinion
+from netcourt.evidence.models import EvidenceItem, Opinion, Upload
 from tests.conftest import api_client, signed_in
 from tests.evidence.test_submission import pdf, submit
 
@@ -126,6 +126,29 @@ def test_tus_protocol_errors_have_stable_codes(exchanging, alice) -> None:
     assert options["Tus-Version"] == "1.0.0" and "creation" in options["Tus-Extension"]
     assert client.delete(location, **TUS).status_code == 204
     assert client.head(location, **TUS).status_code == 404
+
+
+def test_a_byte_count_not_in_ascii_digits_is_a_problem_not_a_crash(exchanging, alice) -> None:
+    """A superscript passes str.isdigit() but not int(); int() refuses 5000 digits."""
+    client = api_client(alice)
+    url = f"/api/v1/cases/{exchanging.pk}/uploads"
+    for raw in ("\u00b2", "\u0663", "9" * 5000, "99999999999999999999", "1_0", "+4", " "):
+        refused = client.post(url, HTTP_UPLOAD_LENGTH=raw, **TUS)
+        assert refused.status_code == 400, (raw, refused.content)
+        assert refused["Content-Type"] == "application/problem+json"
+        assert refused.json()["code"] == "upload_invalid"
+        assert refused.json()["field"] == "Upload-Length"
+    assert not Upload.objects.exists()
+    location = client.post(url, HTTP_UPLOAD_LENGTH="4", **TUS)["Location"]
+    for header, raw in (("HTTP_UPLOAD_OFFSET", "\u00b2"), ("CONTENT_LENGTH", "\u00b2")):
+        headers = {"HTTP_UPLOAD_OFFSET": "0", header: raw}
+        refused = client.patch(
+            location, b"abcd", content_type="application/offset+octet-stream", **headers, **TUS
+        )
+        assert refused.status_code == 400, (header, refused.content)
+        assert refused["Content-Type"] == "application/problem+json"
+        assert refused.json()["code"] == "upload_invalid"
+    assert client.head(location, **TUS)["Upload-Offset"] == "0"
 
 
 def test_the_other_side_cannot_touch_your_upload(exchanging, alice, bob) -> None:

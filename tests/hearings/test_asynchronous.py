@@ -272,6 +272,21 @@ def test_the_page_shows_the_checklist_and_the_judge_s_closed_order(exchange, ali
     assert "Not every party has agreed" in refused.content.decode()
 
 
+def test_a_step_with_an_unreadable_version_is_refused_on_the_page(eligible) -> None:
+    judge = signed_in(eligible.judge)
+    state, version_before = eligible.state, eligible.version
+    for version in ("\u00b2", "9" * 5000, ""):
+        refused = judge.post(
+            f"/cases/{eligible.pk}/asynchronous/step",
+            {"event": asynchronous.ORDER_EVENT, "version": version},
+            follow=True,
+        )
+        assert refused.status_code == 200
+        assert "did not say which version of the case you saw" in refused.content.decode()
+    eligible.refresh_from_db()
+    assert (eligible.state, eligible.version) == (state, version_before)
+
+
 def test_the_parties_answer_from_the_page_and_download_the_record(eligible, alice) -> None:
     asynchronous.order(eligible.judge, eligible.id, eligible.version)
     eligible.refresh_from_db()

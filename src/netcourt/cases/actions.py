@@ -41,6 +41,7 @@ from netcourt.cases.models import (
 from netcourt.core import clock, jobs, ratelimit
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
+from netcourt.core.numbers import amount_text, parse_amount, whole_number
 from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.core.text import refuse_control_characters
 from netcourt.courts.models import Court, CourtMembership, CourtRole
@@ -129,7 +130,19 @@ def _locked(case_id: UUID | str) -> Case:
 
 
 def _check_version(case: Case, version: int | None) -> None:
-    if version is None or version != case.version:
+    """Refuse a step taken on an out-of-date view of the case; ``version`` is None when the
+    page or request did not say which version it saw (or not as a whole number)."""
+    if version is None:
+        raise Conflict(
+            "stale_version",
+            translation.gettext(
+                "The page did not say which version of the case you saw (it is now at "
+                "version %(now)s). Reload it, check what it holds and try again."
+            )
+            % {"now": case.version},
+            extra={"current_version": case.version},
+        )
+    if version != case.version:
         raise Conflict(
             "stale_version",
             translation.gettext(
@@ -653,6 +666,7 @@ def _fire_locked(
             )
         raise Problem("own_endpoint", where, field="event", status=422)
     refuse_control_characters(dict(inputs), "")
+    inputs = _amounts_as_typed(event, inputs)
     if roles is None:
         roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
     role = _choose_role(event, roles)
@@ -722,6 +736,27 @@ def _fire_locked(
         if after is not None:
             after(case, pack, record)
     return record
+
+
+def _amounts_as_typed(event: Event, inputs: Mapping[str, object]) -> Mapping[str, object]:
+    """The step's amounts given as text read as people write them (``1,000.50``, full-width
+    digits), as the forms read them; refused when not written in digits (another script's
+    digits, an underscore, an exponent)."""
+    read = dict(inputs)
+    for item in event.inputs:
+        value = read.get(item.name)
+        if item.type != "money" or not isinstance(value, str) or not value.strip():
+            continue
+        text = amount_text(value)
+        if text is None:
+            raise Problem(
+                "input_invalid",
+                translation.gettext("The amount is not valid."),
+                field=item.name,
+                status=422,
+            )
+        read[item.name] = text
+    return read
 
 
 def _fresh_second_factor(pack: Pack, step_up: StepUp | None) -> dict[str, str]:
@@ -973,10 +1008,9 @@ def _decide_fee_aid(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dic
         return {}
     kind = str(inputs.get("aid_kind") or "")
     raw_share = str(inputs.get("share") or "").strip()
-    try:
-        share = Decimal(raw_share) if raw_share else None
-    except ArithmeticError:
-        raise Problem("input_invalid", field="share", status=422) from None
+    share = parse_amount(raw_share) if raw_share else None
+    if raw_share and share is None:
+        raise Problem("input_invalid", field="share", status=422)
     if not kind:
         raise Problem("input_missing", field="aid_kind", status=422)
     aid = Aid(kind=kind, natural_person=_plaintiff_is_a_person(case), share=share)
@@ -1077,8 +1111,7 @@ def _draw_judge(case: Case, pack: Pack, record: CaseEvent) -> None:
 
 
 def _set_judge(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
-    raw = str(inputs.get("judge", ""))
-    chosen = int(raw) if raw.isdigit() else None
+    chosen = whole_number(str(inputs.get("judge", "")))
     eligible = _eligible_judge_users(case)
     if chosen is None or chosen not in eligible:
         raise Problem(
@@ -1363,12 +1396,12 @@ def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
 
 def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
     """The party ends a representation, or the representative withdraws; at once."""
-    raw = str(record.payload["inputs"].get("representative", ""))
+    chosen = whole_number(str(record.payload["inputs"].get("representative", "")))
     rep = (
         Representative.objects.select_related("party", "user")
-        .filter(pk=int(raw), party__case=case, active=True)
+        .filter(pk=chosen, party__case=case, active=True)
         .first()
-        if raw.isdigit()
+        if chosen is not None
         else None
     )
     if rep is None:

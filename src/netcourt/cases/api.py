@@ -12,11 +12,13 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from netcourt.accounts.models import Organisation
 from netcourt.cases import actions, policy, present, representation
 from netcourt.cases.models import Case
 from netcourt.core import idempotency
+from netcourt.core.numbers import amount_text, whole_number
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court
 
@@ -32,9 +34,23 @@ class PartyIn(Schema):
     representative_name: str = Field(default="", max_length=200)
 
 
+def _amount_as_typed(value: object) -> object:
+    """An amount given as text read as the filing form reads it ("1,000.50", full-width
+    digits); refused when not written in digits (another script's digits, an underscore, an
+    exponent). A JSON number is left to the Decimal field."""
+    if isinstance(value, str):
+        text = amount_text(value)
+        if text is None:
+            raise ValueError("not an amount written in digits")
+        return text
+    return value
+
+
 class FilingIn(Schema):
     title: str | None = Field(default=None, max_length=300)
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
+    amount: Annotated[Decimal | None, BeforeValidator(_amount_as_typed)] = Field(
+        default=None, gt=0, max_digits=18, decimal_places=2
+    )
     claims: str | None = Field(default=None, max_length=20000)
     facts: str | None = Field(default=None, max_length=100000)
     platform: str | None = Field(default=None, max_length=2000)
@@ -367,8 +383,8 @@ def send_power_of_attorney(
 ) -> dict[str, Any]:
     from netcourt.accounts import organisations
 
-    raw = request.headers.get("Content-Length", "")
-    if not raw.isdigit() or len(raw) > 19:
+    length = whole_number(request.headers.get("Content-Length", ""))
+    if length is None:
         raise Problem(
             "upload_invalid",
             translation.gettext("Content-Length: a whole number of bytes is required."),
@@ -376,7 +392,7 @@ def send_power_of_attorney(
             status=411,
         )
     representation.get_own(request.user, request_id)  # 404 before reading a byte
-    incoming = organisations.staged_body(request, int(raw), filename[:255])
+    incoming = organisations.staged_body(request, length, filename[:255])
     return _representation_request(
         representation.attach_document(request.user, request_id, incoming)
     )

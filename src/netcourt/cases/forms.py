@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.accounts.models import User
@@ -14,8 +15,55 @@ from netcourt.cases.actions import eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole, RepresentativeKind
 from netcourt.core.forms import Form
 from netcourt.core.i18n import current_language
+from netcourt.core.numbers import amount_text, whole_number
+from netcourt.core.text import validate_plain_text
 from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
+
+
+class TextForm(Form):
+    """Every text field refuses control and bidirectional control characters, as the actions
+    do (:mod:`netcourt.core.text`), so the message shows next to the field it is about."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(validate_plain_text)
+
+
+class AmountField(forms.DecimalField):
+    """An amount of money as typed: ASCII or full-width digits, an optional decimal point and
+    thousands separators where they belong ("1,000.50"); never underscores, exponents or
+    another script's digits (:func:`netcourt.core.numbers.amount_text`). A text box, so that
+    the browser sends what was typed."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return super().to_python(value)
+        text = amount_text(str(value))
+        if text is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text)
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number in ASCII digits (:func:`netcourt.core.numbers.whole_number`)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        number = whole_number(str(value), signed=True)
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
 
 ACTING_AS = [
     ("self", _("for myself")),
@@ -24,7 +72,7 @@ ACTING_AS = [
 ]
 
 
-class NewCaseForm(Form):
+class NewCaseForm(TextForm):
     court = forms.ModelChoiceField(
         label=_("Court"),
         queryset=Court.objects.filter(active=True),
@@ -91,7 +139,7 @@ class NewCaseForm(Form):
         return data
 
 
-class PartyForm(Form):
+class PartyForm(TextForm):
     role = forms.ChoiceField(label=_("Role"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=PartyKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
@@ -102,16 +150,36 @@ class PartyForm(Form):
     contact_email = forms.EmailField(label=_("E-mail"), required=False)
 
 
-PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=50, absolute_max=50)
+class BasePartyFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """The parties step names at least one plaintiff and one defendant: a filing needs both
+    (a row whose name is left empty is skipped)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        named = {f.cleaned_data.get("role") for f in self.forms if f.cleaned_data.get("name")}
+        missing = []
+        if "plaintiff" not in named:
+            missing.append(ValidationError(_("Name at least one plaintiff."), code="plaintiff"))
+        if "defendant" not in named:
+            missing.append(ValidationError(_("Name at least one defendant."), code="defendant"))
+        if missing:
+            raise ValidationError(missing)
 
 
-class ClaimForm(Form):
+PartyFormSet = forms.formset_factory(
+    PartyForm, formset=BasePartyFormSet, extra=2, max_num=50, absolute_max=50
+)
+
+
+class ClaimForm(TextForm):
     title = forms.CharField(
         label=_("A short title for your case"),
         max_length=300,
         help_text=_("For example: Refund for a phone bought online"),
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount claimed (CNY)"),
         max_digits=18,
         decimal_places=2,
@@ -139,7 +207,7 @@ class ClaimForm(Form):
     )
 
 
-class TerritoryForm(Form):
+class TerritoryForm(TextForm):
     simple = forms.TypedChoiceField(
         label=_("Are the facts clear and the dispute small?"),
         choices=[
@@ -265,13 +333,13 @@ def event_form(
         elif item.type == "date":
             field = forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
         elif item.type == "int":
-            field = forms.IntegerField(label=label)
+            field = WholeNumberField(label=label)
         elif item.type == "money":
-            field = forms.DecimalField(label=label, max_digits=18, decimal_places=2)
+            field = AmountField(label=label, max_digits=18, decimal_places=2)
         else:
             field = forms.CharField(label=label, max_length=2000)
         field.required = item.required and item.type != "bool"
         fields[item.name] = field
-    form_class = type("EventForm", (Form,), dict(fields))
+    form_class = type("EventForm", (TextForm,), dict(fields))
     form: forms.Form = form_class(data, files, prefix=prefix or event.id)
     return form

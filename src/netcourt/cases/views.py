@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -24,6 +25,7 @@ from netcourt.accounts.organisations import approved_memberships
 from netcourt.cases import actions, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
+from netcourt.core.numbers import whole_number
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions as evidence_actions
 from netcourt.evidence.uploads import StagedFile, adopt, stage_files
@@ -44,9 +46,23 @@ def _errors(forms_: list[Any]) -> dict[str, Any]:
     return {"error_forms": forms_, "has_errors": any(f.errors for f in forms_)}
 
 
+class _FormsetErrors:
+    """A formset's own errors (not of one row) as the error summary reads a form's."""
+
+    def __init__(self, formset: Any) -> None:
+        self.errors = formset.non_form_errors()
+
+    def non_field_errors(self) -> Any:
+        return self.errors
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
 def _version(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    """The version of the case the page showed; None when missing or not a whole number
+    (the action then says the page is out of date)."""
+    return whole_number(request.POST.get("version", ""))
 
 
 def _steps(current: str) -> list[dict[str, Any]]:
@@ -115,12 +131,26 @@ def _party_initial(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
+_PARTY_FIELD = re.compile(r"parties\[([0-9]{1,2})\]")
+
+
 def _save(
-    request: HttpRequest, case: Case, form: Any, data: actions.FilingData, next_step: str
+    request: HttpRequest,
+    case: Case,
+    form: Any,
+    data: actions.FilingData,
+    next_step: str,
+    *,
+    rows: list[Any] | None = None,
 ) -> HttpResponse | None:
+    """Amend the filing and go on to ``next_step``; None with the refusal shown on ``form``
+    (or, for a party's answer, on that party's row of ``rows``)."""
     try:
         actions.amend_filing(request.user, case.id, _version(request), data)
     except Problem as problem:
+        found = _PARTY_FIELD.match(problem.field or "")
+        if rows and found and int(found[1]) < len(rows):
+            form = rows[int(found[1])]
         _apply_problem(form, problem)
         return None
     return redirect("cases:step", case.id, next_step)
@@ -143,13 +173,18 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
         formset = forms.PartyFormSet(post, initial=None if post else _party_initial(case))
         context["formset"] = formset
         if post is not None and formset.is_valid():
+            # The formset has a named plaintiff and defendant: ``rows`` is never empty.
+            rows = [f for f in formset.forms if f.cleaned_data.get("name")]
             parties = [
-                actions.PartyData(**{k: v or "" for k, v in f.cleaned_data.items()})
-                for f in formset.forms
-                if f.cleaned_data.get("name")
+                actions.PartyData(**{k: v or "" for k, v in f.cleaned_data.items()}) for f in rows
             ]
             response = _save(
-                request, case, formset.forms[0], actions.FilingData(parties=parties), "claim"
+                request,
+                case,
+                rows[0],
+                actions.FilingData(parties=parties),
+                "claim",
+                rows=rows,
             )
             if response:
                 return response
@@ -196,7 +231,8 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
             if response:
                 return response
     if "formset" in context:
-        context.update(_errors(list(context["formset"].forms)))
+        formset = context["formset"]
+        context.update(_errors([_FormsetErrors(formset), *formset.forms]))
     else:
         context.update(_errors([context["form"]]))
     return render(request, f"cases/step_{name}.html", context)

@@ -1,7 +1,10 @@
 """Checking what people type: stripped, within its length, free of control characters.
 
 Text with NUL or other control characters is refused on every database alike (PostgreSQL
-cannot store NUL at all; SQLite would keep it silently).
+cannot store NUL at all; SQLite would keep it silently). So is text with bidirectional
+control characters: an unclosed right-to-left override in a name or a title turns the court's
+own words printed after it backwards (a party could make "identity: not verified" read as
+something else).
 """
 
 from __future__ import annotations
@@ -9,11 +12,32 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from netcourt.core.problems import Problem
 
 ALLOWED_CONTROL = {"\n", "\r", "\t"}
+# Embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), the left-to-right and
+# right-to-left marks and the Arabic letter mark: invisible, and they reorder what follows.
+BIDI_CONTROLS = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u200e", "\u200f", "\u061c"]
+)
+
+
+def _not_allowed() -> str:
+    return translation.gettext("The text contains characters that are not allowed.")
+
+
+def has_forbidden_characters(value: str) -> bool:
+    """Whether ``value`` holds a control character (other than a line break or a tab) or a
+    bidirectional control character."""
+    return any(
+        c in BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL)
+        for c in value
+    )
 
 
 def clean_text(value: str, field: str, limit: int, *, required: bool = True) -> str:
@@ -39,16 +63,11 @@ def clean_text(value: str, field: str, limit: int, *, required: bool = True) -> 
 
 
 def refuse_control_characters(value: Any, field: str) -> None:
-    """Text with NUL or other control characters is refused on every database alike
-    (PostgreSQL cannot store NUL at all; SQLite would keep it silently)."""
+    """Text with NUL or other control characters, or bidirectional control characters, is
+    refused (see :func:`has_forbidden_characters`); lists and dicts are checked throughout."""
     if isinstance(value, str):
-        if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in value):
-            raise Problem(
-                "input_invalid",
-                translation.gettext("The text contains characters that are not allowed."),
-                field=field,
-                status=422,
-            )
+        if has_forbidden_characters(value):
+            raise Problem("input_invalid", _not_allowed(), field=field, status=422)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             refuse_control_characters(item, f"{field}[{index}]")
@@ -56,3 +75,11 @@ def refuse_control_characters(value: Any, field: str) -> None:
         for key, item in value.items():
             refuse_control_characters(key, field)
             refuse_control_characters(item, f"{field}.{key}" if field else str(key))
+
+
+def validate_plain_text(value: Any) -> None:
+    """The same check for a form field (a Django validator): the translated message shows
+    next to the field. Takes a field's text or its list of lines."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if any(isinstance(v, str) and has_forbidden_characters(v) for v in values):
+        raise ValidationError(_not_allowed(), code="invalid_characters")

@@ -26,6 +26,7 @@ from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.core import idempotency
 from netcourt.core.downloads import file_download
+from netcourt.core.numbers import whole_number
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions, policy
 from netcourt.evidence.models import EvidenceItem, Upload
@@ -46,8 +47,8 @@ def _tus(response: HttpResponse) -> HttpResponse:
 
 
 def _header_int(request: HttpRequest, name: str) -> int:
-    raw = request.headers.get(name, "")
-    if not raw.isdigit() or len(raw) > 19:
+    value = whole_number(request.headers.get(name, ""))
+    if value is None:
         raise Problem(
             "upload_invalid",
             translation.gettext("%(header)s: a whole number of bytes is required.")
@@ -55,7 +56,7 @@ def _header_int(request: HttpRequest, name: str) -> int:
             field=name,
             status=400,
         )
-    return int(raw)
+    return value
 
 
 def _filename(request: HttpRequest) -> str:
@@ -140,7 +141,8 @@ def upload_piece(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     # A piece waits (encrypted) on the server before it is written: the ASGI layer answers 413
     # unread for a larger one (NETCOURT_MAX_UPLOAD_PIECE). tus clients send `chunkSize` pieces.
     max_piece = settings.NETCOURT_MAX_UPLOAD_PIECE
-    if int(request.headers.get("Content-Length") or 0) > max_piece:
+    length = _header_int(request, "Content-Length") if request.headers.get("Content-Length") else 0
+    if length > max_piece:
         raise Problem(
             "upload_invalid",
             translation.gettext("Send pieces of at most %(bytes)s bytes.") % {"bytes": max_piece},

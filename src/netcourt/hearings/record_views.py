@@ -27,6 +27,7 @@ from netcourt.cases.present import event_label
 from netcourt.cases.views import problem_page
 from netcourt.core.downloads import file_download
 from netcourt.core.i18n import current_language
+from netcourt.core.numbers import whole_number
 from netcourt.core.problems import NotFound, Problem
 from netcourt.evidence.models import Blob
 from netcourt.evidence.store import plaintext
@@ -347,8 +348,7 @@ def asynchronous_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
     back = reverse("hearings:asynchronous", args=[case.pk])
     form = event_form(pack, pack.events[event_id], case, request.POST)
     if form.is_valid():
-        raw = request.POST.get("version", "")
-        version = int(raw) if raw.isdigit() else None
+        version = whole_number(request.POST.get("version", ""))
         try:
             if event_id == asynchronous.ORDER_EVENT:
                 asynchronous.order(request.user, case.pk, version)
