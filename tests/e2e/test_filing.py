@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 CASE_NUMBER_HANGZHOU = re.compile(r"\(\d{4}\)浙0192民初\d+号")
 HANGZHOU_JUDGES = re.compile(r"王建国|孙磊")
+LONG_ADDRESS = "https://cloudbox.example/account/storage/" + "deleted-files-" * 8
 
 
 def submit(page: Page) -> None:
@@ -117,6 +118,14 @@ def test_litigant_files_in_chinese_and_clerk_accepts(
     clerk.goto("/courts/hangzhou/queue/")
     assert language_of(clerk) == "zh-Hans"
     a11y.check(clerk, "clerk queue")
+    # Her court's hearing statistics and finance office are named in her language.
+    clerk.goto("/hearings/statistics/")
+    expect(clerk.locator("main h2").first).to_have_text("杭州互联网法院")
+    a11y.check(clerk, "hearing statistics", phone=True)
+    clerk.goto("/payments/finance/hangzhou/")
+    expect(clerk.locator("main h1")).to_have_text("财务：杭州互联网法院")
+    a11y.check(clerk, "finance", phone=True)
+    clerk.goto("/courts/hangzhou/queue/")
     row = clerk.locator("main tbody tr").filter(has_text=title)
     expect(row).to_have_count(1)
     countdown = row.locator("td").last.locator(".warn")
@@ -162,6 +171,13 @@ def test_clerk_requests_corrections_in_english(
     expect(bob.locator("main")).to_contain_text("Beijing Internet Court")
     a11y.check(bob, "home", phone=True)
     screenshot(bob, "home")
+    # The API documentation linked from every footer, and an address that leads nowhere.
+    bob.locator("footer a[href='/api/docs']").click()
+    expect(bob.locator("main h1")).to_have_text("API documentation")
+    a11y.check(bob, "API documentation", phone=True)
+    assert bob.goto("/no-such-page/").status == 404
+    expect(bob.locator("main h1")).to_have_text("Page not found")
+    a11y.check(bob, "page not found", phone=True)
     bob.goto("/accounts/login/")
     a11y.check(bob, "sign-in")
     sign_in(bob, "bob")
@@ -172,7 +188,8 @@ def test_clerk_requests_corrections_in_english(
     bob.locator("#id_form-0-name").fill("Bob Turner")
     bob.locator("#id_form-1-role").select_option("defendant")
     bob.locator("#id_form-1-kind").select_option("legal")
-    bob.locator("#id_form-1-name").fill("Cloudbox Technology Co., Ltd.")
+    # A name and a title with one very long word (a web address) wrap on a phone.
+    bob.locator("#id_form-1-name").fill(f"Cloudbox Technology Co., Ltd. ({LONG_ADDRESS})")
     submit(bob)
     bob.wait_for_url(re.compile(r"/file/claim/$"))
 
@@ -181,7 +198,7 @@ def test_clerk_requests_corrections_in_english(
     expect(bob.locator("#id_title")).to_have_attribute("aria-invalid", "true")
     expect(bob.locator("main .errorlist").first).to_be_visible()
     a11y.check(bob, "filing step: claim (errors)", phone=True)
-    title = "Refund for lost cloud storage"
+    title = f"Refund for lost cloud storage {LONG_ADDRESS}"
     bob.locator("#id_title").fill(title)
     bob.locator("#id_amount").fill("1200")
     bob.locator("#id_claims").fill("Refund the CNY 1,200 annual fee.")

@@ -215,3 +215,15 @@ def test_the_statistics_count_what_the_court_held(
     page = clerk.get(reverse("hearings:statistics"))
     assert page.status_code == 200 and "24.0" in page.content.decode()
     assert signed_in(alice).get(reverse("hearings:statistics")).status_code == 404
+
+
+def test_the_statistics_name_each_court_in_the_clerks_language(staff: dict[str, Any]) -> None:
+    clerk = staff["clerk-hangzhou"]
+    court = clerk.court_memberships.get().court
+    heading = f'<h2 id="court-{court.pk}-h">'
+    html = signed_in(clerk).get(reverse("hearings:statistics")).content.decode()
+    assert f"{heading}Hangzhou Internet Court</h2>" in html
+    clerk.preferred_language = "zh-hans"
+    clerk.save()
+    html = signed_in(clerk).get(reverse("hearings:statistics")).content.decode()
+    assert f"{heading}杭州互联网法院</h2>" in html

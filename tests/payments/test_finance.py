@@ -63,3 +63,14 @@ def test_the_finance_page_lists_refunds_owed(accepted, staff) -> None:
     )
     page = signed_in(staff["clerk-hangzhou"]).get("/payments/finance/hangzhou/").content.decode()
     assert "¥12.50" in page and "owed, not yet sent" in page
+
+
+def test_the_finance_page_names_its_court_in_the_clerks_language(hangzhou, staff) -> None:
+    clerk = staff["clerk-hangzhou"]
+    html = signed_in(clerk).get("/payments/finance/hangzhou/").content.decode()
+    assert "<title>Finance: Hangzhou Internet Court · netcourt</title>" in html
+    assert "<h1>Finance: Hangzhou Internet Court</h1>" in html
+    clerk.preferred_language = "zh-hans"
+    clerk.save()
+    html = signed_in(clerk).get("/payments/finance/hangzhou/").content.decode()
+    assert "<h1>财务：杭州互联网法院</h1>" in html

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, SessionAuth
 
 from netcourt.accounts.tokens import user_for_token
@@ -26,6 +29,40 @@ class BearerToken(HttpBearer):
         return user
 
 
+class ApiReference(DocsBase):
+    """/api/docs: the operations of /api/openapi.json listed on a page of the site (its layout,
+    landmarks and language; no third-party script). The operations' own texts are English."""
+
+    METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        schema = api.get_openapi_schema(path_params=kwargs)
+        groups: dict[str, list[dict[str, str]]] = {}
+        for path, operations in schema["paths"].items():
+            for method in self.METHODS:
+                operation = operations.get(method)
+                if operation is None:
+                    continue
+                tag = (operation.get("tags") or ["api"])[0]
+                groups.setdefault(tag, []).append(
+                    {
+                        "method": method.upper(),
+                        "path": path,
+                        "summary": operation.get("summary", ""),
+                        "description": operation.get("description", ""),
+                    }
+                )
+        return render(
+            request,
+            "web/api_docs.html",
+            {
+                "groups": list(groups.items()),
+                "openapi_url": reverse(f"{api.urls_namespace}:openapi-json", kwargs=kwargs),
+                "version": api.version,
+            },
+        )
+
+
 api = NinjaAPI(
     title="netcourt API",
     version="1",
@@ -37,6 +74,7 @@ api = NinjaAPI(
     ),
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
+    docs=ApiReference(),
 )
 
 

@@ -19,6 +19,8 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")
         ]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
 
 
 class Job(models.Model):
@@ -29,16 +31,18 @@ class Job(models.Model):
     worker that dies halfway leaves it to be run again, and a finished one never runs twice.
     """
 
-    name = models.CharField(max_length=100, help_text="the registered handler")
-    key = models.CharField(max_length=255, unique=True, help_text="one job per key, ever")
-    args = models.JSONField(default=dict)
-    due_at = models.DateTimeField(db_index=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=200, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    name = models.CharField(_("name"), max_length=100, help_text=_("the registered handler"))
+    key = models.CharField(
+        _("key"), max_length=255, unique=True, help_text=_("one job per key, ever")
+    )
+    args = models.JSONField(_("arguments"), default=dict)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True, db_index=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         ordering = ["due_at", "id"]

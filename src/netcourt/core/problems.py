@@ -12,6 +12,7 @@ PROBLEM_TYPE_BASE = "https://netcourt.example/problems/"
 
 TITLES: dict[str, Promise] = {
     "validation_error": _("The request is not valid."),
+    "server_error": _("The court's server could not complete the request."),
     "not_found": _("Not found."),
     "not_authenticated": _("Sign in to continue."),
     "permission_denied": _("You may not do this."),

@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from netcourt.accounts import views as account_views
 from netcourt.core.api import api
@@ -12,8 +14,18 @@ from netcourt.web import views as web_views
 # security history), never through Django's own admin login form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
+# Unknown addresses and failures: the site's own pages, problem+json under /api/.
+handler404 = "netcourt.web.errors.not_found"
+handler500 = "netcourt.web.errors.server_error"
+
 urlpatterns = [
     path("", include("netcourt.web.urls")),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is the linked SVG.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("netcourt/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("accounts/security/", account_views.security_history, name="account_security"),
     path("accounts/identity/", account_views.identity_page, name="account_identity"),

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Field, QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -34,10 +37,58 @@ def is_court_admin(user: Any) -> bool:
     return bool(administered_courts(user).exists())
 
 
+class LabelledAutocompleteSelect(AutocompleteSelect):
+    """select2 names its box by the text the box shows: an empty one shows the field's label
+    (Django leaves the placeholder empty, and the box of a new row unnamed); a small script
+    names the element showing the choice likewise while it is empty."""
+
+    def build_attrs(self, base_attrs: dict[str, Any], extra_attrs: Any = None) -> dict[str, Any]:
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        attrs["data-placeholder"] = attrs.get("aria-label", "")
+        return attrs
+
+    @property
+    def media(self) -> forms.Media:
+        # Listed with autocomplete.js so that the merged media keep it after that script.
+        return super().media + forms.Media(
+            js=["admin/js/autocomplete.js", "netcourt/admin-autocomplete-names.js"]
+        )
+
+
+class LabelledInlineFormSet(
+    forms.BaseInlineFormSet[CourtMembership, Court, forms.ModelForm[CourtMembership]]
+):
+    """A row's "delete" box named as its column is (a tabular row's fields have no <label>)."""
+
+    def add_fields(self, form: forms.ModelForm[CourtMembership], index: int | None) -> None:
+        super().add_fields(form, index)
+        delete = form.fields.get(DELETION_FIELD_NAME)
+        if delete is not None:
+            delete.widget.attrs["aria-label"] = str(delete.label)
+
+
 class MembershipInline(admin.TabularInline[CourtMembership, Court]):
     model = CourtMembership
     extra = 1
     autocomplete_fields = ["user"]
+    formset = LabelledInlineFormSet
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        """Each field of a row named by its column's label: a tabular inline renders no
+        <label>, so the role select and the check boxes would have no accessible name."""
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = LabelledAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            # Inside the "add another" wrapper, the widget that renders the <select>.
+            widget = getattr(formfield.widget, "widget", formfield.widget)
+            if widget is not None and not widget.is_hidden:
+                widget.attrs["aria-label"] = str(formfield.label)
+        return formfield
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_court_admin(request.user)
