@@ -416,6 +416,26 @@ def test_a_malformed_record_is_refused(
             422,
         ),
         (b"\xff\xfe{}", "application/json", 422),
+        (
+            b'{"request_code": "x", "record": {"type": "\\ud800"}, "signature": "AA=="}',
+            "application/json",
+            422,
+        ),  # a lone surrogate: no Unicode text
+        (
+            b'{"request_code": "\\udfff", "record": {"a": 1}, "signature": "AA=="}',
+            "application/json",
+            422,
+        ),
+        (
+            b'{"request_code": "x", "record": '
+            + b'{"a": ' * 5000
+            + b"1"
+            + b"}" * 5001
+            + b', "signature": "AA=="}',
+            "application/json",
+            422,
+        ),  # nested too deep
+        (b"[" * 100_000, "application/json", 422),
         (b"{}", "text/plain", 415),
     ],
 )

@@ -364,7 +364,15 @@ def prepare_upload(user: Any, case_id: UUID | str, upload_id: UUID | str) -> Upl
             extra={"offset": upload.offset, "length": upload.length},
         )
     if upload.blob_id is None:
-        upload.blob = _check_and_store(upload)
+        try:
+            with staging().locked(str(upload.pk)):
+                # Submits of one upload sent at once take turns: the first checks and stores
+                # the file, the others find it stored (or, refused, gone with its upload).
+                upload.refresh_from_db(fields=["blob"])
+                if upload.blob_id is None:
+                    upload.blob = _check_and_store(upload)
+        except (StagingMissing, Upload.DoesNotExist):
+            raise NotFound() from None
     return upload
 
 

@@ -335,7 +335,9 @@ def parse_push(body: bytes) -> Push:
             parse_constant=_refuse_constant,
             object_pairs_hook=_no_duplicates,
         )
-    except (UnicodeDecodeError, ValueError) as exc:
+        if isinstance(document, dict):
+            canonical_json(document)  # no lone surrogate anywhere: every text is Unicode
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise _invalid(
             translation.gettext(
                 "The body is not a JSON document the court can read (UTF-8, no repeated keys, "

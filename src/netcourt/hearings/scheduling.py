@@ -59,6 +59,7 @@ from netcourt.service.notifications import attaching
 
 SCHEDULE_EFFECT = "hearing_schedule"
 MIN_MINUTES, MAX_MINUTES = 10, 480
+MAX_AHEAD = timedelta(days=730)  # far enough for any case; past it, a typing slip
 UNAVAILABLE_MAX_DAYS = 60  # one entry of a party's unavailable days spans at most this
 SUGGEST_DAYS = 30  # how far ahead a free time is looked for
 SUGGEST_STEP = timedelta(minutes=30)
@@ -247,6 +248,13 @@ def check_time(
     if starts_at <= clock.now():
         raise Problem(
             "schedule_too_soon", gettext("This time has passed."), field=field, status=422
+        )
+    if starts_at > clock.now() + MAX_AHEAD:
+        raise Problem(
+            "input_invalid",
+            gettext("A hearing is scheduled at most two years ahead."),
+            field=field,
+            status=422,
         )
     pack = case.court.pack
     local = starts_at.astimezone(court_zone())
