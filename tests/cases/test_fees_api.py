@@ -66,6 +66,34 @@ def test_a_json_number_is_read_as_the_decimal_it_shows(mallory) -> None:
     assert data["total"] == "2300.00"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u0661\u0660\u0660\u0660\u0660\u0660",  # Arabic-Indic 100000
+        "\u06f1\u06f0\u06f0\u06f0\u06f0\u06f0",  # Persian (extended Arabic-Indic)
+        "\u0967\u0966\u0966\u0966\u0966\u0966",  # Devanagari
+        "1_000",
+        "1e3",
+        "+1000",
+        "1,00",
+    ],
+)
+def test_an_amount_not_written_in_digits_is_refused(mallory, typed) -> None:
+    """int() and Decimal() take other scripts' digits, underscores and exponents."""
+    response = post(api_client(mallory), {"kind": "property", "amount": typed})
+    assert response.status_code == 422, response.content
+    assert (response.json()["code"], response.json()["field"]) == ("amount_invalid", "amount")
+
+
+@pytest.mark.parametrize("typed", ["100000", "100,000", "１００，０００．００", " 100000.0 "])
+def test_an_amount_is_read_as_people_write_it(mallory, typed) -> None:
+    """As the filing's amount is: thousands separators, full-width digits (a Chinese
+    keyboard's)."""
+    response = post(api_client(mallory), {"kind": "property", "amount": typed})
+    assert response.status_code == 200, response.content
+    assert response.json()["total"] == "2300.00"
+
+
 def test_a_signed_in_browser_may_ask_too(mallory) -> None:
     client = Client()
     client.force_login(mallory)
@@ -86,7 +114,9 @@ def test_without_signing_in_the_answer_is_401(db) -> None:
         ({"kind": "property", "amount": "-1"}, "amount_invalid", "amount"),
         ({"kind": "property", "amount": "ten"}, "amount_invalid", "amount"),
         ({"kind": "property", "amount": 1.005}, "amount_invalid", "amount"),
-        ({"kind": "property", "amount": "1e16"}, "amount_too_large", "amount"),
+        ({"kind": "property", "amount": "10000000000000000"}, "amount_too_large", "amount"),
+        ({"kind": "property", "amount": 1e16}, "amount_too_large", "amount"),
+        ({"kind": "property", "amount": "1e16"}, "amount_invalid", "amount"),
         ({"kind": "property"}, "amount_required", "amount"),
         ({"kind": "labour", "amount": "5"}, "amount_not_allowed", "amount"),
         ({"kind": "tax", "amount": "5"}, "unknown_fee_class", "kind"),

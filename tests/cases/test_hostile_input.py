@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -335,3 +336,65 @@ def test_an_id_that_is_not_ascii_digits_is_refused(accepted, staff, event, name)
         assert refused.json()["code"] == "input_invalid"
         assert refused.json()["field"] == name
     assert CaseEvent.objects.count() == before
+
+
+# --- listing cases -------------------------------------------------------------------------
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "9999-12-31T23:59:59-14:00",  # past the last day a datetime holds, once in UTC
+        "0001-01-01T00:00:00+14:00",
+        "2026-11-02T02:00:00",  # naive
+        "2026-11-02T10:00:00+08:00",  # not how the server writes it
+        "2026-11-02 02:00:00+00:00",
+        "2026-11-02T02:00:00Z",
+    ],
+)
+def test_a_cursor_the_server_did_not_make_is_refused(draft, alice, moment) -> None:
+    response = api_client(alice).get(f"/api/v1/cases?cursor={_cursor(f'{moment}|{draft.id}')}")
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert (response.json()["code"], response.json()["field"]) == ("validation_error", "cursor")
+
+
+def test_a_cursor_in_another_spelling_is_refused(draft, alice) -> None:
+    made = f"2026-11-02T02:00:00+00:00|{draft.id}"
+    client = api_client(alice)
+    assert client.get(f"/api/v1/cases?cursor={_cursor(made)}").status_code == 200
+    for cursor in (
+        _cursor(made.upper()),
+        _cursor(f"2026-11-02T02:00:00+00:00|{draft.id.hex}"),
+        _cursor(made).rstrip("="),
+        "not-base64!",
+        _cursor("no bar"),
+    ):
+        response = client.get(f"/api/v1/cases?cursor={cursor}")
+        assert response.status_code == 422, (cursor, response.content)
+        assert response.json()["field"] == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("state=nope", "state"), ("court=nope", "court"), ("state=draft&court=moon", "court")],
+)
+def test_a_filter_value_that_names_nothing_is_refused(draft, alice, query, field) -> None:
+    response = api_client(alice).get(f"/api/v1/cases?{query}")
+    assert response.status_code == 422, response.content
+    problem = response.json()
+    assert (problem["code"], problem["field"]) == ("validation_error", field)
+    assert problem["detail"].startswith(f"“{field}”")
+
+
+def test_known_filter_values_still_filter(draft, alice) -> None:
+    client = api_client(alice)
+    assert [c["id"] for c in client.get("/api/v1/cases?state=draft").json()["items"]] == [
+        str(draft.id)
+    ]
+    assert client.get("/api/v1/cases?state=submitted").json()["items"] == []
+    assert client.get("/api/v1/cases?court=beijing").json()["items"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -12,7 +13,7 @@ from netcourt.accounts.mfa import add_totp, current_totp_code
 from netcourt.cases.models import AccessLogEntry
 from netcourt.core import clock
 from netcourt.evidence import actions
-from netcourt.evidence.models import EvidenceItem, Opinion, Upload
+from netcourt.evidence.models import Blob, EvidenceItem, Opinion, Upload
 from tests.conftest import api_client, signed_in
 from tests.evidence.test_submission import pdf, submit
 
@@ -376,3 +377,58 @@ def test_an_evidence_file_is_served_in_byte_ranges_and_each_read_is_logged(
         f"/cases/{exchanging.pk}/evidence/{item.pk}/file", HTTP_RANGE="bytes=0-9"
     )
     assert outsider.status_code == 404  # a range is no way round the policy
+
+
+def _complete_upload(client, case) -> str:
+    return tus_upload(client, case, pdf(2_000), pieces=1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "headers", "status", "code"),
+    [
+        ({"title": "a\u0000b"}, {}, 422, "input_invalid"),
+        ({"purpose": "\u202eevil"}, {}, 422, "input_invalid"),
+        ({"source": "   "}, {}, 422, "input_missing"),
+        ({}, {"HTTP_IDEMPOTENCY_KEY": "k" * 10_000}, 400, "idempotency_key_invalid"),
+        ({}, {"HTTP_IDEMPOTENCY_KEY": "  "}, 400, "idempotency_key_invalid"),
+    ],
+)
+def test_a_bad_submission_is_refused_before_the_file_is_checked_and_stored(
+    exchanging, alice, fields, headers, status, code
+) -> None:
+    client = api_client(alice)
+    upload = _complete_upload(client, exchanging)
+    body = {"upload": upload, "title": "合同", "purpose": "借款事实", "source": "平台导出"}
+    refused = client.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence",
+        {**body, **fields},
+        content_type="application/json",
+        **headers,
+    )
+    assert refused.status_code == status, refused.content
+    assert refused.json()["code"] == code
+    assert not Blob.objects.exists() and not EvidenceItem.objects.exists()
+    assert Upload.objects.get(pk=upload).blob_id is None
+    made = client.post(
+        f"/api/v1/cases/{exchanging.pk}/evidence", body, content_type="application/json"
+    )
+    assert made.status_code == 201, made.content
+
+
+def test_opening_an_upload_honours_the_idempotency_key(exchanging, alice) -> None:
+    client = api_client(alice)
+    url = f"/api/v1/cases/{exchanging.pk}/uploads"
+    name = base64.b64encode(b"a.pdf").decode()
+    headers = {"HTTP_UPLOAD_LENGTH": "10", "HTTP_UPLOAD_METADATA": f"filename {name}", **TUS}
+    first = client.post(url, HTTP_IDEMPOTENCY_KEY="u-1", **headers)
+    again = client.post(url, HTTP_IDEMPOTENCY_KEY="u-1", **headers)
+    assert (first.status_code, again.status_code) == (201, 201), again.content
+    assert again["Location"] == first["Location"]
+    assert again["Upload-Expires"] == first["Upload-Expires"]
+    assert again["Tus-Resumable"] == "1.0.0"
+    assert Upload.objects.count() == 1
+    longer = client.post(url, HTTP_IDEMPOTENCY_KEY="u-1", **{**headers, "HTTP_UPLOAD_LENGTH": "11"})
+    assert longer.status_code == 422 and longer.json()["code"] == "idempotency_key_reused"
+    other = client.post(url, HTTP_IDEMPOTENCY_KEY="u-2", **headers)
+    assert other.status_code == 201 and other["Location"] != first["Location"]
+    assert Upload.objects.count() == 2

@@ -467,6 +467,17 @@ def test_a_huge_record_is_refused(
         CONTENT_LENGTH=str(platforms.MAX_BODY_BYTES + 1),
     )
     assert declared.status_code == 413
+    # Digits to str.isdigit(): "²" is none to int(), "٣" is 3 (and three bytes are sent).
+    for length in ("\u00b2", "\u0663"):
+        odd = Client().post(
+            f"/api/v1/platforms/{mall.slug}/records",
+            b"{} ",
+            content_type="application/json",
+            CONTENT_LENGTH=length,
+        )
+        assert odd.status_code in (400, 413, 422), odd.content
+        assert odd["Content-Type"] == "application/problem+json"
+        assert odd.json()["code"] == "platform_record_invalid"
 
 
 def test_a_record_just_under_the_limit_is_typed_as_json(

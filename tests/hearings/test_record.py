@@ -297,3 +297,12 @@ def test_the_closed_record_downloads_and_the_download_is_logged(
         ).count()
         == 2
     )
+
+
+@pytest.mark.parametrize("typed", ["\u0663", "1_0", "\u00b2"])
+def test_the_records_revision_is_ascii_digits(typed) -> None:
+    from netcourt.hearings.record_forms import RecordTextForm
+
+    assert RecordTextForm(data={"text": "x", "revision": "3"}).is_valid()
+    form = RecordTextForm(data={"text": "x", "revision": typed})
+    assert not form.is_valid() and "revision" in form.errors

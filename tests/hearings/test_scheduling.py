@@ -429,3 +429,15 @@ def test_a_case_does_not_close_while_its_hearing_is_in_session(ready: Case, froz
         )
     assert refused.value.code == "wrong_state" and "in session" in refused.value.message
     assert hearing_of(ready).status == HearingStatus.OPEN
+
+
+@pytest.mark.parametrize("typed", ["\u0663", "\u0661_\u0660", "1_0", "\u00b2", "9" * 5000])
+def test_the_scheduling_forms_take_ascii_digits_only(typed) -> None:
+    """Django's IntegerField reads other scripts' digits and underscores (int() does)."""
+    from netcourt.hearings.schedule_forms import ScheduleForm
+
+    good = {"version": "3", "hearing_at": "2026-11-20", "time": "10:00", "minutes": "30"}
+    assert ScheduleForm(data=good).is_valid()
+    for field in ("version", "minutes"):
+        form = ScheduleForm(data={**good, field: typed})
+        assert not form.is_valid() and field in form.errors

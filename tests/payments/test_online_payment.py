@@ -66,7 +66,7 @@ def pay_fee_running(case: Case) -> bool:
 
 
 def signed(
-    event: dict[str, Any], at: int | None = None, secret: str | None = None
+    event: dict[str, Any], at: int | str | None = None, secret: str | None = None
 ) -> dict[str, str]:
     body = json.dumps(event).encode()
     timestamp = int(clock.now().timestamp()) if at is None else at
@@ -172,6 +172,37 @@ def test_forged_and_stale_webhooks_are_refused(
     answer = client.post(WEBHOOK, **tampered)
     assert answer.status_code == 400 and answer["Content-Type"] == "application/problem+json"
     assert paid_steps(accepted) == [] and intent.ledger.count() == 0
+
+
+def test_a_webhook_time_not_in_ascii_digits_is_refused(
+    accepted: Case, plaintiff: Client, settings: Any
+) -> None:
+    """int() reads other scripts' digits; "²" passes str.isdigit() but not int()."""
+    intent = _held(settings, plaintiff, accepted, SUCCEEDS)
+    event = event_for(intent.provider_id, "succeeded", "evt_digits")
+    now = str(int(clock.now().timestamp()))
+    arabic = now.translate({ord(str(n)): 0x0660 + n for n in range(10)})
+    for timestamp in (arabic, "\u00b2", "9" * 30, f"{now}.5"):
+        message = signed(event, at=timestamp)
+        answer = Client().post(WEBHOOK, **message)
+        assert answer.status_code == 400, (timestamp, answer.content)
+        assert answer["Content-Type"] == "application/problem+json"
+    assert paid_steps(accepted) == [] and intent.ledger.count() == 0
+
+
+def test_the_sandbox_reads_an_amount_in_digits_only(db: Any) -> None:
+    auth = {"Authorization": f"Bearer {settings.NETCOURT_SANDBOX_PAY_SECRET}"}
+    body = {"currency": "CNY", "reference": "x", "return_url": "http://a/"}
+    for n, amount in enumerate(["\u0662\u0665", "2_5", "2.5e1", "25.001", 25.5, "-25", "0"]):
+        refused = Client().post(
+            "/sandbox-pay/v1/intents",
+            {**body, "amount": amount},
+            "application/json",
+            headers={**auth, "Idempotency-Key": f"k{n}"},
+        )
+        assert refused.status_code == 400, (amount, refused.content)
+        assert refused.json()["error"]["code"] == "invalid_amount"
+    assert not SandboxIntent.objects.exists()
 
 
 def test_duplicated_and_replayed_webhooks_post_once(

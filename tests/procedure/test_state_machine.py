@@ -1,5 +1,6 @@
 """The case state machine, driven only by the pack's data."""
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from netcourt.procedure import (
     ERROR_CODES,
     Event,
     Input,
+    Pack,
     TransitionError,
     available_events,
     load_pack,
@@ -151,6 +153,8 @@ def test_corrections_may_be_requested_only_once() -> None:
         (1000, Decimal("1000.00")),
         (Decimal("0.01"), Decimal("0.01")),
         (" 88 ", Decimal("88.00")),
+        ("1,000.5", Decimal("1000.50")),
+        ("\uff11\uff12\uff0e\uff15", Decimal("12.50")),  # full-width, a Chinese keyboard's
     ],
 )
 def test_money_is_normalised_to_exact_decimals(value: object, expected: Decimal) -> None:
@@ -166,8 +170,15 @@ def test_money_is_normalised_to_exact_decimals(value: object, expected: Decimal)
         (12.5, "must be an amount written in digits"),
         (True, "must be an amount written in digits"),
         ("1.005", "at most two decimal places"),
-        ("NaN", "must be a finite amount"),
-        ("Infinity", "must be a finite amount"),
+        ("NaN", "must be an amount written in digits"),
+        ("Infinity", "must be an amount written in digits"),
+        (Decimal("NaN"), "must be a finite amount"),
+        ("\u0661\u0662", "must be an amount written in digits"),  # Arabic-Indic digits
+        ("\u06f1\u06f2", "must be an amount written in digits"),  # Persian digits
+        ("\u0967\u0968", "must be an amount written in digits"),  # Devanagari digits
+        ("1_000", "must be an amount written in digits"),
+        ("1e3", "must be an amount written in digits"),
+        ("+5", "must be an amount written in digits"),
     ],
 )
 def test_bad_money_is_refused_naming_the_field(value: object, reason: str) -> None:
@@ -175,6 +186,30 @@ def test_bad_money_is_refused_naming_the_field(value: object, reason: str) -> No
     assert error.code == "input_invalid"
     assert error.field == "amount"
     assert reason in error.message.en
+
+
+def _with_whole_number_input() -> Pack:
+    """The pack with a whole-number input on record_payment (the shipped pack has none)."""
+    count = Input.model_validate(
+        {"name": "count", "label": {"en": "Count", "zh": "数"}, "type": "int", "required": False}
+    )
+    event = PACK.events["record_payment"]
+    changed = event.model_copy(update={"inputs": (*event.inputs, count)})
+    return dataclasses.replace(PACK, events={**PACK.events, "record_payment": changed})
+
+
+@pytest.mark.parametrize(
+    "value", ["\u0663", "\u00b2", "1_0", "9" * 5000, str(2**63), 2**63, "1.0", 1.0]
+)
+def test_a_whole_number_input_is_ascii_digits_of_a_bounded_size(value: object) -> None:
+    """int() takes other scripts' digits and underscores, and fails on 5000 digits."""
+    pack = _with_whole_number_input()
+    with pytest.raises(TransitionError) as refused:
+        transition(pack, "accepted", "record_payment", "system", {"count": value})
+    assert (refused.value.code, refused.value.field) == ("input_invalid", "count")
+    for typed, read in ((" 12 ", 12), ("-3", -3), (7, 7)):
+        done = transition(pack, "accepted", "record_payment", "system", {"count": typed})
+        assert done.inputs["count"] == read
 
 
 def test_optional_input_may_be_left_empty() -> None:

@@ -421,3 +421,15 @@ def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation_and
         channels.attachments(Service.objects.get(party=defendant, document="hearing_notice"), "en")
         == []
     )
+
+
+@pytest.mark.parametrize("typed", ["\u0663", "1_0", "\u00b2", "9" * 5000])
+def test_the_consent_form_names_a_party_in_ascii_digits_only(typed) -> None:
+    """int() reads Arabic-Indic digits and underscores: "٣" named party 3."""
+    from netcourt.service.forms import ConsentForm
+
+    good = {"party": "3", "kind": "online_litigation", "decision": "given"}
+    assert ConsentForm(data=good).is_valid() and ConsentForm(data=good).consent_party == 3
+    form = ConsentForm(data={**good, "party": typed})
+    assert not form.is_valid() and "party" in form.errors
+    assert form.consent_party is None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
@@ -19,8 +20,9 @@ from netcourt.cases import actions, policy, present, representation
 from netcourt.cases.models import Case
 from netcourt.core import idempotency
 from netcourt.core.numbers import amount_text, whole_number
-from netcourt.core.problems import Problem
+from netcourt.core.problems import Problem, field_problem
 from netcourt.courts.models import Court
+from netcourt.procedure import load_pack
 
 router = Router(tags=["cases"])
 
@@ -398,17 +400,41 @@ def send_power_of_attorney(
     )
 
 
+def _cursor_text(at: datetime, ident: UUID | str) -> str:
+    return f"{at.isoformat()}|{ident}"
+
+
 def _encode_cursor(case: Case) -> str:
-    raw = f"{case.updated_at.isoformat()}|{case.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return base64.urlsafe_b64encode(_cursor_text(case.updated_at, case.id).encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """A cursor this server made (:func:`_encode_cursor`: a moment in UTC and a case id) and
+    nothing else: another offset, a naive or far-off moment, other spellings are refused."""
     try:
-        at, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Problem("validation_error", field="cursor", status=422) from None
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        at_text, ident_text = raw.split("|", 1)
+        at, ident = datetime.fromisoformat(at_text), UUID(ident_text)
+        made_here = (
+            at.utcoffset() == timedelta(0)
+            and _cursor_text(at, ident) == raw
+            and base64.urlsafe_b64encode(raw.encode()).decode() == cursor
+        )
+    except (ValueError, binascii.Error):  # UnicodeError is a ValueError
+        made_here = False
+    if not made_here:
+        raise field_problem(
+            "cursor", translation.gettext("not a cursor this server gave (next_cursor)")
+        )
+    return at, ident
+
+
+def _known_states() -> set[str]:
+    """The states of the procedure packs this system's courts are bound to."""
+    names = set(Court.objects.values_list("pack_name", flat=True)) or {
+        settings.NETCOURT_DEFAULT_PACK
+    }
+    return {state for name in names for state in load_pack(name).states}
 
 
 @router.get("", response=CasePage, summary="The cases you can see, newest activity first")
@@ -419,6 +445,10 @@ def list_cases(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
+    if state and state not in _known_states():
+        raise field_problem("state", translation.gettext("not a stage of the court's procedure"))
+    if court and not Court.objects.filter(slug=court).exists():
+        raise field_problem("court", translation.gettext("there is no such court"))
     cases = policy.visible_cases(request.user).select_related("court", "judge")
     if state:
         cases = cases.filter(state=state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -18,10 +19,11 @@ router = Router(tags=["fees"])
 
 
 def _number_as_text(value: object) -> object:
-    """A JSON number as the decimal it shows (123456.78 → "123456.78", as Decimal fields read
-    it elsewhere), for the fee engine to read exactly; anything else as it came."""
+    """A JSON number as the decimal it shows (123456.78 → "123456.78", 1e16 →
+    "10000000000000000", as Decimal fields read it elsewhere), for the fee engine to read
+    exactly; anything else as it came."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+        return f"{Decimal(str(value)):f}"
     return value
 
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from netcourt.accounts.models import User
 from netcourt.cases.actions import eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole, RepresentativeKind
-from netcourt.core.forms import Form
+from netcourt.core.forms import Form, WholeNumberField
 from netcourt.core.i18n import current_language
-from netcourt.core.numbers import amount_text, whole_number
+from netcourt.core.numbers import amount_text
 from netcourt.core.text import validate_plain_text
 from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
@@ -49,20 +49,6 @@ class AmountField(forms.DecimalField):
         if text is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(text)
-
-
-class WholeNumberField(forms.IntegerField):
-    """A whole number in ASCII digits (:func:`netcourt.core.numbers.whole_number`)."""
-
-    def to_python(self, value: Any) -> int | None:
-        if value in self.empty_values:
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        number = whole_number(str(value), signed=True)
-        if number is None:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return number
 
 
 ACTING_AS = [

@@ -37,9 +37,8 @@ from django.db import close_old_connections, connections
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.urls import set_script_prefix
 from django.utils import translation
-from django.utils.translation import gettext
 
-from netcourt.core.problems import Problem
+from netcourt.core.problems import request_too_large
 from netcourt.core.spool import EncryptedSpool
 
 UPLOAD_PIECES_PATH = "/api/v1/uploads/"
@@ -211,13 +210,7 @@ def _limit_for(scope: Any) -> int:
 
 
 def _too_large(limit: int) -> HttpResponse:
-    problem = Problem(
-        "request_too_large",
-        gettext("The request is larger than the court takes (%(bytes)s bytes at most).")
-        % {"bytes": limit},
-        status=413,
-        extra={"max_bytes": limit},
-    )
+    problem = request_too_large(limit)
     return JsonResponse(problem.as_dict(), status=413, content_type="application/problem+json")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,10 +23,12 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 
-def _fingerprint(request: HttpRequest) -> str:
+def _fingerprint(request: HttpRequest, headers: Sequence[str] = ()) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")
     digest.update(b"\0" + request.path.encode() + b"\0")
+    for name in headers:  # what the request says in headers rather than in its body
+        digest.update(name.encode() + b":" + request.headers.get(name, "").encode() + b"\0")
     digest.update(request.body)
     return digest.hexdigest()
 
@@ -37,27 +39,44 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
     return record.status, record.body
 
 
+def given_key(request: HttpRequest) -> str | None:
+    """The request's Idempotency-Key, or None when it sends none; refused
+    (``idempotency_key_invalid``) when empty, too long or unprintable."""
+    given = request.headers.get(HEADER)
+    if given is None:
+        return None
+    given = given.strip()
+    if not given or len(given) > MAX_KEY_LENGTH or not given.isprintable():
+        raise Problem("idempotency_key_invalid", field=HEADER)
+    return given
+
+
 def replay(request: HttpRequest) -> tuple[int, Any] | None:
     """The stored answer when this request's Idempotency-Key was used already, else None: for
-    endpoints that do slow work before `run` (storing a file) and must not redo it."""
-    key = (request.headers.get(HEADER) or "").strip()
-    if not key:
+    endpoints that do slow work before `run` (storing a file) and must not redo it. A key
+    that is not valid is refused here, before that work."""
+    key = given_key(request)
+    if key is None:
         return None
     user: Any = request.user
     existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
     return None if existing is None else _replay(existing, _fingerprint(request))
 
 
-def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Run ``create`` once per (user, Idempotency-Key); return (status, JSON-able body)."""
-    key = request.headers.get(HEADER)
+def run(
+    request: HttpRequest,
+    create: Callable[[], tuple[int, Any]],
+    *,
+    headers: Sequence[str] = (),
+) -> tuple[int, Any]:
+    """Run ``create`` once per (user, Idempotency-Key); return (status, JSON-able body).
+    ``headers`` names the request headers that, with the body, say what to create (a tus
+    creation's ``Upload-Length``): the same key with other values is a different request."""
+    key = given_key(request)
     if key is None:
         return create()
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise Problem("idempotency_key_invalid", field=HEADER)
     user: Any = request.user
-    fingerprint = _fingerprint(request)
+    fingerprint = _fingerprint(request, headers)
     existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if existing is not None:
         return _replay(existing, fingerprint)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 PROBLEM_TYPE_BASE = "https://netcourt.example/problems/"
@@ -16,6 +20,8 @@ TITLES: dict[str, Promise] = {
     "not_found": _("Not found."),
     "not_authenticated": _("Sign in to continue."),
     "permission_denied": _("You may not do this."),
+    "csrf_failed": _("The request did not carry the page's security token: reload the page."),
+    "method_not_allowed": _("This address does not take this method."),
     "stale_version": _("The case changed since you opened it."),
     "wrong_state": _("This cannot be done at the case's current stage."),
     "role_not_allowed": _("Your role in this case does not allow this."),
@@ -160,10 +166,40 @@ class Conflict(Problem):
     status = 409
 
 
+def field_problem(field: str, reason: str, *, code: str = "validation_error") -> Problem:
+    """A 422 about one field of the body or the query, its detail naming the field and why
+    (``reason``, translated, a phrase: "not a cursor this server gave")."""
+    return Problem(
+        code,
+        gettext("“%(field)s”: %(reason)s") % {"field": field, "reason": reason},
+        status=422,
+        field=field,
+        extra={"errors": [{"field": field, "message": reason, "type": "value_error"}]},
+    )
+
+
+def request_too_large(limit: int) -> Problem:
+    """A request body larger than the court takes (413), ``limit`` bytes at most."""
+    return Problem(
+        "request_too_large",
+        gettext("The request is larger than the court takes (%(bytes)s bytes at most).")
+        % {"bytes": limit},
+        status=413,
+        extra={"max_bytes": limit},
+    )
+
+
+# A lone UTF-16 surrogate is no character: UTF-8 cannot encode it. Text from a request that
+# holds one (the API's parser refuses such a body, see netcourt.core.api) shows U+FFFD here.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def problem_response(request: HttpRequest, problem: Problem) -> HttpResponse:
-    return JsonResponse(
-        problem.as_dict(instance=request.path),
+    text = json.dumps(
+        problem.as_dict(instance=request.path), cls=DjangoJSONEncoder, ensure_ascii=False
+    )
+    return HttpResponse(
+        LONE_SURROGATE.sub("\ufffd", text).encode(),
         status=problem.status,
         content_type="application/problem+json",
-        json_dumps_params={"ensure_ascii": False},
     )

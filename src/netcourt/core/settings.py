@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "netcourt.accounts.mfa.SecondFactorMiddleware",
+    "netcourt.web.errors.api_method_not_allowed",
 ]
 
 ROOT_URLCONF = "netcourt.core.urls"

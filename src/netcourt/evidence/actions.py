@@ -416,6 +416,16 @@ def _check_and_store(upload: Upload) -> Blob:
     return blob
 
 
+def submission_texts(*, title: str, purpose: str, source: str) -> dict[str, str]:
+    """An item's title, purpose and source as :func:`submit` keeps them; refused (422) when
+    missing, too long or holding control characters. Cheap: check them before the file."""
+    return {
+        "title": clean_text(title, "title", MAX_TITLE),
+        "purpose": clean_text(purpose, "purpose", MAX_TEXT),
+        "source": clean_text(source, "source", MAX_SOURCE),
+    }
+
+
 def submit(
     user: Any,
     case_id: UUID | str,
@@ -428,11 +438,7 @@ def submit(
     provenance: dict[str, Any] | None = None,
 ) -> EvidenceItem:
     """Submit a completed upload as an evidence item of the user's side."""
-    inputs = {
-        "title": clean_text(title, "title", MAX_TITLE),
-        "purpose": clean_text(purpose, "purpose", MAX_TEXT),
-        "source": clean_text(source, "source", MAX_SOURCE),
-    }
+    inputs = submission_texts(title=title, purpose=purpose, source=source)
     upload = prepare_upload(user, case_id, upload_id)
     blob = upload.blob
     assert blob is not None

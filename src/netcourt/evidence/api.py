@@ -100,13 +100,22 @@ def _upload_url(upload: Upload) -> str:
     summary="Open a resumable upload (tus 1.0 creation)",
 )
 def create_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """With ``Idempotency-Key``, a repeated request (same length and name) opens no second
+    upload: it gets the first one's ``Location``."""
     _check_version(request)
-    upload = actions.start_upload(
-        request.user, case_id, _header_int(request, "Upload-Length"), _filename(request)
-    )
-    response = _tus(HttpResponse(status=201))
-    response["Location"] = _upload_url(upload)
-    response["Upload-Expires"] = upload.expires_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    length, filename = _header_int(request, "Upload-Length"), _filename(request)
+
+    def create() -> tuple[int, Any]:
+        upload = actions.start_upload(request.user, case_id, length, filename)
+        return 201, {
+            "location": _upload_url(upload),
+            "expires": upload.expires_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        }
+
+    status, made = idempotency.run(request, create, headers=("Upload-Length", "Upload-Metadata"))
+    response = _tus(HttpResponse(status=status))
+    response["Location"] = made["location"]
+    response["Upload-Expires"] = made["expires"]
     return response
 
 
@@ -240,6 +249,8 @@ def _item(item: EvidenceItem) -> dict[str, Any]:
     summary="Submit a complete upload as evidence",
 )
 def submit_evidence(request: HttpRequest, case_id: UUID, payload: EvidenceIn) -> Status[Any]:
+    # The cheap checks first: bad text or a bad Idempotency-Key store no file.
+    actions.submission_texts(title=payload.title, purpose=payload.purpose, source=payload.source)
     if (answer := idempotency.replay(request)) is not None:
         return Status(*answer)
     # Checking and storing a big file takes a while: done once, before the transaction.

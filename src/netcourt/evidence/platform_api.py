@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Router, Schema, Status
 
+from netcourt.core.numbers import whole_number
 from netcourt.core.problems import Problem, problem_response
 from netcourt.evidence import platforms
 
@@ -136,8 +137,8 @@ def _body(request: HttpRequest) -> bytes:
             field="Content-Type",
             status=415,
         )
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > platforms.MAX_BODY_BYTES:
+    declared = whole_number(request.META.get("CONTENT_LENGTH") or "")
+    if declared is not None and declared > platforms.MAX_BODY_BYTES:
         raise platforms.record_too_large()
     # Read from the stream, not request.body: the body may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
     return request.read(platforms.MAX_BODY_BYTES + 1)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.cases.models import Party
-from netcourt.core.forms import Form
+from netcourt.core.forms import Form, WholeNumberField
 from netcourt.hearings.models import Decision
 from netcourt.hearings.record import MAX_OBJECTION, MAX_TEXT
 
@@ -24,7 +24,7 @@ class RecordTextForm(Form):
         required=False,
         strip=False,
     )
-    revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    revision = WholeNumberField(min_value=0, widget=forms.HiddenInput)
 
 
 class SignForm(Form):
@@ -46,7 +46,7 @@ class SignForm(Form):
         max_length=MAX_OBJECTION,
         required=False,
     )
-    revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    revision = WholeNumberField(min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, parties: list[Party], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

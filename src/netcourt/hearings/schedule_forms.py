@@ -11,7 +11,7 @@ from django.utils import dates
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.cases.models import Party
-from netcourt.core.forms import Form
+from netcourt.core.forms import Form, WholeNumberField
 from netcourt.hearings.scheduling import MAX_MINUTES, MIN_MINUTES, PrivateGround
 from netcourt.hearings.times import court_zone
 
@@ -24,10 +24,10 @@ class HearingTimeForm(Form):
     """The day and time (the court's zone) and the planned length; ``version`` is the case's
     version the person saw, so a form made stale by another step is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = WholeNumberField(widget=forms.HiddenInput)
     hearing_at = forms.DateField(label=_("Day"), widget=DATE)
     time = forms.TimeField(label=_("Time (the court's time)"), widget=TIME)
-    minutes = forms.IntegerField(
+    minutes = WholeNumberField(
         label=_("Planned length (minutes)"),
         min_value=MIN_MINUTES,
         max_value=MAX_MINUTES,

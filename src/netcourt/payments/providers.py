@@ -17,10 +17,25 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from netcourt.core import loopback
+from netcourt.core.numbers import whole_number
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 WEBHOOK_TOLERANCE = timedelta(minutes=5)  # older signatures are refused as replays
 CLOCK_SKEW = timedelta(seconds=30)  # a signature from further in the future is refused
+
+
+# Unix times a provider sends (seconds): up to the year 3000, in ASCII digits.
+MAX_UNIX_TIME = 32_503_680_000
+
+
+def _unix_time(raw: object, now: datetime) -> datetime:
+    """A Unix time a provider sent (a JSON number or ASCII digits) in ``now``'s zone;
+    ValueError for anything else: other scripts' digits, a fraction, the far future."""
+    text = str(raw) if isinstance(raw, int | str) and not isinstance(raw, bool) else None
+    seconds = whole_number(text, maximum=MAX_UNIX_TIME)
+    if seconds is None:
+        raise ValueError(f"not a Unix time: {raw!r}")
+    return datetime.fromtimestamp(seconds, now.tzinfo)
 
 
 @dataclass(frozen=True)
@@ -148,19 +163,22 @@ class SandboxProvider:
         )
         parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
         timestamp, given = parts.get("t", ""), parts.get("v1", "")
-        if not timestamp.isdigit() or not given:
+        try:
+            signed_at = _unix_time(timestamp, now)
+        except ValueError as error:
+            raise WebhookRejected("signature missing") from error
+        if not given:
             raise WebhookRejected("signature missing")
         expected = hmac.new(
             self.webhook_secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
         ).hexdigest()
         if not hmac.compare_digest(expected.encode(), given.encode()):
             raise WebhookRejected("signature invalid")
-        signed_at = datetime.fromtimestamp(int(timestamp), now.tzinfo)
         if signed_at < now - WEBHOOK_TOLERANCE or signed_at > now + CLOCK_SKEW:
             raise WebhookRejected("timestamp outside the tolerance")
         try:
             event = json.loads(body)
-            created = datetime.fromtimestamp(int(event["created"]), now.tzinfo)
+            created = _unix_time(event["created"], now)
             if "refund" in event["data"]:
                 refund = event["data"]["refund"]
                 return WebhookEvent(

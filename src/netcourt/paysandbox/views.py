@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from netcourt.paysandbox import actions
 from netcourt.paysandbox.models import IntentStatus, SandboxIntent
+from netcourt.procedure.money import MoneyError, parse_money
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -48,8 +49,14 @@ def _authorised_with_key(request: HttpRequest) -> tuple[str, JsonResponse | None
     return key, None
 
 
-def _whole_cents(amount: Decimal) -> bool:
-    return amount.is_finite() and amount > 0 and amount == amount.quantize(Decimal("0.01"))
+def _amount(raw: object) -> Decimal | None:
+    """``amount`` as a client sends it, text ("25.00") or a whole number, read as the court
+    reads an amount (:func:`netcourt.procedure.money.parse_money`); None when it is not one:
+    another script's digits, "1_0", "1e3", a float, a fraction of a cent, absurdly large."""
+    try:
+        return parse_money(raw)
+    except MoneyError:
+        return None
 
 
 def _intent_response(request: HttpRequest, intent: SandboxIntent, status: int) -> JsonResponse:
@@ -65,12 +72,12 @@ def create_intent(request: HttpRequest) -> JsonResponse:
         return refusal
     try:
         data = json.loads(request.body)
-        amount = Decimal(str(data["amount"]))
+        amount = _amount(data["amount"])
         currency, reference = str(data["currency"]), str(data.get("reference", ""))[:200]
         return_url = str(data["return_url"])
-    except (ValueError, KeyError, TypeError, InvalidOperation):
+    except (ValueError, KeyError, TypeError):
         return _error(400, "invalid_request", "amount, currency and return_url are required.")
-    if not _whole_cents(amount):
+    if amount is None or amount <= 0:
         return _error(400, "invalid_amount", "The amount must be positive, in whole cents.")
     if len(currency) != 3 or not return_url.startswith(("http://", "https://")):
         return _error(400, "invalid_request", "A three-letter currency and an http(s) return_url.")
@@ -104,11 +111,11 @@ def create_refund(request: HttpRequest, intent_id: str) -> JsonResponse:
         return refusal
     try:
         data = json.loads(request.body)
-        amount = Decimal(str(data["amount"]))
+        amount = _amount(data["amount"])
         reference = str(data.get("reference", ""))[:255]
-    except (ValueError, KeyError, TypeError, InvalidOperation):
+    except (ValueError, KeyError, TypeError):
         return _error(400, "invalid_request", "amount is required.")
-    if not _whole_cents(amount):
+    if amount is None or amount <= 0:
         return _error(400, "invalid_amount", "The amount must be positive, in whole cents.")
     try:
         refund, created = actions.create_refund(intent_id, key, amount, reference)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from netcourt.procedure.errors import RefusedError
 from netcourt.procedure.money import MoneyError, parse_money
+from netcourt.procedure.numbers import MAX_WHOLE_NUMBER, whole_number
 from netcourt.procedure.pack import Pack
 from netcourt.procedure.schema import Event, Input, Text
 
@@ -28,7 +29,6 @@ ERROR_CODES = (
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FALSE = frozenset({"false", "0", "no", "off"})
-_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class TransitionError(RefusedError):
@@ -109,9 +109,10 @@ def _normalise(item: Input, value: object) -> object:
         raise _Invalid("must be a date (YYYY-MM-DD)", "应为日期（年-月-日）")
     if kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-            return int(value.strip())
+            if abs(value) <= MAX_WHOLE_NUMBER:
+                return value
+        elif (number := whole_number(value, signed=True)) is not None:
+            return number
         raise _Invalid("must be a whole number", "应为整数")
     if kind == "money":
         return _money(value)

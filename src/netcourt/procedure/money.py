@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from netcourt.procedure.numbers import amount_text
 from netcourt.procedure.schema import Text
 
 CENT = Decimal("0.01")
@@ -29,14 +30,22 @@ def _not_digits() -> MoneyError:
 
 
 def parse_money(value: object) -> Decimal:
-    """`value` (a Decimal, an int or a string of digits) as a non-negative amount with two
-    decimal places; floats, booleans, more than two decimals and absurd sizes are refused."""
+    """`value` (a Decimal, an int or text) as a non-negative amount with two decimal places.
+    Text is read as people write an amount (:func:`netcourt.procedure.numbers.amount_text`):
+    ASCII or full-width digits, an optional decimal point, thousands separators where they
+    belong ("1,000.50"); another script's digits, underscores and exponents are
+    refused, as are negative amounts, floats, booleans, more than two decimals and absurd
+    sizes."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise _not_digits()
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise _not_digits() from None
+    if isinstance(value, str):
+        text = value.strip()
+        negative = text.startswith("-")  # an amount, but refused below as negative
+        read = amount_text(text[1:] if negative else text)
+        if read is None:
+            raise _not_digits()
+        value = "-" + read if negative else read
+    amount = Decimal(value)
     if not amount.is_finite():
         raise MoneyError("amount_invalid", "must be a finite amount", "应为有限的金额")
     if amount < 0:

@@ -6,14 +6,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.cases.models import Party
-from netcourt.core.forms import Form
+from netcourt.core.forms import Form, WholeNumberField
+from netcourt.core.numbers import whole_number
 from netcourt.service.models import Channel, Consent, ConsentKind, Decision
 
 ROUTES = [(c.value, c.label) for c in Channel if c != Channel.NOTICE]
 
 
 class ConsentForm(Form):
-    party = forms.IntegerField(widget=forms.HiddenInput)
+    party = WholeNumberField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(choices=ConsentKind.choices, widget=forms.HiddenInput)
     decision = forms.ChoiceField(
         label=_("Your choice"),
@@ -56,10 +57,7 @@ class ConsentForm(Form):
         self.consent_party: int | None = None
         self.consent_kind = ""
         if self.is_bound:
-            try:
-                self.consent_party = int(self.data.get("party", ""))
-            except ValueError:
-                self.consent_party = None
+            self.consent_party = whole_number(str(self.data.get("party", "")))
             self.consent_kind = str(self.data.get("kind", ""))
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.core import clock
+from netcourt.core.numbers import whole_number
 from netcourt.core.problems import Problem, problem_response
 from netcourt.ledger.errors import LedgerError
 from netcourt.ledger.tiles import TILE_HEIGHT, entry_bundle, parse_tile_path
@@ -81,12 +82,11 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
 
 
 def _int(request: HttpRequest, name: str) -> int:
-    try:
-        value = int(request.GET.get(name, ""))
-    except ValueError:
+    value = whole_number(request.GET.get(name, ""), signed=True)
+    if value is None:
         raise Problem(
             "validation_error", _("%(name)s must be a whole number.") % {"name": name}, status=400
-        ) from None
+        )
     if value < 0:
         raise Problem(
             "validation_error", _("%(name)s cannot be negative.") % {"name": name}, status=400

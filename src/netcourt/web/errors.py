@@ -1,4 +1,5 @@
-"""The site's own answers to an unknown address (404) and to a failure of the server (500).
+"""The site's own answers to an unknown address (404) and to a failure of the server (500),
+and the API's to a method an address does not take (405).
 
 A person gets a page in the site's layout and in the language of the request; an API client
 (any path under /api/) gets RFC 9457 problem+json with a stable ``code``, as every other API
@@ -10,6 +11,7 @@ back to a fixed page if even that fails.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,6 +45,29 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if _for_api(request):
         return problem_response(request, NotFound())
     return render(request, "web/404.html", status=404)
+
+
+def api_method_not_allowed(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware: an API address asked with a method it does not take answers problem+json
+    ``method_not_allowed`` (405) with its ``Allow`` header, not the framework's plain text."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if (
+            response.status_code == 405
+            and _for_api(request)
+            and response.get("Content-Type") != "application/problem+json"
+        ):
+            allow = response.get("Allow", "")
+            methods = sorted(m.strip() for m in allow.split(",") if m.strip())
+            problem = Problem("method_not_allowed", status=405, extra={"allow": methods})
+            response = problem_response(request, problem)
+            response["Allow"] = ", ".join(methods)
+        return response
+
+    return middleware
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
