@@ -181,23 +181,29 @@ def _actor(event: Event, case: Case, people: dict[str, User]) -> User | None:
     raise LookupError(f"no demo actor for {event.id}")
 
 
+def _track_at(court: Court, scenario: dict[str, Any]) -> str | None:
+    """The track the court proposes for the scenario's case; None if it does not hear it."""
+    if scenario["category"] not in court.pack_court.categories:
+        return None
+    return propose_track(
+        court.pack,
+        court.pack_court_id,
+        scenario["category"],
+        Decimal(scenario["amount"]),
+        [],
+        scenario["simple"],
+    ).track
+
+
 def _plan(court: Court, target: str, offset: int) -> tuple[dict[str, Any], list[Event]] | None:
     """A scenario (tried from ``offset`` on) whose track can reach ``target``, and the path."""
-    pack = court.pack
     for n in range(len(SCENARIOS)):
         scenario = SCENARIOS[(offset + n) % len(SCENARIOS)]
-        if scenario["category"] not in court.pack_court.categories:
+        track = _track_at(court, scenario)
+        if track is None:
             continue
-        track = propose_track(
-            pack,
-            court.pack_court_id,
-            scenario["category"],
-            Decimal(scenario["amount"]),
-            [],
-            scenario["simple"],
-        ).track
         try:
-            return scenario, _path_to(pack, target, track)
+            return scenario, _path_to(court.pack, target, track)
         except LookupError:
             continue
     return None
@@ -466,20 +472,7 @@ def _withdrawn_after_paying(court: Court, people: dict[str, User]) -> Case | Non
     """A case on the ordinary track, its fee paid online, then withdrawn: half the fee comes
     back (Measures on the Payment of Litigation Costs Art. 15), sent and refunded."""
     pack = court.pack
-    ordinary = [
-        scenario
-        for scenario in SCENARIOS
-        if scenario["category"] in court.pack_court.categories
-        and propose_track(
-            pack,
-            court.pack_court_id,
-            scenario["category"],
-            Decimal(scenario["amount"]),
-            [],
-            scenario["simple"],
-        ).track
-        == "ordinary"
-    ]
+    ordinary = [scenario for scenario in SCENARIOS if _track_at(court, scenario) == "ordinary"]
     if not ordinary or not {"submit", "accept", "withdraw"} <= set(pack.events):
         return None
     path = [pack.events[step] for step in ("submit", "accept", "withdraw")]
