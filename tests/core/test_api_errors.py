@@ -85,13 +85,15 @@ def test_a_problem_whose_text_holds_a_lone_surrogate_is_still_answered() -> None
 
 
 @pytest.mark.parametrize("body", [b"{", b"\xff\xfe not json", b"[" * 100_000])
-def test_a_body_that_is_not_json_is_422_like_every_validation_error(alice, body) -> None:
-    response = api_client(alice).post(QUOTE, data=body, content_type="application/json")
+def test_a_body_that_is_not_json_is_422_like_every_validation_error(bob, alice, body) -> None:
+    response = api_client(bob).post(QUOTE, data=body, content_type="application/json")
     problem = refused(response, 422, "validation_error")
     assert problem["errors"] == [
         {"field": None, "message": "the body is not JSON", "type": "json_invalid"}
     ]
     assert problem["detail"] == "The request is not valid: the body is not JSON."
+    in_chinese = api_client(alice).post(QUOTE, data=body, content_type="application/json")
+    assert refused(in_chinese, 422, "validation_error")["detail"] == "请求无效：请求正文不是 JSON。"
 
 
 def test_a_body_over_the_memory_limit_is_413(alice, courts, settings) -> None:
