@@ -143,3 +143,14 @@ def test_the_browsers_favicon_request_finds_the_sites_icon(db) -> None:
     svg = client.get(icon.group(1))
     assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
     assert b"<svg" in b"".join(svg.streaming_content)
+
+
+def test_a_form_sent_without_its_security_token_gets_the_sites_page(db) -> None:
+    page = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="zh-Hans").post(
+        "/i18n/setlang/", {"language": "en"}
+    )
+    html = page.content.decode()
+    assert page.status_code == 403 and in_site_layout(html)
+    assert title(html).startswith("表单未能提交") and 'lang="zh-hans"' in html.lower()
+    api = Client(enforce_csrf_checks=True).post("/api/v1/fees/quote", {}, "application/json")
+    assert api.status_code in (401, 403) and api["Content-Type"] == "application/problem+json"

@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "netcourt.hearings",
 ]
 
+# A form sent without its CSRF token: the site's own page (netcourt.web.errors).
+CSRF_FAILURE_VIEW = "netcourt.web.errors.csrf_failure"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -1,5 +1,6 @@
-"""The site's own answers to an unknown address (404) and to a failure of the server (500),
-and the API's to a method an address does not take (405).
+"""The site's own answers to an unknown address (404), to a form sent without its security
+token (403) and to a failure of the server (500), and the API's to a method an address does
+not take (405).
 
 A person gets a page in the site's layout and in the language of the request; an API client
 (any path under /api/) gets RFC 9457 problem+json with a stable ``code``, as every other API
@@ -68,6 +69,15 @@ def api_method_not_allowed(
         return response
 
     return middleware
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without the page's security token (a page open too long,
+    a blocked cookie) gets the site's page saying what to do, or problem+json
+    ``csrf_failed`` under /api/."""
+    if _for_api(request):
+        return problem_response(request, Problem("csrf_failed", status=403))
+    return render(request, "web/403_csrf.html", status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
