@@ -66,16 +66,59 @@ def record_owed(
     amount = paid - fee
     if amount <= 0:
         return None
+    return _owe(
+        case,
+        f"case-{case.id}-refund-{record.seq}",
+        intent,
+        amount,
+        case.currency,
+        RefundReason.CLOSED_EARLY,
+        debit=Account.FEES_RECEIVED,
+        memo=f"refund owed ({record.event})",
+    )
+
+
+def record_unapplied(case: Case, intent: PaymentIntent) -> Refund:
+    """Record that a payment the case could not take is owed back whole, in the transaction
+    that took the payment: the ledger moves it from ``fees_unapplied`` to
+    ``refunds_payable``, once."""
+    return _owe(
+        case,
+        f"intent-{intent.pk}-not-applied",
+        intent,
+        intent.amount,
+        intent.currency,
+        RefundReason.NOT_APPLIED,
+        debit=Account.FEES_UNAPPLIED,
+        memo="refund owed (payment not applied)",
+    )
+
+
+def _owe(
+    case: Case,
+    key: str,
+    intent: PaymentIntent | None,
+    amount: Decimal,
+    currency: str,
+    reason: str,
+    *,
+    debit: str,
+    memo: str,
+) -> Refund:
+    """The refund under ``key``, recorded now if there is none: owed through the provider
+    when paid online, its amount moved from ``debit`` to ``refunds_payable`` once; flagged
+    for the counter (no provider, no posting) when not."""
     now = clock.now()
     refund, created = Refund.objects.get_or_create(
-        key=f"case-{case.id}-refund-{record.seq}",
+        key=key,
         defaults={
             "case": case,
             "intent": intent,
             "amount": amount,
-            "currency": case.currency,
+            "currency": currency,
             "provider": intent.provider if intent else "",
             "status": RefundStatus.OWED if intent else RefundStatus.COUNTER,
+            "reason": reason,
             "due_by": clock.today() + REFUND_WITHIN,
             "created_at": now,
             "updated_at": now,
@@ -85,43 +128,10 @@ def record_owed(
         ledger.post(
             case,
             amount,
-            case.currency,
-            debit=Account.FEES_RECEIVED,
+            currency,
+            debit=debit,
             credit=Account.REFUNDS_PAYABLE,
-            memo=f"refund owed ({record.event})",
-            intent=intent,
-        )
-    return refund
-
-
-def record_unapplied(case: Case, intent: PaymentIntent) -> Refund:
-    """Record that a payment the case could not take is owed back whole, in the transaction
-    that took the payment: the ledger moves it from ``fees_unapplied`` to
-    ``refunds_payable``, once."""
-    now = clock.now()
-    refund, created = Refund.objects.get_or_create(
-        key=f"intent-{intent.pk}-not-applied",
-        defaults={
-            "case": case,
-            "intent": intent,
-            "amount": intent.amount,
-            "currency": intent.currency,
-            "provider": intent.provider,
-            "status": RefundStatus.OWED,
-            "reason": RefundReason.NOT_APPLIED,
-            "due_by": clock.today() + REFUND_WITHIN,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    if created:
-        ledger.post(
-            case,
-            intent.amount,
-            intent.currency,
-            debit=Account.FEES_UNAPPLIED,
-            credit=Account.REFUNDS_PAYABLE,
-            memo="refund owed (payment not applied)",
+            memo=memo,
             intent=intent,
         )
     return refund
