@@ -84,7 +84,9 @@ def test_a_problem_whose_text_holds_a_lone_surrogate_is_still_answered() -> None
 # --- what is not JSON, and what is too large ---------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [b"{", b"\xff\xfe not json", b"[" * 100_000])
+@pytest.mark.parametrize(
+    "body", [b"{", b"\xff\xfe not json", b"[" * 100_000, b'{"amount": NaN}', b"[-Infinity]"]
+)
 def test_a_body_that_is_not_json_is_422_like_every_validation_error(bob, alice, body) -> None:
     response = api_client(bob).post(QUOTE, data=body, content_type="application/json")
     problem = refused(response, 422, "validation_error")

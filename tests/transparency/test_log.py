@@ -147,13 +147,13 @@ def test_the_public_log_serves_checkpoint_tiles_and_entries(accepted) -> None:
     verify_inclusion(
         hashes[0], 0, size, [bytes.fromhex(h) for h in proof["inclusion_path"]], checkpoint.root
     )
-    assert client.get("/log/v1/inclusion?index=x&tree_size=1").status_code == 400
+    assert client.get("/log/v1/inclusion?index=x&tree_size=1").status_code == 422
     # int() reads other scripts' digits and underscores: 0 written so is no whole number here.
     for raw in ("\u0660", "\u06f0", "0_0", "\uff10"):
         refused = client.get(f"/log/v1/inclusion?index={raw}&tree_size={size}")
-        assert refused.status_code == 400, (raw, refused.content)
+        assert refused.status_code == 422, (raw, refused.content)
         assert refused.json()["detail"] == "index must be a whole number."
-    assert client.get("/log/v1/inclusion?index=-1&tree_size=1").status_code == 400
+    assert client.get("/log/v1/inclusion?index=-1&tree_size=1").status_code == 422
     assert client.get(f"/log/v1/consistency?first=1&second={size + 5}").status_code == 404
 
 

@@ -39,6 +39,10 @@ class MalformedBody(ValueError):
         self.path = path
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _lone_surrogate_at(document: Any) -> tuple[str | int, ...] | None:
     """Where ``document`` (parsed JSON) holds text with a lone surrogate, in a key (the path
     of its object) or a value; None when nowhere. Iterative: JSON nested as deep as the
@@ -62,11 +66,12 @@ def _lone_surrogate_at(document: Any) -> tuple[str | int, ...] | None:
 class StrictJsonParser(Parser):
     """JSON bodies, refused (422 ``validation_error``) when they are not JSON or hold a lone
     surrogate anywhere: ``json.loads`` makes one of ``"\\ud800"``, and it would fail later,
-    when written to the database or into an answer."""
+    when written to the database or into an answer. ``NaN`` and ``Infinity``, which Python's
+    parser takes but JSON (RFC 8259) does not have, are not JSON either."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            document = json.loads(request.body)
+            document = json.loads(request.body, parse_constant=_not_json)
         except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
             raise MalformedBody("json_invalid") from error
         path = _lone_surrogate_at(document)

@@ -85,11 +85,11 @@ def _int(request: HttpRequest, name: str) -> int:
     value = whole_number(request.GET.get(name, ""), signed=True)
     if value is None:
         raise Problem(
-            "validation_error", _("%(name)s must be a whole number.") % {"name": name}, status=400
+            "validation_error", _("%(name)s must be a whole number.") % {"name": name}, status=422
         )
     if value < 0:
         raise Problem(
-            "validation_error", _("%(name)s cannot be negative.") % {"name": name}, status=400
+            "validation_error", _("%(name)s cannot be negative.") % {"name": name}, status=422
         )
     return value
 
