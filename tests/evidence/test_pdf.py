@@ -97,7 +97,7 @@ def test_the_list_shows_every_item_its_hash_and_the_opinions_in_both_languages(
     assert "逾期提交" in text and "submittedlate" in flat
     assert text.count("逾期提交") == 1
     assert "平台来源" in text and "platform-sourced" in flat and "YungouMall" in flat
-    assert "Thisplatformisapartytothecase,orrelatedtoone" in flat
+    assert "Thisplatformisapartytothecase,orrelatedtoone:YungouE-commerceCo.,Ltd." in flat
     assert "第1页共2页" in flat and "Page 1 of 2" in text
     assert "python-mnetcourt.ledger.verify" in flat
 

@@ -597,7 +597,7 @@ def test_the_judge_and_the_other_side_are_warned_of_a_related_platform(
     item = EvidenceItem.objects.get()
     assert item.provenance["related_party"] == DEFENDANT
 
-    warning = f"This platform is a party to the case, or related to one: {DEFENDANT}."
+    warning = f"This platform is a party to the case, or related to one: <bdi>{DEFENDANT}</bdi>."
     for viewer in (bob, staff["clerk-hangzhou"]):
         page = signed_in(viewer).get(f"/cases/{exchanging.pk}/evidence/")
         assert page.status_code == 200

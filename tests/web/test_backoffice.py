@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import admin
 from django.utils.functional import Promise
 
-from netcourt.core.models import IdempotencyRecord, Job
+from netcourt.core.models import IdempotencyRecord
 from tests.conftest import make_user, signed_in, with_second_factor
 
 
@@ -32,18 +33,38 @@ def test_each_control_of_a_staff_row_has_an_accessible_name(hangzhou, staff) -> 
     assert f'data-placeholder="{header.group(1)}"' in new_user.group(0)
 
 
-def test_the_job_and_idempotency_labels_are_translatable() -> None:
-    labels = [
-        IdempotencyRecord._meta.verbose_name,
-        IdempotencyRecord._meta.verbose_name_plural,
-        Job._meta.verbose_name,
-        Job._meta.verbose_name_plural,
-    ]
-    for field in Job._meta.get_fields():
+def _labels(model: type) -> list[object]:
+    labels: list[object] = [model._meta.verbose_name, model._meta.verbose_name_plural]
+    for field in model._meta.get_fields():
         if field.auto_created:
             continue
         labels.append(field.verbose_name)
         if field.help_text:
             labels.append(field.help_text)
-    untranslated = [str(label) for label in labels if not isinstance(label, Promise)]
-    assert untranslated == []
+    return labels
+
+
+def test_every_label_of_the_back_office_is_translatable() -> None:
+    """The models a court administrator manages and their inlines': each name and each
+    field's label and help go through translation (and the name of the idempotency
+    records, which deleting a person lists)."""
+    models = set()
+    for model, model_admin in admin.site._registry.items():
+        if model.__module__.startswith("netcourt."):
+            models.add(model)
+            models.update(inline.model for inline in model_admin.inlines)
+    untranslated = [
+        f"{model._meta.label}: {label}"
+        for model in sorted(models, key=lambda m: m._meta.label)
+        for label in _labels(model)
+        if not isinstance(label, Promise)
+    ]
+    untranslated += [
+        str(name)
+        for name in (
+            IdempotencyRecord._meta.verbose_name,
+            IdempotencyRecord._meta.verbose_name_plural,
+        )
+        if not isinstance(name, Promise)
+    ]
+    assert untranslated == [], "\n".join(untranslated)

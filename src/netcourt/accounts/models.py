@@ -151,7 +151,7 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("registered on"))
 
     class Meta:
         ordering = ["name"]
@@ -218,6 +218,7 @@ class OrganisationMember(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("ended by"),
     )
 
     class Meta:

@@ -90,6 +90,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
+    # netcourt.web comes first so that its templates win: allauth/layouts/base.html, and
+    # admin/base_site.html (which extends the admin's own).
+    "netcourt.web",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,8 +100,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # netcourt.web comes before allauth so that its allauth/layouts/base.html override wins.
-    "netcourt.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -116,13 +116,23 @@ class Upload(models.Model):
 class Platform(models.Model):
     """A registered platform (e-commerce, lending, content) that pushes signed records."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(
+        _("short name"),
+        unique=True,
+        help_text=_(
+            "Letters, digits and hyphens; the platform sends its records to an address with it."
+        ),
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30)
-    public_key = models.TextField(help_text="Ed25519 public key, PEM")
+    public_key = models.TextField(_("public key"), help_text=_("Ed25519 public key, PEM"))
     organisation = models.CharField(_("operated by"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
 
     def __str__(self) -> str:
         return self.name

@@ -211,7 +211,9 @@ def _opinion_rows(item: EvidenceItem, labels: dict[str, Both]) -> list[OpinionRo
 
 
 def _related(item: EvidenceItem) -> Both | None:
-    """The warning that the platform an item comes from is a party, or related to one."""
+    """The warning that the platform an item comes from is a party, or related to one; the
+    party's name is isolated (FSI … PDI) so that a right-to-left name keeps the sentence's
+    order."""
     related = item.provenance.get("related_party") if item.platform_id else None
     if not related:
         return None
@@ -220,7 +222,7 @@ def _related(item: EvidenceItem) -> Both | None:
             translation.gettext(
                 "This platform is a party to the case, or related to one: %(party)s."
             )
-            % {"party": related}
+            % {"party": f"\u2068{related}\u2069"}
         )
     )
 
