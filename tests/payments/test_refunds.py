@@ -219,3 +219,72 @@ def test_the_sandbox_refunds_no_more_than_was_paid(ordinary: Case) -> None:
     # These refunds are not the court's: their webhooks are refused.
     assert WebhookDelivery.objects.filter(type="refund.succeeded").count() == 2
     assert not Refund.objects.exists()
+
+
+def test_a_refund_the_provider_refuses_is_left_for_the_finance_office(
+    ordinary: Case, staff: dict[str, Any], capsys: Any
+) -> None:
+    """Refunded already through the provider's own dashboard, say: the provider refuses the
+    court's refund for good. It is not sent again, stays owed in the ledger, and the finance
+    office and the payer see that it is to be refunded by other means."""
+    paid_online(ordinary)
+    withdraw(ordinary)
+    intent = ordinary.payments.get().provider_id
+    refunded_elsewhere = Client().post(
+        f"/sandbox-pay/v1/intents/{intent}/refunds",
+        {"amount": "50.00"},
+        "application/json",
+        headers={
+            "Authorization": f"Bearer {settings.NETCOURT_SANDBOX_PAY_SECRET}",
+            "Idempotency-Key": "dashboard",
+        },
+    )
+    assert refunded_elsewhere.status_code == 201
+    [line] = refund_run(capsys)
+    assert line["status"] == "failed"
+    refund = Refund.objects.get(case=ordinary)
+    assert refund.status == RefundStatus.FAILED
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == Decimal("-25.00")  # still owed
+    assert refund_run(capsys) == []  # not sent again
+    assert SandboxRefund.objects.count() == 1
+    shown = "refused by the payment service: the finance office refunds it"
+    clerk = signed_in(staff["clerk-hangzhou"])
+    assert shown in clerk.get("/payments/finance/hangzhou/").content.decode()
+    payer = signed_in(ordinary.created_by).get(f"/cases/{ordinary.id}/").content.decode()
+    assert "支付服务未能退款，法院财务部门将与您联系，以其他方式退还。" in payer  # in Chinese
+
+
+def test_a_refused_refund_the_provider_pays_after_all_is_settled_once(
+    ordinary: Case, capsys: Any
+) -> None:
+    paid_online(ordinary)
+    withdraw(ordinary)
+    refund = Refund.objects.get(case=ordinary)
+    refund.provider_id = "re_later"
+    refund.save()
+    event = {
+        "type": "refund.failed",
+        "created": int(clock.now().timestamp()),
+        "data": {
+            "refund": {
+                "id": "re_later",
+                "intent": refund.intent.provider_id,
+                "status": "failed",
+                "amount": "25.00",
+                "reference": refund.key,
+            }
+        },
+    }
+    failed = Client().post(WEBHOOK, **signed({"id": "evt_failed", **event}))
+    assert failed.json() == {"outcome": "applied"}
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.FAILED
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == Decimal("-25.00")
+    event["type"] = "refund.succeeded"
+    event["data"]["refund"]["status"] = "succeeded"
+    for event_id in ("evt_paid", "evt_paid_again"):
+        Client().post(WEBHOOK, **signed({"id": event_id, **event}))
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == 0
+    assert ledger.balance(Account.PROVIDER_CLEARING) == Decimal("25.00")

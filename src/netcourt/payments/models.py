@@ -72,6 +72,9 @@ class RefundStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("refunded")
     # Paid at the counter: the finance office refunds it by hand.
     COUNTER = "counter", _("to be refunded at the counter")
+    # The provider refused it for good (the account it would go back to is closed, say):
+    # still owed, and the finance office refunds it by other means.
+    FAILED = "failed", _("refused by the payment service: the finance office refunds it")
 
 
 class RefundReason(models.TextChoices):

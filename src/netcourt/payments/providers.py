@@ -20,6 +20,7 @@ from netcourt.core import loopback
 from netcourt.core.numbers import whole_number
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+RETRYABLE = frozenset({408, 409, 425, 429})  # client errors that may pass when asked again
 WEBHOOK_TOLERANCE = timedelta(minutes=5)  # older signatures are refused as replays
 CLOCK_SKEW = timedelta(seconds=30)  # a signature from further in the future is refused
 
@@ -63,7 +64,13 @@ class WebhookEvent:
 
 
 class ProviderError(Exception):
-    """The provider could not be reached or gave an answer that makes no sense."""
+    """The provider could not be reached or gave an answer that makes no sense; ``refused``
+    when it answered that it will not do what was asked (a 4xx answer other than a timeout,
+    a conflict or too many requests), so that asking again cannot help."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class WebhookRejected(Exception):
@@ -111,7 +118,10 @@ class SandboxProvider:
         except (OSError, ValueError) as error:
             raise ProviderError(str(error)) from error
         if not 200 <= status < 300:
-            raise ProviderError(f"{status}: {parsed.get('error', {}).get('code', '')}")
+            raise ProviderError(
+                f"{status}: {parsed.get('error', {}).get('code', '')}",
+                refused=400 <= status < 500 and status not in RETRYABLE,
+            )
         return parsed
 
     @staticmethod

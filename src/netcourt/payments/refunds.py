@@ -26,12 +26,14 @@ from netcourt.payments.models import (
     RefundStatus,
 )
 from netcourt.payments.policy import PAYMENT_EFFECT
-from netcourt.payments.providers import SUCCEEDED, Provider, ProviderError, get_provider
+from netcourt.payments.providers import FAILED, SUCCEEDED, Provider, ProviderError, get_provider
 from netcourt.procedure import Pack
 
 log = logging.getLogger(__name__)
 
 REFUND_WITHIN = timedelta(days=15)  # Art. 53
+# Refunds the provider may yet pay: a success after a refusal still settles the refund.
+UNSETTLED = (RefundStatus.OWED, RefundStatus.SENT, RefundStatus.FAILED)
 
 
 def fee_paid(case: Case, pack: Pack) -> tuple[Decimal, PaymentIntent | None] | None:
@@ -139,7 +141,9 @@ def _owe(
 
 def apply_refund(refund_id: UUID, status: str, provider_id: str = "") -> bool:
     """Take the provider's word on a refund; True if anything changed. A success posts
-    ``refunds_payable`` → ``provider_clearing`` once; taking it again changes nothing."""
+    ``refunds_payable`` → ``provider_clearing`` once; taking it again changes nothing. A
+    refusal marks the refund ``failed``: still owed (nothing is posted), no longer sent, for
+    the finance office to refund by other means; a success that comes after it still counts."""
     with transaction.atomic():
         case_id = Refund.objects.values_list("case_id", flat=True).get(pk=refund_id)
         case = Case.objects.select_for_update().get(pk=case_id)
@@ -148,7 +152,14 @@ def apply_refund(refund_id: UUID, status: str, provider_id: str = "") -> bool:
             .select_related("intent")
             .get(pk=refund_id)
         )
-        if status != SUCCEEDED or refund.status not in (RefundStatus.OWED, RefundStatus.SENT):
+        if status == FAILED and refund.status in (RefundStatus.OWED, RefundStatus.SENT):
+            log.warning("refund %s: refused by the provider", refund.pk)
+            refund.status = RefundStatus.FAILED
+            refund.provider_id = refund.provider_id or provider_id
+            refund.updated_at = clock.now()
+            refund.save(update_fields=["status", "provider_id", "updated_at"])
+            return True
+        if status != SUCCEEDED or refund.status not in UNSETTLED:
             return False
         refund.status = RefundStatus.SUCCEEDED
         refund.provider_id = refund.provider_id or provider_id
@@ -191,6 +202,10 @@ def send_refunds(provider: Provider | None = None) -> list[Refund]:
             remote = provider.refund(refund.intent.provider_id, refund.key, refund.amount)
         except ProviderError as error:
             log.warning("refund %s: %s", refund.pk, error)
+            if error.refused:
+                apply_refund(refund.pk, FAILED)
+                refund.refresh_from_db()
+                done.append(refund)
             continue
         # Its webhook may have come (and settled it) while the provider was answering.
         Refund.objects.filter(pk=refund.pk, status=RefundStatus.OWED).update(
