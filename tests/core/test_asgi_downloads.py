@@ -13,7 +13,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.core.signals import request_finished, request_started
 from django.db import connections
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.urls import path
 
 from netcourt.core.asgi import SyncStackHandler
@@ -98,10 +98,19 @@ def database_download_view(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks())
 
 
+SITE_FILE = Path(__file__)
+
+
+def site_file_view(request: HttpRequest) -> FileResponse:
+    """One of the site's own files, as WhiteNoise serves a stylesheet."""
+    return FileResponse(SITE_FILE.open("rb"))
+
+
 urlpatterns = [
     path("download/<int:number>/", download_view),
     path("stalled/<int:number>/", stalled_download_view),
     path("database-download/", database_download_view),
+    path("site.css", site_file_view),
 ]
 
 
@@ -284,6 +293,42 @@ def test_downloads_whose_clients_leave_are_closed_and_free_their_threads(
         assert downloads[number].read <= 1
     assert fresh.complete and fresh.body == whole(count)
     assert signals_sent == {"started": count + 1, "finished": count + 1}
+
+
+@pytest.mark.django_db
+def test_the_sites_own_files_arrive_while_every_download_thread_waits_on_the_store(
+    settings: Any,
+) -> None:
+    """As many downloads as reader threads, each waiting on a store that does not answer: a
+    page's stylesheet still comes whole, at once."""
+    settings.ROOT_URLCONF = __name__
+    downloads.clear()
+    gate.clear()
+    limit = settings.NETCOURT_DOWNLOAD_THREADS
+
+    async def run() -> Client:
+        handler = SyncStackHandler()
+        stalled = [Client(f"/stalled/{number}/") for number in range(limit)]
+        for client in stalled:
+            client.take(CHUNKS + 1)
+        serving = [
+            asyncio.create_task(handler(client.scope, client.receive, client.send))
+            for client in stalled
+        ]
+        try:
+            await until(lambda: sum(d.reading for d in downloads.values()) == limit)
+            stylesheet = Client("/site.css")
+            stylesheet.take(100)
+            await asyncio.wait_for(
+                handler(stylesheet.scope, stylesheet.receive, stylesheet.send), 3
+            )
+        finally:
+            gate.set()
+        await asyncio.wait_for(asyncio.gather(*serving), 10)
+        return stylesheet
+
+    stylesheet = async_to_sync(run)()
+    assert stylesheet.complete and stylesheet.body == SITE_FILE.read_bytes()
 
 
 def test_a_reader_thread_keeps_no_database_connection_between_chunks(

@@ -99,8 +99,9 @@ class SyncStackHandler(ASGIHandler):
         ends, each a task of its own on the shared download threads (`_DownloadTurns`): the
         download holds no thread while its client takes the chunk sent, its tasks run one at a
         time, and none leaves a database connection open in its thread. A client that goes
-        away stops the reading."""
-        turns = _DownloadTurns()
+        away stops the reading. The site's own files (WhiteNoise's `FileResponse`) take turns
+        on threads of their own."""
+        turns = _DownloadTurns(_site_files if isinstance(response, FileResponse) else _downloads)
         if not response.is_async:
             response.streaming_content = _pulled(response.streaming_content, turns)
         sending = asyncio.create_task(self.send_response(response, send))
@@ -151,23 +152,28 @@ _threads = ThreadPoolExecutor(
 _downloads = ThreadPoolExecutor(
     max_workers=settings.NETCOURT_DOWNLOAD_THREADS, thread_name_prefix="netcourt-download"
 )
+# The site's own files (stylesheets, scripts, images: a FileResponse over a local file) are
+# read on threads of their own, so that downloads waiting on a slow store never hold back
+# the pages' assets.
+_site_files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="netcourt-site-file")
 
 _T = TypeVar("_T")
 
 
 class _DownloadTurns:
-    """One download's tasks on the shared download threads, one after another: a task starts
+    """One download's tasks on shared threads (``pool``), one after another: a task starts
     only once the one before has ended, even one the download stopped waiting for (its client
     left while a chunk was being read), so the iterator is never used from two threads at
     once."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
         self._last: Future[Any] | None = None
 
     async def run(self, function: Callable[..., _T], *args: Any) -> _T:
         if self._last is not None and not self._last.done():
             await asyncio.wait((asyncio.wrap_future(self._last),))
-        task = _downloads.submit(_without_connections, function, *args)
+        task = self._pool.submit(_without_connections, function, *args)
         self._last = task
         return await asyncio.wrap_future(task)
 
