@@ -33,6 +33,17 @@ def _note(text: str) -> None:
         raise ConnectionError("the mail server is down")
 
 
+@jobs.handler("test.stage_then_fail")
+def _stage_then_fail(key: str) -> None:
+    jobs.enqueue("test.note", key, {"text": "staged"})
+    raise ConnectionError("the store is down")
+
+
+@jobs.handler("test.stage_then_fail_outside", atomic=False)
+def _stage_then_fail_outside(key: str) -> None:
+    _stage_then_fail(key)
+
+
 @pytest.fixture(autouse=True)
 def _no_runs() -> None:
     RUNS.clear()
@@ -63,6 +74,20 @@ def test_a_failed_job_waits_then_runs_again_and_its_error_names_no_data(db, froz
         jobs.run_due()
     job.refresh_from_db()
     assert job.failed_at is not None and job.attempts == jobs.MAX_ATTEMPTS
+
+
+def test_a_failed_jobs_writes_are_undone_unless_it_keeps_its_own_transactions(
+    transactional_db,
+) -> None:
+    """A job's writes commit with its "done", so a failure leaves none; a handler registered
+    with ``atomic=False`` (a sweep whose file deletions no rollback could undo) commits as it
+    goes, and what it committed before failing stays."""
+    for name, kept in (("test.stage_then_fail", False), ("test.stage_then_fail_outside", True)):
+        job = jobs.enqueue(name, f"{name}:1", {"key": f"{name}:staged"})  # and run at once
+        job.refresh_from_db()
+        assert job.attempts == 1
+        assert job.done_at is None and job.error == "ConnectionError"
+        assert Job.objects.filter(key=f"{name}:staged").exists() is kept
 
 
 def test_a_job_held_by_a_live_worker_is_not_taken_twice(db, frozen) -> None:

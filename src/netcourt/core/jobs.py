@@ -41,16 +41,28 @@ from netcourt.core.models import Job
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[..., None]] = {}
+_OUTSIDE_TRANSACTION: set[str] = set()  # handlers that keep their own transactions
 _local = threading.local()  # the jobs of the current batch
 PERIODIC: list[Callable[[], object]] = []
 MAX_ATTEMPTS = 8  # then the job is marked failed and shown to administrators
 
 
-def handler(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register ``fn`` as the handler of jobs named ``name`` (called with the job's args)."""
+def handler(
+    name: str, *, atomic: bool = True
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``fn`` as the handler of jobs named ``name`` (called with the job's args).
+
+    A handler runs in one transaction with the job's completion, so its writes and the job's
+    "done" commit together. A long handler that keeps its own transactions short (a sweep
+    walking the blob store, whose file deletions no rollback could undo) says
+    ``atomic=False``: it must then be safe to run again after a failure part-way."""
 
     def register(fn: Callable[..., None]) -> Callable[..., None]:
         HANDLERS[name] = fn
+        if atomic:
+            _OUTSIDE_TRANSACTION.discard(name)
+        else:
+            _OUTSIDE_TRANSACTION.add(name)
         return fn
 
     return register
@@ -164,8 +176,9 @@ def run(job_id: int) -> bool:
     if not taken:
         return False
     job = Job.objects.get(pk=job_id)
+    outside = job.name in _OUTSIDE_TRANSACTION
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if outside else transaction.atomic():
             HANDLERS[job.name](**job.args)
             Job.objects.filter(pk=job.pk).update(done_at=clock.now(), error="")
     except Exception as error:

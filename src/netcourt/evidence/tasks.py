@@ -11,8 +11,11 @@ ORPHANS = "evidence.sweep_orphaned_files"
 jobs.every_tick(sweep_uploads)
 
 
-@jobs.handler(ORPHANS)
+@jobs.handler(ORPHANS, atomic=False)
 def _sweep_orphaned_files() -> None:
+    """Outside one long transaction: each held document's row is deleted (and committed)
+    before its file, and walking the store holds no lock that would stop the court's writes
+    (SQLite's writer lock, for a store of many files)."""
     sweep_orphaned_files()
 
 
