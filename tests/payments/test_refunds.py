@@ -4,6 +4,7 @@ payments refund`, settled by the sandbox's signed `refund.succeeded` webhook."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from pypdf import PdfReader
 
 from netcourt.cases import actions
 from netcourt.cases.models import Case
@@ -162,6 +164,12 @@ def test_a_payment_that_comes_after_the_case_closed_is_owed_back_whole(
     assert "案件已无法接收该款项" in returned and "案件继续" not in returned
     page = client.get(f"/cases/{ordinary.id}/").content.decode()
     assert "法院应退还的款项" in page and "全额退还" in page
+    # Its receipt is one of money received, not of a fee.
+    intent = ordinary.payments.get()
+    receipt = client.get(f"/payments/cases/{ordinary.id}/receipts/{intent.id}.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.content)).pages)
+    assert "receipt of payment" in text and "acceptance fee receipt" not in text
+    assert "not applied to the case's fees: it is refunded in full" in " ".join(text.split())
     [line] = refund_run(capsys)
     assert line["amount"] == "50.00" and line["status"] == "succeeded"
     assert ledger.balance(Account.REFUNDS_PAYABLE) == 0

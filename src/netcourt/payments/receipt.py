@@ -1,5 +1,7 @@
 """The receipt for a fee paid online: one bilingual PDF (Chinese and English on the same page),
-rendered by WeasyPrint with the Noto CJK fonts.
+rendered by WeasyPrint with the Noto CJK fonts. A payment the case could not take (it came
+after the case closed, say) gets a receipt of payment that says it was not applied and is
+refunded in full, not a fee receipt.
 
 WeasyPrint needs Pango, a system library (Debian: libpango-1.0-0, brought in by Chromium and
 by most desktops); without it the receipt is refused with ``receipt_unavailable`` and the rest
@@ -14,7 +16,7 @@ from django.utils import translation
 from netcourt.cases.models import Case
 from netcourt.core.money import format_money
 from netcourt.core.problems import Problem
-from netcourt.payments.models import LedgerEntry, PaymentIntent
+from netcourt.payments.models import LedgerEntry, PaymentIntent, Refund, RefundReason
 
 
 def receipt_pdf(intent: PaymentIntent) -> bytes:
@@ -40,6 +42,10 @@ def receipt_pdf(intent: PaymentIntent) -> bytes:
             "paid_at": entry.at if entry else intent.updated_at,
             "zh": texts["zh-hans"],
             "en": texts["en"],
+            # A payment no case could take is a receipt of money, not of a fee.
+            "not_applied": Refund.objects.filter(
+                intent=intent, reason=RefundReason.NOT_APPLIED
+            ).exists(),
         },
     )
     pdf: bytes = HTML(string=html).write_pdf()
