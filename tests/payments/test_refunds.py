@@ -296,3 +296,30 @@ def test_a_refused_refund_the_provider_pays_after_all_is_settled_once(
     assert refund.status == RefundStatus.SUCCEEDED
     assert ledger.balance(Account.REFUNDS_PAYABLE) == 0
     assert ledger.balance(Account.PROVIDER_CLEARING) == Decimal("25.00")
+
+
+def test_a_payment_left_unapplied_before_such_payments_were_owed_back_is_refunded(
+    ordinary: Case, capsys: Any
+) -> None:
+    """Money an older netcourt put in ``fees_unapplied`` with no refund: the next refund
+    run owes it back whole and sends it, once."""
+    paid_online(ordinary)
+    intent = ordinary.payments.get()
+    # As an older version left it: the payment's money unapplied, no refund recorded.
+    ledger.post(
+        ordinary,
+        intent.amount,
+        intent.currency,
+        debit=Account.FEES_RECEIVED,
+        credit=Account.FEES_UNAPPLIED,
+        memo="test: as an older version left it",
+        intent=intent,
+    )
+    assert not Refund.objects.exists()
+    [line] = refund_run(capsys)
+    assert line["amount"] == "50.00" and line["status"] == "succeeded"
+    refund = Refund.objects.get()
+    assert refund.reason == RefundReason.NOT_APPLIED and refund.intent == intent
+    assert ledger.balance(Account.FEES_UNAPPLIED) == 0
+    assert ledger.balance(Account.REFUNDS_PAYABLE) == 0
+    assert refund_run(capsys) == [] and Refund.objects.count() == 1

@@ -13,6 +13,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Sum
 
 from netcourt.cases.models import Case, CaseEvent
 from netcourt.core import clock
@@ -20,6 +21,7 @@ from netcourt.payments import ledger
 from netcourt.payments.models import (
     Account,
     IntentStatus,
+    LedgerEntry,
     PaymentIntent,
     Refund,
     RefundReason,
@@ -186,11 +188,33 @@ def find_refund(provider: str, refund_id: str, reference: str) -> Refund | None:
     return found
 
 
+def owe_unapplied() -> list[Refund]:
+    """Record the refund of every payment whose money still sits in ``fees_unapplied``
+    with no refund recorded: payments taken before unapplied payments were owed back
+    (netcourt before 2026-11-29) would otherwise stay there, unseen. Idempotent."""
+    left = (
+        LedgerEntry.objects.filter(account=Account.FEES_UNAPPLIED, intent__isnull=False)
+        .values("intent")
+        .annotate(held=Sum("credit") - Sum("debit"))
+        .filter(held__gt=0)
+        .values_list("intent", flat=True)
+    )
+    owed = []
+    for intent in PaymentIntent.objects.filter(pk__in=list(left)).select_related("case"):
+        with transaction.atomic():
+            Case.objects.select_for_update().get(pk=intent.case_id)
+            if not Refund.objects.filter(intent=intent, reason=RefundReason.NOT_APPLIED).exists():
+                owed.append(record_unapplied(intent.case, intent))
+    return owed
+
+
 def send_refunds(provider: Provider | None = None) -> list[Refund]:
     """Send every refund owed (or sent and not yet confirmed) to the provider, with its key
     as the Idempotency-Key, and take the provider's answer (`netcourt payments refund`).
-    Running it twice sends each refund once."""
+    Running it twice sends each refund once. Payments left unapplied with no refund are
+    owed back first (`owe_unapplied`)."""
     provider = provider or get_provider()
+    owe_unapplied()
     done = []
     pending = Refund.objects.filter(
         provider=provider.name, status__in=[RefundStatus.OWED, RefundStatus.SENT]
