@@ -89,6 +89,24 @@ def test_the_clerk_writes_the_record_revision_by_revision(hearing, clerk) -> Non
     assert HearingRecord.objects.get(hearing=hearing).revision == 2
 
 
+def test_the_record_stands_once_the_case_has_gone_past_it(exchanging, heard, clerk) -> None:
+    """Withdrawn after the hearing (or final, or on appeal): the record can no longer be
+    signed or closed, so it can no longer be rewritten either."""
+    exchanging.refresh_from_db()
+    actions.fire(
+        exchanging.created_by,
+        exchanging.id,
+        "withdraw",
+        exchanging.version,
+        {},
+        step_up=confirmed(),
+    )
+    heard.refresh_from_db()
+    problem = refused(lambda: record.update_text(heard, clerk, "改写的笔录", 1))
+    assert (problem.code, problem.status) == ("record_closed", 409)
+    assert HearingRecord.objects.get(hearing=heard).text == TEXT
+
+
 def test_only_the_clerk_or_the_judge_writes_the_record(
     hearing, alice, bob, mallory, staff, hangzhou
 ) -> None:

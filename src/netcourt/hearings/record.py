@@ -44,6 +44,7 @@ from netcourt.hearings.record_pdf import hearing_record_pdf, stored_pdf
 from netcourt.ledger import sha256_hex
 from netcourt.procedure import Pack
 
+HOLD_EVENT = "hold_hearing"
 SIGN_EVENT = "sign_hearing_record"
 CLOSE_EVENT = "close_hearing_record"
 MAX_TEXT = 200_000
@@ -120,6 +121,12 @@ def update_text(hearing: Hearing, user: Any, text: str, revision: int) -> Hearin
         raise Problem(
             "record_closed", gettext("The hearing was cancelled: it has no record."), status=409
         )
+    events = hearing.case.court.pack.events
+    state = Case.objects.values_list("state", flat=True).get(pk=hearing.case_id)  # as it is now
+    if state not in {*events[HOLD_EVENT].from_states, *events[CLOSE_EVENT].from_states}:
+        # Neither before the hearing is held nor while the record can still be signed and
+        # closed (the case is final, on appeal, withdrawn): what the record says stands.
+        raise _closed()
     text = _clean_record_text(text)
     with transaction.atomic():
         HearingRecord.objects.get_or_create(hearing=hearing)
