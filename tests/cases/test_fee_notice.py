@@ -39,6 +39,10 @@ def test_the_fee_follows_the_track_and_the_notice_explains_it(
     assert len(fee_mail) == 1 and fee_mail[0].to == [case.created_by.email]
     assert "¥25.00" in fee_mail[0].subject
     assert f"{due.year}年{due.month}月{due.day}日" in fee_mail[0].body
+    # The judge's notice names the case by its number, which ends in 号 already.
+    [judge_mail] = [m for m in mail.outbox if "审判员" in m.body]
+    assert f"{case.number}案件已确定由审判员" in judge_mail.body
+    assert "号 号" not in judge_mail.body
 
 
 def test_the_ordinary_procedure_is_not_halved(

@@ -35,7 +35,8 @@
 
   function sendFrom(location, file, offset, tries) {
     if (offset >= file.size) { return Promise.resolve(); }
-    say(texts.progress.replace("%(percent)s", Math.floor(100 * offset / file.size)));
+    // The text is a Python format string: "%(percent)s" is the number, "%%" a percent sign.
+    say(texts.progress.replace("%(percent)s", Math.floor(100 * offset / file.size)).replace("%%", "%"));
     var piece = file.slice(offset, offset + PIECE);
     return fetch(location, {
       method: "PATCH",
