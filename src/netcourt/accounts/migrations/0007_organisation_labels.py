@@ -6,20 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_user_time_zone'),
+        ("accounts", "0006_user_time_zone"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='organisation',
-            name='created_at',
-            field=models.DateTimeField(verbose_name='registered on'),
+            model_name="organisation",
+            name="created_at",
+            field=models.DateTimeField(verbose_name="registered on"),
         ),
         migrations.AlterField(
-            model_name='organisationmember',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ended by'),
+            model_name="organisationmember",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="ended by",
+            ),
         ),
     ]

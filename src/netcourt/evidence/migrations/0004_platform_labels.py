@@ -4,29 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evidence', '0003_casedocument'),
+        ("evidence", "0003_casedocument"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='platform',
-            options={'verbose_name': 'platform', 'verbose_name_plural': 'platforms'},
+            name="platform",
+            options={"verbose_name": "platform", "verbose_name_plural": "platforms"},
         ),
         migrations.AlterField(
-            model_name='platform',
-            name='active',
-            field=models.BooleanField(default=True, verbose_name='active'),
+            model_name="platform",
+            name="active",
+            field=models.BooleanField(default=True, verbose_name="active"),
         ),
         migrations.AlterField(
-            model_name='platform',
-            name='public_key',
-            field=models.TextField(help_text='Ed25519 public key, PEM', verbose_name='public key'),
+            model_name="platform",
+            name="public_key",
+            field=models.TextField(help_text="Ed25519 public key, PEM", verbose_name="public key"),
         ),
         migrations.AlterField(
-            model_name='platform',
-            name='slug',
-            field=models.SlugField(help_text='Letters, digits and hyphens; the platform sends its records to an address with it.', unique=True, verbose_name='short name'),
+            model_name="platform",
+            name="slug",
+            field=models.SlugField(
+                help_text="Letters, digits and hyphens; the platform sends its records to an address with it.",
+                unique=True,
+                verbose_name="short name",
+            ),
         ),
     ]
