@@ -4,6 +4,7 @@ clamd with signature databases of its own (no freshclam, no downloaded database)
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import hashlib
 import io
 import shutil
@@ -206,6 +207,16 @@ class Samples:
 @pytest.fixture
 def samples() -> Samples:
     return Samples()
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """For tests of threads that must end: a test still running after two minutes (a thread
+    waiting for one that is gone) ends the whole test run at once, exit status 1, the last
+    test named being the one that hung, rather than hanging it."""
+    faulthandler.dump_traceback_later(120, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 # -- a real clamd ----------------------------------------------------------------------------

@@ -51,7 +51,7 @@ from netcourt.evidence.staging import StagingArea, StagingMissing
 from netcourt.evidence.store import blob_context, blob_key, blob_store, case_keys
 from netcourt.procedure import Event, EvidenceRules
 from netcourt.transparency import actions as transparency
-from netcourt.vault import store_encrypted
+from netcourt.vault import VaultError, store_encrypted
 from netcourt.vault.scratch import new_scratch_key
 
 SUBMIT_EVENT = "submit_evidence"
@@ -377,30 +377,55 @@ def prepare_upload(user: Any, case_id: UUID | str, upload_id: UUID | str) -> Upl
 
 
 def _check_and_store(upload: Upload) -> Blob:
-    """Check the complete upload and store it as a blob (before any row points to it)."""
+    """Check the complete upload and store it as a blob (before any row points to it).
+
+    One reading of the staged file feeds both: the checks run on its bytes in a thread of
+    their own (`scan.StreamCheck`) while the store hashes, encrypts and writes them. The
+    stored file counts only once the checks pass: a refused file's blob is deleted (or never
+    finished, when the checks refuse it before it is all read), and a process that dies in
+    between leaves a blob no row names, which `sweep_orphaned_files` removes a day later.
+    ClamAV, when configured, reads the file again once the other checks have passed."""
     area, key, case = staging(), _upload_key(upload), upload.case
+    policy, store = scan_policy(case), blob_store()
+    blob_id = uuid.uuid4()
+    store_key = blob_key(case, blob_id)
 
     def opener() -> Any:
         return area.open(str(upload.pk), key, upload.length)
 
-    verdict = scan.check(
-        opener, size=upload.length, filename=upload.filename, policy=scan_policy(case)
-    )
+    stored = None
+    checking = scan.StreamCheck(size=upload.length, filename=upload.filename, policy=policy)
+    with checking:
+        try:
+            with opener() as reader:
+                stored = store_encrypted(
+                    store,
+                    store_key,
+                    checking.reading(reader),
+                    case_keys(case),
+                    blob_context(blob_id),
+                    max_bytes=upload.length,
+                )
+        except scan.ChecksEnded:
+            pass  # refused (or failed) before the whole file was read: nothing was stored
+        try:
+            verdict = checking.end()
+        except BaseException:
+            if stored is not None:
+                _forget_stored(store_key)
+            raise
+    if verdict.ok and policy.clamd is not None:
+        try:
+            verdict = scan.check_malware(opener, policy.clamd, verdict)
+        except BaseException:
+            _forget_stored(store_key)
+            raise
     if not verdict.ok:
+        if stored is not None:
+            _forget_stored(store_key)
         _discard(upload)
         raise refused_file(verdict, _rules(case))
-    blob_id = uuid.uuid4()
-    store_key = blob_key(case, blob_id)
-    filename = named_for_content(upload.filename, verdict.detail)
-    with opener() as reader:
-        stored = store_encrypted(
-            blob_store(),
-            store_key,
-            reader,
-            case_keys(case),
-            blob_context(blob_id),
-            max_bytes=upload.length,
-        )
+    assert stored is not None  # a file the checks passed was read to its end, so stored
     with transaction.atomic():
         blob = Blob.objects.create(
             id=blob_id,
@@ -409,11 +434,20 @@ def _check_and_store(upload: Upload) -> Blob:
             sha256=stored.sha256,
             size=stored.size,
             mime=verdict.mime,
-            filename=filename,
+            filename=named_for_content(upload.filename, verdict.detail),
             stored_at=clock.now(),
         )
         Upload.objects.filter(pk=upload.pk).update(blob=blob)
     return blob
+
+
+def _forget_stored(store_key: str) -> None:
+    """Delete a stored file no row will name; if the store fails now, the orphan sweep
+    removes it later (it is under ``cases/`` and no `Blob` names it)."""
+    try:
+        blob_store().delete(store_key)
+    except VaultError:
+        log.warning("a stored file no row will name is left to the orphan sweep: %s", store_key)
 
 
 def submission_texts(*, title: str, purpose: str, source: str) -> dict[str, str]:

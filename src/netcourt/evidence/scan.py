@@ -24,6 +24,12 @@ whatever the file's size): YARA runs over overlapping windows, and the type is d
 the first ``MAGIC_BYTES``. The file is read twice when clamd is configured (once for the type
 and the rules, once for clamd).
 
+A caller that reads the file anyway (to store it) runs checks 1 to 3 with `StreamCheck`
+instead, on the bytes of that one reading: they run in a thread of their own (YARA, like
+hashing, encrypting and file I/O, releases the GIL, so the two overlap), fed through a bounded
+hand-off (``HANDOFF_PIECES`` pieces of ``READ_CHUNK`` bytes at most wait, so memory stays
+flat), and `check_malware` does check 4 afterwards, reading the file again.
+
 A PDF is split as it is read into its structure (everything outside stream bodies) and its
 stream bodies, each scanned on its own (see `_PdfRouter`): a zlib (FlateDecode) body is
 inflated and the inflated bytes are scanned, since dictionaries inside compressed object
@@ -41,13 +47,16 @@ No Django here: the evidence app calls `check` from its action and maps the verd
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, TracebackType
 from typing import Any, Final, Protocol
 
 import yara
@@ -57,13 +66,17 @@ from netcourt.evidence.clamd import ClamdClient, ClamdError, Opener, Reader
 __all__ = [
     "CODES",
     "DEFAULT_ALLOWED_TYPES",
+    "HANDOFF_PIECES",
     "RULES_PATH",
+    "ChecksEnded",
     "Opener",
     "Reader",
     "ScanPolicy",
     "SizeMismatchError",
+    "StreamCheck",
     "Verdict",
     "check",
+    "check_malware",
     "rule_names",
 ]
 
@@ -85,6 +98,9 @@ INFLATE_OUTPUT_CHUNK: Final = 256 * KiB
 INFLATE_BUDGET_FLOOR: Final = 256 * MiB
 INFLATE_BUDGET_RATIO: Final = 8
 YARA_TIMEOUT_SECONDS: Final = 120
+HANDOFF_PIECES: Final = 8
+"""Pieces (of at most ``READ_CHUNK`` bytes) waiting for `StreamCheck`'s thread at most: the
+reading waits while it is this far ahead of the checks."""
 MAX_ESCAPED_NAMES: Final = 10_000
 """Names with a hex-escaped letter decoded in one PDF at most (see `_RuleScanner`); a PDF with
 more is refused as ``active_content`` with the rule ``pdf_escape_limit``. Random binary data
@@ -189,6 +205,28 @@ class SizeMismatchError(ValueError):
 
 def check(opener: Opener, *, size: int, filename: str, policy: ScanPolicy) -> Verdict:
     """Run the checks on one file; see the module's documentation for the order and codes."""
+    verdict = _check_file(opener, size=size, filename=filename, policy=policy)
+    if not verdict.ok or policy.clamd is None:
+        return verdict
+    return check_malware(opener, policy.clamd, verdict)
+
+
+def check_malware(opener: Opener, clamd: ClamdClient, verdict: Verdict) -> Verdict:
+    """Check 4 (clamd) for a file that passed the others with ``verdict``: that verdict if
+    clamd finds nothing, else ``malware``, or ``scanner_unavailable`` when clamd fails."""
+    try:
+        result = clamd.scan(opener)
+    except ClamdError as exc:
+        detail = {"scanner": "clamd", "reason": str(exc)}
+        return Verdict(ok=False, mime=verdict.mime, code="scanner_unavailable", detail=detail)
+    if result.found:
+        detail = {"signature": result.signature or ""}
+        return Verdict(ok=False, mime=verdict.mime, code="malware", detail=detail)
+    return verdict
+
+
+def _check_file(opener: Opener, *, size: int, filename: str, policy: ScanPolicy) -> Verdict:
+    """Checks 1 to 3: size, type, active content."""
     if size < 0:
         raise ValueError("size must not be negative")
     if size == 0:
@@ -197,20 +235,186 @@ def check(opener: Opener, *, size: int, filename: str, policy: ScanPolicy) -> Ve
         detail = {"size": str(size), "max_bytes": str(policy.max_bytes)}
         return Verdict(ok=False, mime="", code="too_large", detail=detail)
     try:
-        verdict = _check_content(opener, size=size, filename=filename, policy=policy)
+        return _check_content(opener, size=size, filename=filename, policy=policy)
     except _Refused as refused:
         return refused.verdict
-    if policy.clamd is None:
-        return verdict
-    try:
-        result = policy.clamd.scan(opener)
-    except ClamdError as exc:
-        detail = {"scanner": "clamd", "reason": str(exc)}
-        return Verdict(ok=False, mime=verdict.mime, code="scanner_unavailable", detail=detail)
-    if result.found:
-        detail = {"signature": result.signature or ""}
-        return Verdict(ok=False, mime=verdict.mime, code="malware", detail=detail)
-    return verdict
+
+
+class ChecksEnded(Exception):
+    """`StreamCheck`'s checks ended before the file did (they refused it, or failed): stop
+    reading; `StreamCheck.end` gives the verdict or raises the failure."""
+
+
+class StreamCheck:
+    """Checks 1 to 3 of `check` (size, type, active content; not clamd: see `check_malware`)
+    in a thread of their own, on bytes a reading of the file in this thread hands them, so
+    that a caller that reads the file for something else (storing it) reads it once::
+
+        with StreamCheck(size=size, filename=name, policy=policy) as checking:
+            try:
+                store(checking.reading(reader))  # reads all of `reader`
+            except ChecksEnded:
+                ...  # refused (or failed) early: the store was left unfinished
+            verdict = checking.end()
+
+    `reading` wraps the file's stream: each piece read from it (``READ_CHUNK`` bytes) is handed
+    to the checks too, and once the stream ends the checks learn it. At most
+    ``HANDOFF_PIECES`` pieces wait for the checks; the reading waits while the checks are that
+    far behind, so memory stays flat whatever the file's size. When the checks end early (the
+    file is refused, or they fail), the next read raises `ChecksEnded`. `end` waits for the
+    checks and gives their verdict, the same `check` gives without clamd, or raises what
+    failed in them. Leaving the block by an exception stops the checks (their next read of
+    the hand-off raises) and waits for their thread: none outlives the block.
+    """
+
+    def __init__(self, *, size: int, filename: str, policy: ScanPolicy) -> None:
+        self._handoff = _HandOff(HANDOFF_PIECES)
+        self._verdict: Verdict | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(size, filename, policy), name="evidence-scan", daemon=True
+        )
+
+    def __enter__(self) -> StreamCheck:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._handoff.abandon()  # no effect once `end` has returned: the thread is done
+        self._thread.join()
+
+    def reading(self, source: Reader) -> Reader:
+        """``source``, with each piece read from it handed to the checks too."""
+        return _Tee(source, self._handoff)
+
+    def end(self) -> Verdict:
+        """The checks' verdict, once they have seen the whole file (or refused it)."""
+        self._handoff.close()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._verdict is not None
+        return self._verdict
+
+    def _run(self, size: int, filename: str, policy: ScanPolicy) -> None:
+        try:
+            self._verdict = _check_file(self._open, size=size, filename=filename, policy=policy)
+        except BaseException as error:  # raised again by `end`, in the caller's thread
+            self._error = error
+        finally:
+            self._handoff.stop()
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[Reader]:
+        yield self._handoff
+
+
+class _Abandoned(Exception):
+    """The reading that fed the checks failed: they stop."""
+
+
+class _HandOff:
+    """Pieces of a file passed from the thread that reads it to the thread that checks it,
+    ``limit`` waiting at most. The checks read it as a stream; the reading thread `put`s
+    pieces, then `close`s it at the end of the file or `abandon`s it when it fails; the
+    checks `stop` it when they end, after which `put` takes nothing."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._pieces: deque[bytes] = deque()
+        self._changed = threading.Condition()
+        self._closed = False
+        self._abandoned = False
+        self._stopped = False
+        self._rest = _Rest()
+
+    def put(self, piece: bytes) -> bool:
+        """Hand ``piece`` over, waiting while ``limit`` pieces wait; False once the checks
+        have ended (the piece is not taken)."""
+        with self._changed:
+            while len(self._pieces) >= self._limit and not self._stopped:
+                self._changed.wait()
+            if self._stopped:
+                return False
+            self._pieces.append(piece)
+            self._changed.notify_all()
+            return True
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def abandon(self) -> None:
+        with self._changed:
+            self._abandoned = True
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._pieces.clear()
+            self._changed.notify_all()
+
+    def read(self, size: int, /) -> bytes:
+        if not self._rest:
+            with self._changed:
+                while not self._pieces and not self._closed and not self._abandoned:
+                    self._changed.wait()
+                if self._abandoned:
+                    raise _Abandoned("the reading of the file failed")
+                if not self._pieces:
+                    return b""
+                self._rest = _Rest(self._pieces.popleft())
+                self._changed.notify_all()
+        return self._rest.take(size)
+
+
+class _Tee:
+    """Reads ``source`` a piece at a time, hands each piece to ``handoff`` and gives it out in
+    reads of any size; closes ``handoff`` at the end of ``source``."""
+
+    def __init__(self, source: Reader, handoff: _HandOff) -> None:
+        self._source = source
+        self._handoff = handoff
+        self._rest = _Rest()
+
+    def read(self, size: int, /) -> bytes:
+        if not self._rest:
+            piece = self._source.read(READ_CHUNK)
+            if not piece:
+                self._handoff.close()
+                return b""
+            if not self._handoff.put(piece):
+                raise ChecksEnded()
+            self._rest = _Rest(piece)
+        return self._rest.take(size)
+
+
+class _Rest:
+    """What is left of a piece to give out, in reads of any size (the whole piece, uncopied,
+    when it fits)."""
+
+    def __init__(self, piece: bytes = b"") -> None:
+        self._piece = piece
+        self._at = 0
+
+    def __bool__(self) -> bool:
+        return self._at < len(self._piece)
+
+    def take(self, size: int) -> bytes:
+        if self._at == 0 and (size < 0 or size >= len(self._piece)):
+            self._at = len(self._piece)
+            return self._piece
+        end = len(self._piece) if size < 0 else self._at + size
+        out = self._piece[self._at : end]
+        self._at += len(out)
+        return out
 
 
 @functools.cache
