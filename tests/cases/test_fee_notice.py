@@ -78,11 +78,40 @@ def test_a_payment_must_be_the_fee_due(
     assert CaseDeadline.objects.get(case=case, time_limit="pay_fee").stopped_by is not None
 
 
+def apply_for_aid(case: Case, kind: str) -> Case:
+    case.refresh_from_db()
+    proof = upload(case.created_by, case, pdf(2000), "dibao.pdf")
+    actions.fire(
+        case.created_by,
+        case.id,
+        "apply_fee_aid",
+        case.version,
+        {"aid_kind": kind, "grounds": "No income.", "proof": str(proof.pk)},
+    )
+    case.refresh_from_db()
+    return case
+
+
 def decide(case: Case, clerk, **inputs) -> Case:
     case.refresh_from_db()
     actions.fire(clerk, case.id, "decide_fee_aid", case.version, {"reasons": "Seen.", **inputs})
     case.refresh_from_db()
     return case
+
+
+def test_the_court_decides_on_aid_only_when_asked(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    with pytest.raises(Problem) as unasked:
+        decide(case, clerk, decision="grant", aid_kind="exemption")
+    assert (unasked.value.code, unasked.value.status) == ("wrong_state", 409)
+    assert "No application for judicial aid" in str(unasked.value.detail)
+    assert case.fee_due == Decimal("50.00") and case.fee_aid == {}
+    case = decide(apply_for_aid(case, "exemption"), clerk, decision="refuse")
+    with pytest.raises(Problem):  # decided: nothing waits any more
+        decide(case, clerk, decision="grant", aid_kind="exemption")
 
 
 def test_a_plaintiff_applies_for_aid_and_the_court_reduces_the_fee(
@@ -121,14 +150,14 @@ def test_exemption_lifts_the_time_limit_and_is_for_natural_persons_only(
 ) -> None:
     clerk = staff["clerk-hangzhou"]
     case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
-    case = decide(case, clerk, decision="grant", aid_kind="exemption")
+    case = decide(apply_for_aid(case, "exemption"), clerk, decision="grant", aid_kind="exemption")
     assert case.fee_due == Decimal("0.00")
     assert CaseDeadline.objects.get(case=case, time_limit="pay_fee").stopped_by is not None
     company = case.parties.get(role="plaintiff")
     company.kind = "legal"
     company.save()
     with pytest.raises(Problem) as refused:
-        decide(case, clerk, decision="grant", aid_kind="exemption")
+        decide(apply_for_aid(case, "exemption"), clerk, decision="grant", aid_kind="exemption")
     assert refused.value.field == "aid"
 
 
@@ -136,7 +165,9 @@ def test_aid_granted_before_docketing_is_in_the_fee_notice(
     submitted: Case, staff, django_capture_on_commit_callbacks
 ) -> None:
     clerk = staff["clerk-hangzhou"]
-    case = decide(submitted, clerk, decision="grant", aid_kind="deferral")
+    case = decide(
+        apply_for_aid(submitted, "deferral"), clerk, decision="grant", aid_kind="deferral"
+    )
     assert case.fee_due is None
     case = accept(case, clerk, "ordinary", django_capture_on_commit_callbacks)
     lines = CaseEvent.objects.get(case=case, event="accept").payload["fee"]["lines"]
@@ -148,7 +179,7 @@ def test_a_refusal_changes_nothing(
 ) -> None:
     clerk = staff["clerk-hangzhou"]
     case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
-    case = decide(case, clerk, decision="refuse")
+    case = decide(apply_for_aid(case, "reduction"), clerk, decision="refuse")
     assert case.fee_due == Decimal("50.00") and case.fee_aid == {}
 
 

@@ -16,7 +16,9 @@ def advance(case: Case, actor, *steps: str) -> None:
 
 
 def test_the_answer_period_runs_out_and_the_case_moves_on_once(accepted, staff, frozen) -> None:
-    advance(accepted, staff["clerk-hangzhou"], "serve_complaint", "confirm_service")
+    advance(
+        accepted, staff["clerk-hangzhou"], "record_payment", "serve_complaint", "confirm_service"
+    )
     assert accepted.state == "answer_period"
     assert actions.sweep_expired() == []
     frozen.advance(timedelta(days=15))
@@ -39,6 +41,24 @@ def test_an_unpaid_fee_deems_the_case_withdrawn_but_a_late_clerk_does_not(
     accepted.refresh_from_db()
     assert accepted.state == "deemed_withdrawn"
     assert not accepted.deadlines.filter(stopped_by__isnull=True, time_limit="pay_fee").exists()
+
+
+def test_serving_the_complaint_first_leaves_the_fee_to_pay_and_its_time_limit_running(
+    accepted, staff, frozen
+) -> None:
+    """The clerk may send the complaint before the fee is paid (five days against seven): the
+    plaintiff can still pay, and unpaid, the case is still deemed withdrawn."""
+    from netcourt.payments.policy import payment_step
+
+    advance(accepted, staff["clerk-hangzhou"], "serve_complaint", "confirm_service")
+    assert accepted.state == "answer_period"
+    step = payment_step(accepted)
+    assert step is not None and step.id == "record_payment"
+    frozen.advance(timedelta(days=30))
+    fired = [e.event for e in actions.sweep_expired()]
+    assert "deem_withdrawn" in fired
+    accepted.refresh_from_db()
+    assert accepted.state == "deemed_withdrawn"
 
 
 def test_a_paid_fee_keeps_the_case_alive(accepted, staff, frozen) -> None:

@@ -1207,6 +1207,13 @@ def _extension_guard(case: Case) -> str | None:
     return None
 
 
+def _aid_guard(case: Case) -> str | None:
+    """The court decides on judicial aid when asked: an application waits for its decision."""
+    if _last_of(case, ("apply_fee_aid", "decide_fee_aid")) != "apply_fee_aid":
+        return translation.gettext("No application for judicial aid waits for a decision.")
+    return None
+
+
 def _decision_guard(case: Case) -> str | None:
     if not _pending_extension(case):
         return translation.gettext("No request to extend the trial period is waiting.")
@@ -1522,7 +1529,7 @@ EFFECTS: dict[str, Effect] = {
     "assign_number": Effect(before=_assign_number),
     "fee_notice": Effect(before=_fee_notice, after=_send_fee_notice),
     "check_payment": Effect(before=_check_payment),
-    "decide_fee_aid": Effect(before=_decide_fee_aid, after=_aid_stops_payment),
+    "decide_fee_aid": Effect(guard=_aid_guard, before=_decide_fee_aid, after=_aid_stops_payment),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
     "judge_notice": Effect(after=_judge_notice),
