@@ -67,3 +67,19 @@ def test_a_paid_fee_keeps_the_case_alive(accepted, staff, frozen) -> None:
     assert [e.event for e in actions.sweep_expired()] == []
     accepted.refresh_from_db()
     assert accepted.state == "accepted"
+
+
+def test_the_evidence_period_stops_when_the_case_closes(accepted, staff) -> None:
+    """A withdrawn case shows no evidence period running on, overdue, for ever."""
+    from tests.conftest import confirmed
+
+    advance(
+        accepted, staff["clerk-hangzhou"], "record_payment", "serve_complaint", "confirm_service"
+    )
+    period = accepted.deadlines.get(time_limit="evidence_period")
+    assert period.stopped_by is None
+    actions.fire(
+        accepted.created_by, accepted.id, "withdraw", accepted.version, {}, step_up=confirmed()
+    )
+    period.refresh_from_db()
+    assert period.stopped_by is not None
