@@ -3,7 +3,7 @@ recording (logged), and the court's statistics."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -75,6 +75,44 @@ def test_a_private_hearing_is_no_one_elses_business(hearing: Hearing, mallory: A
     assert signed_in(mallory).get(page).status_code == 404
     enter = reverse("hearings:enter", args=[hearing.pk])
     assert signed_in(mallory).post(enter).status_code == 404
+
+
+def test_a_long_quiet_recording_on_s3_outlives_the_minutely_sweep(
+    hearing: Hearing, settings: Any, s3: Any, moto_endpoint: str, monkeypatch: Any
+) -> None:
+    """An audio-only participant who says little fills an 8 MiB part of the recording's
+    multipart upload slowly: two hours with no part sent, and the sweep must not abort the
+    upload, or the recording would be lost when the hearing ends."""
+    from netcourt.evidence import actions as evidence_actions
+    from netcourt.evidence.store import _store_for, plaintext
+    from tests.conftest import new_bucket
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    bucket = new_bucket(s3)
+    settings.NETCOURT_BLOB_STORE = f"s3://{bucket}"
+    settings.NETCOURT_S3_ENDPOINT_URL = moto_endpoint
+    _store_for.cache_clear()
+    try:
+        participant = actions.participant_for(hearing.case.judge, hearing)
+        assert participant is not None
+        sink = recordings.VaultSink(hearing.case, case_keys(hearing.case))
+        first_part = b"\x1a\x45\xdf\xa3" + bytes(9 * 1024 * 1024)  # past one part: multipart
+        sink.write(first_part)
+        assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+        # The store keeps real time: the sweep runs two hours after the part was sent.
+        later = clock.FixedClock(datetime.now(UTC) + timedelta(hours=2))
+        with clock.use(later):
+            evidence_actions.sweep_uploads()
+        sink.write(b"the last words")
+        row = recordings.store(
+            participant, sink, ended_at=clock.now(), video_frames=0, audio_frames=9
+        )
+        assert row.blob is not None
+        assert b"".join(plaintext(row.blob)) == first_part + b"the last words"
+    finally:
+        _store_for.cache_clear()
 
 
 def test_the_minutely_sweep_leaves_a_recordings_file_alone(hearing: Hearing) -> None:

@@ -66,6 +66,10 @@ STAGING_GRACE = timedelta(hours=1)
 # A stored file no row names is removed once it is this old: far longer than any write takes
 # between storing a file and committing the row that names it.
 ORPHAN_GRACE = timedelta(days=1)
+# An unfinished blob write (a temporary file, an S3 multipart upload) is abandoned once it
+# has been idle this long: longer than any hearing, since a recording of a quiet, audio-only
+# participant may take hours to fill one 8 MiB part of its upload.
+INCOMPLETE_GRACE = timedelta(hours=18)
 ORPHAN_BATCH = 500
 MAX_TITLE = 200
 MAX_SOURCE = 300
@@ -698,7 +702,7 @@ def sweep_uploads() -> int:
         except ProtectedError:
             continue
         store.delete(store_key)  # only once no row points to it any more
-    store.sweep_incomplete(STAGING_GRACE, now)
+    store.sweep_incomplete(INCOMPLETE_GRACE, now)
     live = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
     gone = 0
     area = staging()
