@@ -252,6 +252,26 @@ def test_stored_files_no_row_names_are_removed_once_a_day_has_passed(
     assert actions.sweep_orphaned_files(tomorrow) == 0
 
 
+def test_the_orphan_sweep_removes_nothing_when_the_database_names_almost_nothing(
+    exchanging, caplog
+) -> None:
+    """Pointed at the wrong database (empty, an older backup, another installation's), every
+    file looks orphaned: the sweep refuses rather than empty the store."""
+    from datetime import UTC, datetime, timedelta
+
+    from netcourt.evidence.store import blob_key, blob_store
+
+    store = blob_store()
+    keys = [blob_key(exchanging, f"0d7d1e63-0000-4000-8000-{n:012d}") for n in range(120)]
+    for key in keys:
+        with store.writer(key) as out:
+            out.write(b"ciphertext")
+    tomorrow = datetime.now(UTC) + actions.ORPHAN_GRACE + timedelta(minutes=1)
+    assert actions.sweep_orphaned_files(tomorrow) == 0
+    assert sorted(store.keys()) == sorted(keys)
+    assert "orphan sweep refused: 120 of 120 stored files under cases/" in caplog.text
+
+
 def test_the_orphan_sweep_runs_as_one_job_a_day(
     exchanging, django_capture_on_commit_callbacks
 ) -> None:

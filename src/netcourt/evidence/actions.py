@@ -71,6 +71,11 @@ ORPHAN_GRACE = timedelta(days=1)
 # participant may take hours to fill one 8 MiB part of its upload.
 INCOMPLETE_GRACE = timedelta(hours=18)
 ORPHAN_BATCH = 500
+# The sweep removes orphans only when few: more than this many under one prefix, and more
+# than this share of the old files there, look like the wrong database (an empty one, an
+# older backup restored, another installation sharing the bucket), not like crashed writes.
+ORPHAN_FLOOR = 100
+ORPHAN_SHARE = 0.1
 MAX_TITLE = 200
 MAX_SOURCE = 300
 MAX_TEXT = 5000
@@ -733,7 +738,9 @@ def sweep_orphaned_files(now: datetime | None = None) -> int:
     that would claim it committed, once `ORPHAN_GRACE` has passed: stored files no row names,
     and documents held for a request or a membership that never came. Only the store's own
     kinds of key are looked at (evidence and recordings under ``cases/``, held documents under
-    ``documents/``), so a bucket shared with anything else keeps it. How many files went."""
+    ``documents/``), so a bucket shared with anything else keeps it; and nothing when the
+    orphans are too many to be crashed writes (`ORPHAN_FLOOR`, `ORPHAN_SHARE`): the database
+    is then not the one these files belong to. How many files went."""
     from netcourt.accounts.models import HeldDocument
 
     cutoff = (now or clock.now()) - ORPHAN_GRACE
@@ -745,17 +752,28 @@ def sweep_orphaned_files(now: datetime | None = None) -> int:
         with contextlib.suppress(ProtectedError, IntegrityError), transaction.atomic():
             HeldDocument.objects.filter(pk=document_id).delete()  # unless claimed meanwhile
     for prefix, model in (("cases/", Blob), ("documents/", HeldDocument)):
+        seen, orphans = 0, []
         candidates = store.written_before(cutoff, prefix)
         while batch := list(itertools.islice(candidates, ORPHAN_BATCH)):
+            seen += len(batch)
             named = set(
                 model._default_manager.filter(store_key__in=batch).values_list(
                     "store_key", flat=True
                 )
             )
-            for key in batch:
-                if key not in named:
-                    store.delete(key)
-                    gone += 1
+            orphans += [key for key in batch if key not in named]
+        if len(orphans) > max(ORPHAN_FLOOR, ORPHAN_SHARE * seen):
+            log.error(
+                "orphan sweep refused: %d of %d stored files under %s have no record; "
+                "is this the court's own database? Nothing was removed.",
+                len(orphans),
+                seen,
+                prefix,
+            )
+            continue
+        for key in orphans:
+            store.delete(key)
+            gone += 1
     if gone:
         log.warning("orphaned stored files removed: %d", gone)
     return gone
