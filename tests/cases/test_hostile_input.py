@@ -9,7 +9,7 @@ import pytest
 
 from netcourt.cases.models import Case, CaseEvent
 from tests.cases.test_api import FILING, post
-from tests.conftest import api_client, signed_in
+from tests.conftest import api_client, make_user, signed_in, verified
 
 
 def filing(**changes: Any) -> dict[str, Any]:
@@ -327,6 +327,11 @@ def test_a_step_amount_not_written_in_digits_is_refused(accepted, staff) -> None
 def test_an_id_that_is_not_ascii_digits_is_refused(accepted, staff, event, name) -> None:
     """A superscript passes str.isdigit() but not int(); 5000 digits pass neither."""
     actor = staff["clerk-hangzhou"] if event == "assign_judge" else accepted.created_by
+    if event == "revoke_representative":  # the step is open only with someone to dismiss
+        from tests.cases.test_case_page_after_filing import appoint
+
+        appoint(accepted, accepted.created_by, verified(make_user("lawyer-hostile")))
+        accepted.refresh_from_db()
     client = api_client(actor)
     before = CaseEvent.objects.count()
     for raw in ("\u00b2", "9" * 5000, "99999999999999999999"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -432,3 +433,45 @@ def test_opening_an_upload_honours_the_idempotency_key(exchanging, alice) -> Non
     other = client.post(url, HTTP_IDEMPOTENCY_KEY="u-2", **headers)
     assert other.status_code == 201 and other["Location"] != first["Location"]
     assert Upload.objects.count() == 2
+
+
+def test_an_opinion_on_an_item_not_in_the_case_is_not_found(exchanging, alice, bob, mallory):
+    """An opinion on an item that does not exist, or is in another case, answers 404 whatever
+    the form holds: not "answer every question", not a message on the case's page."""
+    from netcourt.cases import actions as case_actions
+    from tests.conftest import complete_filing
+
+    item = submit(alice, exchanging, pdf(2000))
+    verdicts = {"authenticity": "disputed", "legality": "accepted", "relevance": "accepted"}
+    other_case = case_actions.file_case(
+        alice, exchanging.court, "ecommerce_purchase", complete_filing()
+    )
+    for who, url in (
+        (bob, f"/cases/{exchanging.pk}/evidence/{uuid.uuid4()}/opinions/"),
+        (alice, f"/cases/{other_case.pk}/evidence/{item.pk}/opinions/"),
+        (mallory, f"/cases/{exchanging.pk}/evidence/{item.pk}/opinions/"),
+    ):
+        for form in ({}, verdicts):
+            answer = signed_in(who).post(url, form)
+            assert answer.status_code == 404, (url, form)
+            assert "Answer every question" not in answer.content.decode()
+    api = api_client(bob)
+    for body in ({}, verdicts):
+        answer = api.post(
+            f"/api/v1/cases/{exchanging.pk}/evidence/{uuid.uuid4()}/opinions",
+            body,
+            content_type="application/json",
+        )
+        assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+    assert not Opinion.objects.exists()
+
+
+def test_an_incomplete_opinion_on_a_real_item_still_asks_for_every_answer(
+    exchanging, alice, bob
+) -> None:
+    item = submit(alice, exchanging, pdf(2000))
+    answer = signed_in(bob).post(
+        f"/cases/{exchanging.pk}/evidence/{item.pk}/opinions/", {}, follow=True
+    )
+    assert answer.redirect_chain[-1][0] == f"/cases/{exchanging.pk}/evidence/#item-{item.pk}"
+    assert "Answer every question, then send your opinion again." in answer.content.decode()

@@ -19,13 +19,11 @@ from netcourt.service.models import Notification
 from tests.conftest import make_user, signed_in
 
 
-@pytest.fixture
-def hearing(exchanging: Case, staff: dict[str, Any], frozen: Any) -> Hearing:
-    """A public online hearing of the Hangzhou case in five days."""
+def in_five_days(exchanging: Case, clerk: Any, *, public: bool) -> Hearing:
+    """The Hangzhou case's hearing, scheduled for five days from now: open to the public or
+    not; online unless no party agreed to take part online."""
     exchanging.refresh_from_db()
-    case_actions.fire(
-        staff["clerk-hangzhou"], exchanging.id, "close_answer_period", exchanging.version
-    )
+    case_actions.fire(clerk, exchanging.id, "close_answer_period", exchanging.version)
     exchanging.refresh_from_db()
     starts_at = clock.now() + timedelta(days=5)
     case_actions.fire(
@@ -34,9 +32,15 @@ def hearing(exchanging: Case, staff: dict[str, Any], frozen: Any) -> Hearing:
         "schedule_hearing",
         exchanging.version,
         {"hearing_at": starts_at.date()},
-        extra={"hearing": {"starts_at": starts_at.isoformat(), "minutes": 30, "public": True}},
+        extra={"hearing": {"starts_at": starts_at.isoformat(), "minutes": 30, "public": public}},
     )
     return Hearing.objects.get(case=exchanging)
+
+
+@pytest.fixture
+def hearing(exchanging: Case, staff: dict[str, Any], frozen: Any) -> Hearing:
+    """A public online hearing of the Hangzhou case in five days."""
+    return in_five_days(exchanging, staff["clerk-hangzhou"], public=True)
 
 
 def test_the_judge_calls_a_witness_who_sees_the_hearing_and_nothing_else_of_the_case(

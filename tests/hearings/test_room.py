@@ -408,3 +408,27 @@ def test_switching_to_audio_only_keeps_both_recordings_and_a_room_left_by_its_ju
     hearing.refresh_from_db()
     assert hearing.status == HearingStatus.OPEN  # paused, not held: the judge ends it later
     assert Case.objects.get(pk=hearing.case_id).state == "hearing_scheduled"
+
+
+def test_the_judge_who_opens_the_room_early_cannot_end_the_hearing_before_it_can_be_held(
+    hearing: Hearing, frozen: Any
+) -> None:
+    """The bench may open the room early to get ready; ending the hearing — so holding it,
+    and the case moving on — waits until its room opens for everyone."""
+    judge = hearing.case.judge
+    frozen.advance(-timedelta(hours=2))
+
+    async def scenario() -> dict[str, Any]:
+        bench = await _enter(hearing, judge)
+        await bench.say({"type": "end"})
+        refused = await bench.expect("error")
+        await bench.leave()
+        return refused
+
+    refused = run(scenario())
+    assert refused["code"] == "hearing_too_early"
+    assert "it cannot be held before" in refused["message"]
+    hearing.refresh_from_db()
+    assert hearing.status == HearingStatus.OPEN and hearing.ended_at is None
+    assert Case.objects.get(pk=hearing.case_id).state == "hearing_scheduled"
+    assert not hearing.log.filter(kind=LogKind.ENDED).exists()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -149,7 +150,7 @@ class Organisation(models.Model):
     (GB 32100-2015, checked by ``netcourt.identity.numbers``). People act for it as approved
     members (``OrganisationMember``)."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of an organisation", "name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     created_at = models.DateTimeField(_("registered on"))
 
@@ -192,7 +193,9 @@ class OrganisationMember(models.Model):
         related_name="organisation_memberships",
         verbose_name=_("person"),
     )
-    role = models.CharField(_("role"), max_length=30, choices=MemberRole.choices)
+    role = models.CharField(
+        pgettext_lazy("in an organisation", "role"), max_length=30, choices=MemberRole.choices
+    )
     name_given = models.CharField(_("name given"), max_length=200)
     document = models.ForeignKey(
         HeldDocument, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")

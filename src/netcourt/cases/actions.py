@@ -1207,6 +1207,13 @@ def _extension_guard(case: Case) -> str | None:
     return None
 
 
+def _revoke_guard(case: Case) -> str | None:
+    """A representation can be ended only while there is one."""
+    if not any(rep.active for party in case.people() for rep in party.representatives.all()):
+        return translation.gettext("No one represents a party in this case.")
+    return None
+
+
 def _aid_guard(case: Case) -> str | None:
     """The court decides on judicial aid when asked: an application waits for its decision."""
     if _last_of(case, ("apply_fee_aid", "decide_fee_aid")) != "apply_fee_aid":
@@ -1487,6 +1494,13 @@ def _hearing_held_guard(case: Case) -> str | None:
     return held_guard(case)
 
 
+def _hearing_absence_guard(case: Case) -> str | None:
+    """No one is found absent from a hearing before it begins."""
+    from netcourt.hearings.actions import absence_guard
+
+    return absence_guard(case)
+
+
 def _record_signature(case: Case, pack: Pack, record: CaseEvent) -> None:
     from netcourt.hearings.record import signature_effect
 
@@ -1537,7 +1551,8 @@ EFFECTS: dict[str, Effect] = {
     "appoint_representative": Effect(after=_appoint_representative),
     "representative_from_request": Effect(after=_appoint_representative),
     "link_organisation": Effect(before=representation.link_organisation),
-    "revoke_representative": Effect(after=_revoke_representative),
+    "revoke_representative": Effect(guard=_revoke_guard, after=_revoke_representative),
+    "hearing_absence": Effect(guard=_hearing_absence_guard),
     "refund_on_close": Effect(after=_refund_on_close),
     "evidence_item": Effect(),
     "evidence_opinion": Effect(),

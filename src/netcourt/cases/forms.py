@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.accounts.models import User
+from netcourt.cases import policy
 from netcourt.cases.actions import eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole, RepresentativeKind
+from netcourt.cases.present import choice_label
 from netcourt.core.forms import Form, WholeNumberField
 from netcourt.core.i18n import current_language
 from netcourt.core.numbers import amount_text
@@ -254,6 +256,15 @@ class ListField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def offered(form: forms.Form) -> bool:
+    """Whether a step's form can be sent: not when a choice it requires has nothing to choose
+    (ending a representation when there is none the person may end)."""
+    return not any(
+        isinstance(field, forms.ChoiceField) and field.required and not field.choices
+        for field in form.fields.values()
+    )
+
+
 def event_form(
     pack: Pack,
     event: Event,
@@ -261,8 +272,12 @@ def event_form(
     data: Any = None,
     prefix: str | None = None,
     files: Any = None,
+    *,
+    user: Any = None,
 ) -> forms.Form:
-    """A form for one step, with a field for each input the pack declares."""
+    """A form for one step, with a field for each input the pack declares. With ``user``, a
+    choice of representative offers only the representations that person may end: their own,
+    or those of a party they are."""
     lang = current_language()
     fields: dict[str, forms.Field] = {}
     for item in event.inputs:
@@ -272,20 +287,16 @@ def event_form(
             judges = User.objects.filter(pk__in=eligible_judges(case)).order_by("pk")
             field = forms.ChoiceField(label=label, choices=[(str(j.pk), str(j)) for j in judges])
         elif item.name == "representative":
-            reps = [r for p in case.people() for r in p.representatives.all() if r.active]
+            reps = [
+                r
+                for p in case.people()
+                for r in p.representatives.all()
+                if r.active
+                and (user is None or r.user_id == user.pk or policy.acts_for_party(user, p))
+            ]
             field = forms.ChoiceField(
                 label=label,
                 choices=[(str(r.pk), f"{r.user} — {r.party.name}") for r in reps],
-            )
-        elif item.name == "aid_kind":
-            labels: dict[str, str] = {a.kind: a.label.get(lang) for a in pack.fees.aid}
-            field = forms.ChoiceField(
-                label=label, choices=[(c, labels.get(c, c)) for c in item.choices]
-            )
-        elif item.name == "decision":
-            decisions = {"grant": _("Grant"), "refuse": _("Refuse")}
-            field = forms.ChoiceField(
-                label=label, choices=[(c, decisions.get(c, c)) for c in item.choices]
             )
         elif item.name == "representative_kind":
             field = forms.ChoiceField(label=label, choices=RepresentativeKind.choices)
@@ -310,9 +321,8 @@ def event_form(
                 initial=case.track or None,
             )
         elif item.type == "choice":
-            words = {c: t.get(lang) for c, t in item.choice_labels.items()}
             field = forms.ChoiceField(
-                label=label, choices=[(c, words.get(c, c)) for c in item.choices]
+                label=label, choices=[(c, choice_label(pack, item, c)) for c in item.choices]
             )
         elif item.type == "bool":
             field = forms.BooleanField(label=label)

@@ -8,12 +8,18 @@ from typing import Any
 from django.utils import translation
 
 from netcourt.cases.actions import CREATED_EVENT
-from netcourt.cases.models import AccessLogEntry, Case, CaseDeadline, CaseEvent
+from netcourt.cases.models import (
+    AccessLogEntry,
+    Case,
+    CaseDeadline,
+    CaseEvent,
+    RepresentativeKind,
+)
 from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.courts.models import Court
-from netcourt.procedure import Pack
+from netcourt.procedure import Input, Pack
 
 
 def state_label(pack: Pack, state: str) -> str:
@@ -64,19 +70,47 @@ def _value(pack: Pack, value: Any) -> str:
     return str(value)
 
 
+def choice_label(pack: Pack, item: Input, value: str) -> str:
+    """A choice of a step's input in the reader's language: the pack's own words for it
+    (``choice_labels``), the pack's label for the aid or the track it names, the kind of
+    representative; else its id."""
+    lang = current_language()
+    if value in item.choice_labels:
+        return item.choice_labels[value].get(lang)
+    if item.name == "aid_kind":
+        for aid in pack.fees.aid:
+            if aid.kind == value:
+                return aid.label.get(lang)
+    if item.name == "representative_kind" and value in RepresentativeKind.values:
+        return str(RepresentativeKind(value).label)
+    if value in pack.tracks:
+        return pack.tracks[value].label.get(lang)
+    return value
+
+
+def _shown(pack: Pack, item: Input | None, value: Any) -> str:
+    """One input's value as the docket shows it."""
+    if _is_document(value):
+        return _document(value)
+    if item is not None and item.type == "choice" and isinstance(value, str):
+        return choice_label(pack, item, value)
+    return _value(pack, value)
+
+
 def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
-    """Each input given with a step, labelled in the reader's language."""
-    labels = (
-        {i.name: i.label.get(current_language()) for i in pack.events[event_id].inputs}
-        if event_id in pack.events
-        else {}
-    )
-    colon = "：" if current_language().startswith("zh") else ": "
-    return [
-        f"{labels.get(name, name)}{colon}{_document(value) if _is_document(value) else _value(pack, value)}"
-        for name, value in shown.items()
-        if value not in ("", None, [], False)
-    ]
+    """Each input given with a step, labelled in the reader's language, and a choice by its
+    label in that language."""
+    lang = current_language()
+    inputs = {i.name: i for i in pack.events[event_id].inputs} if event_id in pack.events else {}
+    colon = "：" if lang.startswith("zh") else ": "
+    notes = []
+    for name, value in shown.items():
+        if value in ("", None, [], False):
+            continue
+        item = inputs.get(name)
+        label = item.label.get(lang) if item is not None else name
+        notes.append(f"{label}{colon}{_shown(pack, item, value)}")
+    return notes
 
 
 def _is_document(value: Any) -> bool:

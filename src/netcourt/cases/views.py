@@ -164,6 +164,11 @@ def step(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
         return problem_page(request, problem)
     if name not in STEPS:
         return problem_page(request, Problem("not_found", status=404))
+    _, open_events = _open_events(request, case)
+    if not any(e.id == actions.AMEND_EVENT for e in open_events):
+        # Past the draft (and not sent back for corrections): the filing is no longer the
+        # plaintiff's to change, and the case page shows it as it stands.
+        return redirect("cases:detail", case.id)
     actions.log_access(request.user, case, f"filing.{name}")
     if name == "review":
         return _review(request, case)
@@ -276,15 +281,24 @@ def _open_events(request: HttpRequest, case: Case) -> tuple[set[str], list[Event
 
 
 def _event_forms(
-    case: Case, open_events: list[Event], bound: dict[str, Any] | None = None
+    request: HttpRequest,
+    case: Case,
+    open_events: list[Event],
+    bound: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """A form for each step open to the person on this page; not one whose choice has
+    nothing to choose from (ending a representation when there is none they may end)."""
     pack = case.court.pack
     lang = current_language()
     out = []
     for event in open_events:
         if actions.AMEND_EVENT == event.id or actions.OWN_PAGE_EFFECTS.intersection(event.effects):
             continue
-        form = (bound or {}).get(event.id) or forms.event_form(pack, event, case)
+        form = (bound or {}).get(event.id)
+        if form is None:
+            form = forms.event_form(pack, event, case, user=request.user)
+            if not forms.offered(form):
+                continue
         out.append(
             {
                 "event": event,
@@ -362,7 +376,7 @@ def _detail_context(
     pack = case.court.pack
     roles, open_events = _open_events(request, case)
     events = case.events.select_related("actor", "on_behalf_of")
-    actions_ = _event_forms(case, open_events, bound)
+    actions_ = _event_forms(request, case, open_events, bound)
     return {
         "case": case,
         "summary": present.summary(case),
@@ -427,7 +441,9 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
     pack = case.court.pack
     if event_id not in pack.events:
         return problem_page(request, Problem("unknown_event", status=422))
-    form = forms.event_form(pack, pack.events[event_id], case, request.POST, files=request.FILES)
+    form = forms.event_form(
+        pack, pack.events[event_id], case, request.POST, files=request.FILES, user=request.user
+    )
     if form.is_valid():
         staged_files = [v for v in form.cleaned_data.values() if isinstance(v, StagedFile)]
         try:
@@ -477,10 +493,20 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
                 _("Done: %(step)s.")
                 % {"step": pack.events[event_id].label.get(current_language())},
             )
-            return HttpResponseRedirect(reverse("cases:detail", args=[case.id]))
+            return _after_step(request, case)
     case.refresh_from_db()
     context = _detail_context(request, case, {event_id: form})
     return render(request, "cases/detail.html", context, status=422)
+
+
+def _after_step(request: HttpRequest, case: Case) -> HttpResponse:
+    """Back to the case page, or to the person's dashboard when the step took the case from
+    them (a representative who ended their own representation no longer sees it)."""
+    try:
+        policy.get_case(request.user, case.id)
+    except Problem:
+        return redirect("web:dashboard")
+    return HttpResponseRedirect(reverse("cases:detail", args=[case.id]))
 
 
 @login_required

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IdempotencyRecord(models.Model):
@@ -31,7 +32,9 @@ class Job(models.Model):
     worker that dies halfway leaves it to be run again, and a finished one never runs twice.
     """
 
-    name = models.CharField(_("name"), max_length=100, help_text=_("the registered handler"))
+    name = models.CharField(
+        pgettext_lazy("of a job", "name"), max_length=100, help_text=_("the registered handler")
+    )
     key = models.CharField(
         _("key"), max_length=255, unique=True, help_text=_("one job per key, ever")
     )

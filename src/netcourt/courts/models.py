@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from netcourt.core.i18n import current_language
 from netcourt.procedure import Court as PackCourt
@@ -74,7 +75,9 @@ class CourtMembership(models.Model):
         related_name="court_memberships",
         verbose_name=_("person"),
     )
-    role = models.CharField(_("role"), max_length=20, choices=CourtRole.choices)
+    role = models.CharField(
+        pgettext_lazy("of court staff", "role"), max_length=20, choices=CourtRole.choices
+    )
     active = models.BooleanField(_("active"), default=True)
     eligible_for_assignment = models.BooleanField(
         _("eligible for case assignment"),

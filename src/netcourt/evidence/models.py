@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from netcourt.cases.models import Case, CaseEvent, Party
 
@@ -123,7 +124,7 @@ class Platform(models.Model):
             "Letters, digits and hyphens; the platform sends its records to an address with it."
         ),
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a platform", "name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30)
     public_key = models.TextField(_("public key"), help_text=_("Ed25519 public key, PEM"))
     organisation = models.CharField(_("operated by"), max_length=200)

@@ -189,6 +189,12 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
 @login_required
 @require_POST
 def examine(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResponse:
+    try:
+        # An item that does not exist, is not in this case or is not the person's to see is
+        # not found, whatever the form says.
+        policy.get_item(request.user, case_id, item_id)
+    except Problem as problem:
+        return problem_page(request, problem)
     reply_to = request.POST.get("reply_to") or None
     form: OpinionForm | ReplyForm = (
         ReplyForm(request.POST) if reply_to else OpinionForm(request.POST)

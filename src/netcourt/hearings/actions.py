@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext
 
 from netcourt.accounts.mfa import StepUp
@@ -35,6 +36,7 @@ from netcourt.hearings.models import (
     Presence,
     Role,
 )
+from netcourt.hearings.times import court_zone
 from netcourt.procedure import Pack
 
 PASS_SECONDS = 120
@@ -126,14 +128,51 @@ def in_session_guard(case: Case) -> str | None:
 
 
 def held_guard(case: Case) -> str | None:
-    """An online hearing is held by ending it in its room, not by a form."""
+    """An online hearing is held by ending it in its room, not by a form; one in the
+    courtroom is recorded as held only once it can have begun (`hold_too_early`)."""
     hearing = current_hearing(case)
-    if hearing is not None and hearing.mode != Mode.OFFLINE:
+    if hearing is None:
+        return None
+    if hearing.mode != Mode.OFFLINE:
         return gettext(
             "This hearing is held online: the judge ends it in the virtual courtroom, and the "
             "case moves on by itself."
         )
+    return hold_too_early(hearing)
+
+
+def hold_too_early(hearing: Hearing) -> str | None:
+    """Why ``hearing`` cannot be held (recorded as held, or ended in its room) yet: not before
+    its room opens (`ENTRY_OPENS` before the start, the rule for entering it), let alone days
+    before it was to take place. None when it can."""
+    opens = hearing.starts_at - ENTRY_OPENS
+    if clock.now() >= opens:
+        return None
+    return gettext(
+        "The hearing is scheduled for %(when)s (court time): it cannot be held before "
+        "%(opens)s, %(minutes)s minutes before it begins."
+    ) % {
+        "when": _court_time(hearing.starts_at),
+        "opens": _court_time(opens),
+        "minutes": int(ENTRY_OPENS.total_seconds() // 60),
+    }
+
+
+def absence_guard(case: Case) -> str | None:
+    """A party is absent from a hearing only once it has begun: the claim is not treated as
+    withdrawn for the plaintiff's absence (Civil Procedure Law Art. 146) before the scheduled
+    start. The guard of the effect ``hearing_absence``."""
+    hearing = current_hearing(case)
+    if hearing is not None and clock.now() < hearing.starts_at:
+        return gettext(
+            "The hearing is scheduled for %(when)s (court time): no one can be found absent "
+            "from it before it begins."
+        ) % {"when": _court_time(hearing.starts_at)}
     return None
+
+
+def _court_time(moment: datetime) -> str:
+    return formats.date_format(moment.astimezone(court_zone()), "DATETIME_FORMAT")
 
 
 # --- who takes part ----------------------------------------------------------------------
@@ -146,12 +185,18 @@ def place_for(user: Any, hearing: Hearing) -> tuple[str, Party | None] | None:
     interpreters hold a place by invitation."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    case = hearing.case
     invited = hearing.participants.filter(
         user=user, role__in=(Role.WITNESS, Role.INTERPRETER)
     ).first()
     if invited is not None:
         return invited.role, None
+    return _place_in_case(user, hearing)
+
+
+def _place_in_case(user: Any, hearing: Hearing) -> tuple[str, Party | None] | None:
+    """The place ``user`` has in ``hearing`` by their part in its case (not by invitation):
+    judge, clerk, party, representative; a viewer of a public hearing; None for no one."""
+    case = hearing.case
     if case.judge_id == user.pk:
         return Role.JUDGE, None
     if CourtMembership.objects.filter(
@@ -195,16 +240,107 @@ def participant_for(user: Any, hearing: Hearing) -> Participant | None:
     return participant
 
 
-def invite(hearing: Hearing, user: Any, role: str, by: Any) -> Participant:
-    """A witness or an interpreter, named by the judge or the clerk; they wait until called."""
-    if role not in (Role.WITNESS, Role.INTERPRETER):
+CALLED_ROLES = (Role.WITNESS, Role.INTERPRETER)
+
+
+class Called(NamedTuple):
+    """A person called to a hearing; ``was`` the role they were called as before, when the
+    call changed it."""
+
+    participant: Participant
+    was: str | None = None
+
+
+def may_call(user: Any, hearing: Hearing) -> bool:
+    """Whether ``user`` may call witnesses and interpreters to ``hearing``: its judge or a
+    clerk of its court."""
+    return place_for(user, hearing) in ((Role.JUDGE, None), (Role.CLERK, None))
+
+
+def invite(hearing: Hearing, user: Any, role: str, by: Any) -> Called:
+    """A witness or an interpreter, named by the judge or the clerk; they wait until called.
+
+    A person has one place at a hearing: no one who takes part in the case (a party, the
+    members acting for it, its representatives, whoever uses a party's e-mail address; the
+    judge, the court's clerks) is called as a witness or an interpreter. Called again as the
+    other of the two, their role changes while they have not yet entered the hearing; once
+    they have taken part in one role, they keep it. A person the judge removed from the
+    hearing is not called back to it."""
+    if role not in CALLED_ROLES:
         raise Problem("input_invalid", field="role", status=422)
-    if place_for(by, hearing) not in ((Role.JUDGE, None), (Role.CLERK, None)):
+    if not may_call(by, hearing):
         raise Problem("role_not_allowed", status=403)
-    participant, _ = Participant.objects.get_or_create(
-        hearing=hearing, user=user, defaults={"role": role, "name": shown_name(user, role)}
-    )
-    return participant
+    with transaction.atomic():
+        hearing = Hearing.objects.select_for_update().select_related("case").get(pk=hearing.pk)
+        if hearing.status not in (HearingStatus.SCHEDULED, HearingStatus.OPEN):
+            raise Problem(
+                "hearing_not_open",
+                gettext("This hearing has ended or was cancelled: no one can be called to it."),
+                status=409,
+            )
+        _refuse_one_of_the_case(hearing, user)
+        participant, made = Participant.objects.get_or_create(
+            hearing=hearing, user=user, defaults={"role": role, "name": shown_name(user, role)}
+        )
+        if made:
+            return Called(participant)
+        if participant.presence == Presence.REMOVED:
+            raise Problem(
+                "hearing_removed",
+                gettext(
+                    "The judge removed this person from the hearing: they cannot be called back "
+                    "to it."
+                ),
+                field="email",
+                status=409,
+            )
+        if participant.role == role:
+            return Called(participant)  # called again: told again
+        was = participant.role if participant.role in CALLED_ROLES else None
+        if was is not None and participant.first_joined_at is not None:
+            raise Problem(
+                "input_invalid",
+                gettext(
+                    "This person has taken part in the hearing as %(role)s already: a person "
+                    "has one role at a hearing."
+                )
+                % {"role": Role(was).label},
+                field="role",
+                status=422,
+            )
+        participant.role, participant.party = role, None
+        participant.name = shown_name(user, role)
+        participant.save(update_fields=["role", "party", "name"])
+        return Called(participant, was)
+
+
+def _refuse_one_of_the_case(hearing: Hearing, user: Any) -> None:
+    """Refuse to call a person who takes part in the hearing's case (see `invite`)."""
+    place = _place_in_case(user, hearing)
+    if place is not None and place[0] in (Role.JUDGE, Role.CLERK):
+        raise Problem(
+            "input_invalid",
+            gettext(
+                "The judge and the court's clerks take part in the hearing as the court: they "
+                "cannot be called as a witness or an interpreter."
+            ),
+            field="email",
+            status=422,
+        )
+    email = (user.email or "").strip().casefold()
+    parties = hearing.case.people()
+    if (place is not None and place[0] in (Role.PARTY, Role.REPRESENTATIVE)) or any(
+        email and (party.contact_email or "").strip().casefold() == email for party in parties
+    ):
+        raise Problem(
+            "input_invalid",
+            gettext(
+                "This person is a party to the case or represents one: a party and its "
+                "representatives cannot be called as a witness or an interpreter."
+            ),
+            field="email",
+            status=422,
+        )
 
 
 def log(

@@ -15,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from netcourt.cases.models import Case, CaseEvent, Party
 from netcourt.courts.models import Court
@@ -87,7 +88,9 @@ class Participant(models.Model):
     party = models.ForeignKey(
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    role = models.CharField(
+        pgettext_lazy("at a hearing", "role"), max_length=20, choices=Role.choices
+    )
     name = models.CharField(_("name"), max_length=200)
     online = models.BooleanField(_("attends online"), default=True)
     presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.INVITED)

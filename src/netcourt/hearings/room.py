@@ -327,7 +327,12 @@ class Courtroom:
 
     async def end(self, judge: Seat) -> None:
         """End the hearing: the recordings finished and logged, the case moves on (the judge
-        is told if it cannot), everyone out."""
+        is told if it cannot), everyone out. Not before the hearing can be held (the judge
+        may open the room early): the judge is told from when, and the hearing goes on."""
+        early = await sync_to_async(_too_early)(self.hearing, judge)
+        if early is not None:
+            await judge.send({"type": "error", "code": "hearing_too_early", "message": early})
+            return
         await self.broadcast({"type": "ended"}, admitted_only=False)
         try:
             await self._finish_media()
@@ -654,6 +659,15 @@ def _lock(hearing: Hearing, by: Participant, locked: bool) -> None:
     hearing.locked = locked
     hearing.save(update_fields=["locked"])
     actions.log(hearing, LogKind.LOCKED if locked else LogKind.UNLOCKED, by=by)
+
+
+def _too_early(hearing: Hearing, seat: Seat) -> str | None:
+    """Why the hearing cannot be ended yet, in the judge's language (None: it can)."""
+    fresh = Hearing.objects.filter(pk=hearing.pk).first()  # postponed meanwhile?
+    if fresh is None:
+        return None
+    with translation.override(seat.language or settings.LANGUAGE_CODE):
+        return actions.hold_too_early(fresh)
 
 
 def _ended(hearing: Hearing, by: Participant) -> bool:

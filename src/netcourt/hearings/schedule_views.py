@@ -64,7 +64,9 @@ def _ics(text: str, filename: str) -> HttpResponse:
 
 def _week(case: Case, day: date) -> list[dict[str, Any]]:
     """The judge's hearings and busy time, day by day, in the week of ``day`` (the court's
-    time): what the person scheduling must fit around."""
+    time): what the person scheduling must fit around. Each hearing is under the day it
+    begins on in the court's time, and only in the week it begins in; busy time under each
+    day of the week it covers."""
     zone = court_zone()
     monday = day - timedelta(days=day.weekday())
     start = datetime.combine(monday, time(0), tzinfo=zone)
@@ -81,7 +83,10 @@ def _week(case: Case, day: date) -> list[dict[str, Any]]:
     if case.judge_id is not None:
         for hearing in scheduling.judge_hearings(case.judge_id, start, end):
             local = hearing.starts_at.astimezone(zone)
-            days[local.weekday()]["items"].append(
+            n = (local.date() - monday).days
+            if not 0 <= n < 7:
+                continue  # began in the week before (read as it might run into this one)
+            days[n]["items"].append(
                 {
                     "start": local,
                     "end": scheduling.ends_at(hearing).astimezone(zone),
@@ -90,9 +95,9 @@ def _week(case: Case, day: date) -> list[dict[str, Any]]:
                 }
             )
         for busy in scheduling.busy_between(case.judge_id, start, end):
-            first = max(busy.starts_at, start).astimezone(zone)
-            last = min(busy.ends_at, end).astimezone(zone)
-            for n in range(first.weekday(), (last - timedelta(seconds=1)).weekday() + 1):
+            first = max(busy.starts_at, start).astimezone(zone).date()
+            last = (min(busy.ends_at, end) - timedelta(seconds=1)).astimezone(zone).date()
+            for n in range(max((first - monday).days, 0), min((last - monday).days, 6) + 1):
                 days[n]["items"].append({"start": busy.starts_at, "end": busy.ends_at})
     for entry in days:
         entry["items"].sort(key=lambda item: item["start"])

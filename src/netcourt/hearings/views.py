@@ -30,6 +30,7 @@ from netcourt.core.problems import Problem
 from netcourt.courts.models import Court, CourtRole
 from netcourt.evidence.store import plaintext
 from netcourt.hearings import actions, stats
+from netcourt.hearings.forms import InviteForm
 from netcourt.hearings.models import (
     Hearing,
     HearingStatus,
@@ -130,13 +131,22 @@ def case_hearing(request: HttpRequest, case_id: UUID) -> HttpResponse:
         case = policy.get_case(request.user, case_id)
     except Problem as problem:
         return problem_page(request, problem)
+    return _case_page(request, case)
+
+
+def _case_page(
+    request: HttpRequest, case: Case, bound: InviteForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The case's hearings page; ``bound``: a call of a witness or an interpreter that was
+    refused, shown with what was typed and each reason next to its field."""
     case_actions.log_access(request.user, case, "hearing.view")
     roles = policy.case_roles(request.user, case)
     open_ids = {e.id for e in case_actions.open_steps(case, roles)}
     shown = [
-        _item(request, hearing, roles)
+        _item(request, hearing, roles, bound)
         for hearing in case.hearings.select_related("scheduled_by").order_by("-starts_at")
     ]
+    forms = [item["invite_form"] for item in shown if item["invite_form"] is not None]
     return render(
         request,
         "hearings/case.html",
@@ -145,22 +155,36 @@ def case_hearing(request: HttpRequest, case_id: UUID) -> HttpResponse:
             "hearings": shown,
             "may_schedule": "schedule_hearing" in open_ids,
             "may_postpone": "postpone_hearing" in open_ids,
+            "error_forms": forms,
+            "has_errors": any(form.errors for form in forms),
         },
+        status=status,
     )
 
 
-def _item(request: HttpRequest, hearing: Hearing, roles: set[str]) -> dict[str, Any]:
+def _item(
+    request: HttpRequest, hearing: Hearing, roles: set[str], bound: InviteForm | None = None
+) -> dict[str, Any]:
     """What the person may see of one hearing: when (in their zone too), their place, and for
-    the court and the parties the recordings; for the court the room's log."""
+    the court and the parties the recordings; for the court the room's log and the form that
+    calls a witness or an interpreter (``bound``, when it is this hearing's)."""
     place = actions.place_for(request.user, hearing)
+    may_invite = bool(roles & {"judge", "clerk"}) and hearing.status in (
+        HearingStatus.SCHEDULED,
+        HearingStatus.OPEN,
+    )
+    invite_form = None
+    if may_invite:
+        ours = bound is not None and bound.hearing_id == hearing.pk
+        invite_form = bound if ours else InviteForm(hearing_id=hearing.pk)
     item: dict[str, Any] = {
         "hearing": hearing,
         "when": both_zones(hearing.starts_at, request.user),
         "place": place[0] if place else None,
         "recordings": [],
         "log": [],
-        "may_invite": bool(roles & {"judge", "clerk"})
-        and hearing.status in (HearingStatus.SCHEDULED, HearingStatus.OPEN),
+        "may_invite": may_invite,
+        "invite_form": invite_form,
     }
     if roles & PLAYBACK_ROLES:
         item["recordings"] = list(
@@ -190,11 +214,20 @@ def hearing_page(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
     """The judge or the clerk calls a witness or an interpreter (who has an account) to the
-    hearing; they are told, with the hearing's page, and wait to be called in."""
+    hearing; they are told, with the hearing's page, and wait to be called in. A call that
+    is refused comes back on the case's hearings page, the reason next to its field."""
     try:
         hearing, case, _roles = _hearing_of(request, hearing_id)
-        email = request.POST.get("email", "").strip()
-        person = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+        if not actions.may_call(request.user, hearing):
+            raise Problem("role_not_allowed", status=403)
+    except Problem as problem:
+        return problem_page(request, problem)
+    form = InviteForm(request.POST, hearing_id=hearing.pk)
+    if not form.is_valid():
+        return _case_page(request, case, form, status=422)
+    data = form.cleaned_data
+    person = User.objects.filter(email__iexact=data["email"], is_active=True).first()
+    try:
         if person is None:
             raise Problem(
                 "input_invalid",
@@ -202,30 +235,60 @@ def invite(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
                 field="email",
                 status=422,
             )
-        participant = actions.invite(hearing, person, request.POST.get("role", ""), request.user)
+        called = actions.invite(hearing, person, data["role"], request.user)
     except Problem as problem:
-        return problem_page(request, problem)
-    when = hearing.starts_at
-    link = settings.NETCOURT_BASE_URL + reverse("hearings:hearing", args=[hearing.pk])
-    tell(
-        [person],
-        lambda lang: (
-            gettext("You are called to a hearing"),
+        if problem.status in (403, 404):
+            return problem_page(request, problem)
+        if problem.field not in form.fields:  # not about what was typed (the hearing ended)
+            messages.error(request, problem.message)
+            return redirect(reverse("hearings:case", args=[case.pk]))
+        form.add_error(problem.field, problem.message)
+        return _case_page(request, case, form, status=problem.status)
+    _tell_called(hearing, case, person, called)
+    if called.was is not None:
+        messages.success(
+            request,
             gettext(
+                "They were called as %(was)s; they are now called as %(role)s and have been told."
+            )
+            % {"was": Role(called.was).label, "role": called.participant.get_role_display()},
+        )
+    else:
+        messages.success(request, _("They are called and have been told."))
+    return redirect(reverse("hearings:case", args=[case.pk]))
+
+
+def _tell_called(hearing: Hearing, case: Case, person: User, called: actions.Called) -> None:
+    """The called person's notice, in their language: the role they are called as (and, when
+    the call changed it, the one they were called as before)."""
+    participant = called.participant
+    link = settings.NETCOURT_BASE_URL + reverse("hearings:hearing", args=[hearing.pk])
+
+    def compose(lang: str) -> tuple[str, str]:
+        values = {
+            "role": participant.get_role_display(),
+            "case": case.number,
+            "when": formats.date_format(
+                hearing.starts_at.astimezone(court_zone()), "DATETIME_FORMAT"
+            ),
+            "link": link,
+        }
+        if called.was is None:
+            body = gettext(
                 "You are called as %(role)s to the hearing of case %(case)s on %(when)s (court "
                 "time). Enter it from %(link)s; you wait in the waiting room until the judge "
                 "calls you in."
             )
-            % {
-                "role": participant.get_role_display(),
-                "case": case.number,
-                "when": formats.date_format(when.astimezone(court_zone()), "DATETIME_FORMAT"),
-                "link": link,
-            },
-        ),
-    )
-    messages.success(request, _("They are called and have been told."))
-    return redirect(reverse("hearings:case", args=[case.pk]))
+        else:
+            values["was"] = str(Role(called.was).label)
+            body = gettext(
+                "You are now called as %(role)s, no longer as %(was)s, to the hearing of case "
+                "%(case)s on %(when)s (court time). Enter it from %(link)s; you wait in the "
+                "waiting room until the judge calls you in."
+            )
+        return gettext("You are called to a hearing"), body % values
+
+    tell([person], compose)
 
 
 @login_required

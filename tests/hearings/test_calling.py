@@ -1,0 +1,173 @@
+"""Calling a witness or an interpreter from the hearing's page: no one who takes part in the
+case is called as one, a person has one role at a hearing (and their notice says which), and
+a refused call comes back on the page, next to its field, with what was typed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from netcourt.cases.models import Case, Representative, RepresentativeKind
+from netcourt.core import clock
+from netcourt.hearings import actions
+from netcourt.hearings.models import Hearing, Participant, Presence, Role
+from netcourt.service.models import Notification
+from tests.conftest import make_user, signed_in
+from tests.hearings.test_pages import in_five_days
+
+NO_PARTY = "This person is a party to the case or represents one"
+
+
+@pytest.fixture
+def hearing(exchanging: Case, staff: dict[str, Any], frozen: Any) -> Hearing:
+    """A public hearing of the Hangzhou case in five days."""
+    return in_five_days(exchanging, staff["clerk-hangzhou"], public=True)
+
+
+def call(client: Any, hearing: Hearing, email: str, role: str = "witness", **extra: Any) -> Any:
+    return client.post(
+        reverse("hearings:invite", args=[hearing.pk]), {"email": email, "role": role}, **extra
+    )
+
+
+def field_error(page: str, hearing: Hearing, field: str) -> str:
+    """The error shown next to ``field`` of the hearing's form, tied to it for screen
+    readers (aria-describedby names the error's id); '' when there is none."""
+    error_id = f"invite-{hearing.pk}-{field}_error"
+    found = re.search(rf'<ul class="errorlist" id="{error_id}">(.*?)</ul>', page, re.S)
+    if found is None:
+        return ""
+    described = re.search(rf'aria-describedby="[^"]*\b{re.escape(error_id)}\b', page)
+    assert described is not None, f"{error_id} is not tied to its field"
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+@pytest.mark.parametrize("who", ["plaintiff", "defendant", "representative", "contact e-mail"])
+def test_a_party_or_its_representative_is_not_called_as_a_witness(
+    hearing: Hearing, alice: Any, bob: Any, who: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    case = hearing.case
+    if who == "plaintiff":
+        email = alice.email.upper()
+    elif who == "defendant":
+        email = bob.email
+    elif who == "representative":
+        lawyer = make_user("lawyer")
+        Representative.objects.create(
+            party=case.parties.get(role="defendant"), user=lawyer, kind=RepresentativeKind.LAWYER
+        )
+        email = lawyer.email
+    else:  # a party served at an e-mail address: the account of that address is the party's
+        carol = make_user("carol")
+        case.parties.filter(role="plaintiff").update(contact_email="Carol@Example.test")
+        email = carol.email
+    judge = signed_in(case.judge)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = call(judge, hearing, email, "interpreter")
+    assert answer.status_code == 422
+    page = answer.content.decode()
+    assert NO_PARTY in field_error(page, hearing, "email")
+    assert not Participant.objects.filter(hearing=hearing, role__in=actions.CALLED_ROLES).exists()
+    assert not Notification.objects.filter(subject="You are called to a hearing").exists()
+    if who == "defendant":  # they keep their own place in the hearing
+        assert actions.place_for(bob, hearing) == (Role.PARTY, case.parties.get(role="defendant"))
+
+
+def test_the_judge_is_not_called_as_a_witness_of_their_own_hearing(hearing: Hearing) -> None:
+    judge = hearing.case.judge
+    answer = call(signed_in(judge), hearing, judge.email)
+    assert answer.status_code == 422
+    assert "take part in the hearing as the court" in field_error(
+        answer.content.decode(), hearing, "email"
+    )
+    assert actions.place_for(judge, hearing) == (Role.JUDGE, None)
+
+
+def test_called_again_as_the_other_role_they_are_told_their_new_role(
+    hearing: Hearing, django_capture_on_commit_callbacks: Any
+) -> None:
+    person = make_user("witness")
+    judge = signed_in(hearing.case.judge)
+    with django_capture_on_commit_callbacks(execute=True):
+        call(judge, hearing, person.email, "witness")
+        answer = call(judge, hearing, person.email, "interpreter", follow=True)
+    assert "They were called as witness; they are now called as interpreter" in (
+        answer.content.decode()
+    )
+    assert actions.place_for(person, hearing) == (Role.INTERPRETER, None)
+    latest = Notification.objects.filter(user=person).order_by("-pk").first()
+    assert latest is not None
+    assert "You are now called as interpreter, no longer as witness" in latest.body
+
+    # Once they have taken part as interpreter, they stay the interpreter.
+    Participant.objects.filter(hearing=hearing, user=person).update(
+        first_joined_at=clock.now(), presence=Presence.LEFT
+    )
+    answer = call(judge, hearing, person.email, "witness")
+    assert answer.status_code == 422
+    assert "has taken part in the hearing as interpreter already" in field_error(
+        answer.content.decode(), hearing, "role"
+    )
+    assert actions.place_for(person, hearing) == (Role.INTERPRETER, None)
+
+
+def test_a_member_of_the_public_who_watched_can_be_called_as_a_witness(
+    hearing: Hearing, mallory: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    viewer = actions.participant_for(mallory, hearing)
+    assert viewer is not None and viewer.role == Role.VIEWER
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = call(signed_in(hearing.case.judge), hearing, mallory.email)
+    assert answer.status_code == 302
+    assert actions.place_for(mallory, hearing) == (Role.WITNESS, None)
+    told = Notification.objects.get(user=mallory)
+    assert "You are called as witness" in told.body
+
+
+def test_a_refused_call_comes_back_on_the_hearings_page_with_what_was_typed(
+    hearing: Hearing,
+) -> None:
+    staff = hearing.case.court.memberships.get(role="clerk").user
+    clerk = signed_in(staff)
+    answer = call(clerk, hearing, "nobody@mail.example", "interpreter")
+    assert answer.status_code == 422
+    page = answer.content.decode()
+    # The case's hearings page, not an error page with a link to "My cases".
+    assert "<h1>Hearings" in page and "Call a witness or an interpreter" in page
+    assert "No account of the court has this e-mail address." in field_error(page, hearing, "email")
+    email_input = re.search(rf'<input[^>]*id="invite-{hearing.pk}-email"[^>]*>', page)
+    assert email_input is not None
+    assert 'value="nobody@mail.example"' in email_input.group(0)
+    assert 'aria-invalid="true"' in email_input.group(0)
+    checked = re.search(r'<input[^>]*name="role"[^>]*checked[^>]*>', page)
+    assert checked is not None and 'value="interpreter"' in checked.group(0)
+    assert re.search(r"<details open>\s*<summary>Call a witness", page)  # shown open
+    assert f'href="#invite-{hearing.pk}-email"' in page  # the summary leads to the field
+    assert not Participant.objects.filter(hearing=hearing, role__in=actions.CALLED_ROLES).exists()
+
+    bad = call(clerk, hearing, "not an address")
+    assert bad.status_code == 422 and field_error(bad.content.decode(), hearing, "email")
+
+    staff.preferred_language = "zh-hans"  # in Chinese, too
+    staff.save(update_fields=["preferred_language"])
+    page = call(signed_in(staff), hearing, "nobody@mail.example").content.decode()
+    assert "本院没有使用此电子邮箱的账户" in field_error(page, hearing, "email")
+
+
+def test_a_person_the_judge_removed_is_not_called_back(
+    hearing: Hearing, django_capture_on_commit_callbacks: Any
+) -> None:
+    person = make_user("witness")
+    judge = signed_in(hearing.case.judge)
+    with django_capture_on_commit_callbacks(execute=True):
+        call(judge, hearing, person.email)
+    Participant.objects.filter(hearing=hearing, user=person).update(presence=Presence.REMOVED)
+    for role in ("witness", "interpreter"):
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = call(judge, hearing, person.email, role)
+        assert answer.status_code == 409
+        assert "cannot be called back" in field_error(answer.content.decode(), hearing, "email")
+    assert Notification.objects.filter(user=person).count() == 1  # the first call only
