@@ -47,6 +47,21 @@ def test_accept_assigns_the_number_draws_a_judge_and_records_the_draw(accepted: 
     assert decision.stopped_by is not None
 
 
+def test_the_parties_are_told_who_the_judge_is_once_per_assignment(accepted: Case, staff) -> None:
+    """Told with the draw; the clerk cannot send the same notice again, only after another
+    judge is assigned (then it goes by itself too)."""
+    clerk = staff["clerk-hangzhou"]
+    with pytest.raises(Problem) as again:
+        actions.fire(clerk, accepted.id, "give_judge_notice", accepted.version)
+    assert (again.value.code, again.value.status) == ("wrong_state", 409)
+    other = next(j for j in actions.eligible_judges(accepted) if j != accepted.judge_id)
+    actions.fire(clerk, accepted.id, "assign_judge", accepted.version, {"judge": str(other)})
+    accepted.refresh_from_db()
+    events = list(accepted.events.values_list("event", flat=True))
+    assert events[-2:] == ["assign_judge", "give_judge_notice"]
+    assert events.count("give_judge_notice") == 2
+
+
 def test_case_numbers_count_up_per_court_and_year(alice, hangzhou, staff, frozen) -> None:
     numbers = []
     for _ in range(3):

@@ -1135,6 +1135,17 @@ def _judge_notice(case: Case, pack: Pack, record: CaseEvent) -> None:
     notify.judge_assigned(case)
 
 
+def _notice_guard(case: Case) -> str | None:
+    """The parties are told once who their judge is: again only after another assignment."""
+    events = case.court.pack.events.values()
+    assigning = {e.id for e in events if "set_judge" in e.effects}
+    telling = {e.id for e in events if "judge_notice" in e.effects}
+    told = [e for e in case.event_ids() if e in assigning | telling]
+    if not told or told[-1] not in assigning:
+        return translation.gettext("The parties have been told who the judge is.")
+    return None
+
+
 def _notify_parties(case: Case, pack: Pack, record: CaseEvent) -> None:
     notify.step_taken(case, record)
 
@@ -1546,7 +1557,7 @@ EFFECTS: dict[str, Effect] = {
     "decide_fee_aid": Effect(guard=_aid_guard, before=_decide_fee_aid, after=_aid_stops_payment),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
-    "judge_notice": Effect(after=_judge_notice),
+    "judge_notice": Effect(guard=_notice_guard, after=_judge_notice),
     "notify_parties": Effect(after=_notify_parties),
     "appoint_representative": Effect(after=_appoint_representative),
     "representative_from_request": Effect(after=_appoint_representative),
