@@ -269,3 +269,13 @@ def test_the_statistics_name_each_court_in_the_clerks_language(staff: dict[str, 
     clerk.save()
     html = signed_in(clerk).get(reverse("hearings:statistics")).content.decode()
     assert f"{heading}杭州互联网法院</h2>" in html
+
+
+def test_the_hearings_time_reads_with_each_languages_punctuation(
+    hearing: Hearing, alice: Any, bob: Any
+) -> None:
+    url = reverse("hearings:case", args=[hearing.case.pk])
+    chinese = signed_in(alice).get(url).content.decode()
+    assert "（Asia/Shanghai），30 分钟" in chinese
+    english = signed_in(bob).get(url).content.decode()
+    assert "(Asia/Shanghai), 30 minutes" in english
