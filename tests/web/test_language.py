@@ -26,3 +26,9 @@ def test_switching_language_is_remembered_for_a_signed_in_person(alice, courts) 
 def test_the_switch_refuses_to_redirect_off_site(courts) -> None:
     response = Client().post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_the_sign_in_page_says_passkey_as_the_site_does(courts) -> None:
+    """allauth's own Chinese leaves "passkey" in English; netcourt says 通行密钥 everywhere."""
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-CN").get("/accounts/login/").content.decode()
+    assert "使用通行密钥登录" in page and "使用 passkey" not in page
