@@ -263,7 +263,8 @@ def test_the_eligible_judges_are_listed_with_a_chinese_separator(
     judge.preferred_language = "zh-hans"
     judge.save()
     page = signed_in(judge).get(f"/cases/{accepted.id}/").content.decode()
-    assert "Judge1-Hangzhou、Judge2-Hangzhou" in page
+    assert "候选法官：Judge1-Hangzhou、Judge2-Hangzhou · 随机种子：<code>" in page
+    assert "当前阶段：" in page and "当前阶段： " not in page  # no space after a Chinese colon
     assert "Judge1-Hangzhou, Judge2-Hangzhou" not in page
 
 
