@@ -169,3 +169,23 @@ def test_steps_on_unknown_and_foreign_cases_look_the_same(alice, mallory, courts
             assert response.status_code == 404, response.content
             assert response.json()["code"] == "not_found"
     assert stranger.get("/api/v1/cases/not-a-uuid").status_code in (404, 422)
+
+
+def test_a_step_that_needs_a_second_factor_takes_a_code_in_the_header(accepted: Case) -> None:
+    """Withdrawing needs a fresh second factor: an API client sends a current code in
+    ``Netcourt-Second-Factor``, as docs/api.md says; without one the step is refused."""
+    from netcourt.accounts.mfa import current_totp_code
+    from tests.conftest import STAFF_TOTP_SECRET, add_totp
+
+    plaintiff = accepted.created_by
+    add_totp(plaintiff, STAFF_TOTP_SECRET)
+    client = api_client(plaintiff)
+    url = f"/api/v1/cases/{accepted.id}/events"
+    body = {"event": "withdraw", "version": accepted.version}
+    refused = post(client, url, body)
+    assert refused.status_code == 403 and refused.json()["code"] == "step_up_required"
+    taken = post(
+        client, url, body, HTTP_NETCOURT_SECOND_FACTOR=current_totp_code(STAFF_TOTP_SECRET)
+    )
+    assert taken.status_code == 201, taken.content
+    assert taken.json()["case"]["state"] == "withdrawn"

@@ -15,6 +15,7 @@ from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BeforeValidator
 
+from netcourt.accounts.mfa import last_second_factor
 from netcourt.accounts.models import Organisation
 from netcourt.cases import actions, policy, present, representation
 from netcourt.cases.models import Case
@@ -518,7 +519,14 @@ def amend(request: HttpRequest, case_id: UUID, payload: AmendIn) -> dict[str, An
 )
 def take_step(request: HttpRequest, case_id: UUID, payload: EventIn) -> Status[Any]:
     def create() -> tuple[int, Any]:
-        event = actions.fire(request.user, case_id, payload.event, payload.version, payload.inputs)
+        event = actions.fire(
+            request.user,
+            case_id,
+            payload.event,
+            payload.version,
+            payload.inputs,
+            step_up=last_second_factor(request),  # a code in Netcourt-Second-Factor
+        )
         case = event.case
         return 201, {
             "event": present.docket_entry(case.court.pack, event),
