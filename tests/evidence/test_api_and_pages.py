@@ -475,3 +475,33 @@ def test_an_incomplete_opinion_on_a_real_item_still_asks_for_every_answer(
     )
     assert answer.redirect_chain[-1][0] == f"/cases/{exchanging.pk}/evidence/#item-{item.pk}"
     assert "Answer every question, then send your opinion again." in answer.content.decode()
+
+
+def test_a_side_gives_one_opinion_on_an_item_and_answers_in_its_thread(
+    exchanging, alice, bob
+) -> None:
+    """The page offers the form once; over the API a second opinion of the same side on the
+    same item is refused (409 ``opinion_given``) and writes nothing: the judge reads one."""
+    from netcourt.core.problems import Problem
+    from netcourt.evidence import actions
+    from tests.conftest import confirmed
+
+    item = submit(alice, exchanging, pdf())
+    verdicts = {"authenticity": "accepted", "legality": "accepted", "relevance": "accepted"}
+    first = actions.examine(bob, exchanging.pk, item.pk, step_up=confirmed(), **verdicts)
+    events = exchanging.events.count()
+    with pytest.raises(Problem) as again:
+        actions.examine(
+            bob,
+            exchanging.pk,
+            item.pk,
+            step_up=confirmed(),
+            **{**verdicts, "relevance": "disputed"},
+        )
+    assert (again.value.code, again.value.status) == ("opinion_given", 409)
+    assert list(Opinion.objects.filter(item=item)) == [first]
+    assert exchanging.events.count() == events
+    reply = actions.examine(
+        alice, exchanging.pk, item.pk, reply_to=first.pk, comment="Agreed.", step_up=confirmed()
+    )
+    assert reply.reply_to_id == first.pk

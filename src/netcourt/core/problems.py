@@ -68,6 +68,7 @@ TITLES: dict[str, Promise] = {
     "file_active_content": _("The file contains active content."),
     "file_malware": _("The file contains malicious software."),
     "file_scanner_unavailable": _("The virus scanner cannot be reached."),
+    "opinion_given": _("Your side has given its opinion on this item."),
     "upload_offset_mismatch": _("The upload is at another offset."),
     "upload_too_long": _("More bytes arrived than announced."),
     "upload_incomplete": _("The file has not arrived in full."),

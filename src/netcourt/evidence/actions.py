@@ -674,6 +674,14 @@ def examine(
             any_version=True,
             step_up=step_up,
         )
+        # Checked under the case's lock, which the step holds: two at once give one.
+        if parent is None and item.opinions.filter(party=party, reply_to__isnull=True).exists():
+            raise Conflict(
+                "opinion_given",
+                translation.gettext(
+                    "Your side has given its opinion on this item; answer in its thread."
+                ),
+            )
         return Opinion.objects.create(
             id=opinion_id,
             item=item,
