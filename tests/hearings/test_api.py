@@ -46,17 +46,21 @@ def test_the_judge_schedules_and_postpones_over_the_api(
     assert again.json() == made.json() and Hearing.objects.count() == 1
     assert (made.json()["minutes"], made.json()["sequence"]) == (40, 0)
     case.refresh_from_db()
+    postponement = {
+        "version": case.version,
+        "starts_at": _at(THURSDAY, 15),
+        "minutes": 30,
+        "reasons": "A witness is abroad.",
+    }
     moved = judge.post(
-        f"{url}/postpone",
-        {
-            "version": case.version,
-            "starts_at": _at(THURSDAY, 15),
-            "minutes": 30,
-            "reasons": "A witness is abroad.",
-        },
-        content_type="application/json",
+        f"{url}/postpone", postponement, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p-1"
     )
     assert moved.status_code == 200 and moved.json()["sequence"] == 1
+    # A client retrying after a timeout gets the same answer, not a stale version.
+    retried = judge.post(
+        f"{url}/postpone", postponement, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p-1"
+    )
+    assert (retried.status_code, retried.json()) == (200, moved.json())
     [listed] = api_client(bob).get(url).json()
     assert listed["starts_at"] == moved.json()["starts_at"] and listed["recordings"] == []
     assert api_client(mallory).get(url).status_code == 404

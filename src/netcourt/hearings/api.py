@@ -126,18 +126,23 @@ def schedule(request: HttpRequest, case_id: UUID, payload: ScheduleIn) -> Status
 
 @router.post(
     "/{case_id}/hearings/postpone",
-    response=HearingOut,
+    response={200: HearingOut},
     summary="Postpone the case's hearing (judge), with the reasons",
 )
-def postpone(request: HttpRequest, case_id: UUID, payload: PostponeIn) -> dict[str, Any]:
-    record = scheduling.postpone(
-        request.user,
-        case_id,
-        payload.version,
-        starts_at=payload.starts_at,
-        minutes=payload.minutes,
-        reasons=payload.reasons,
-    )
-    hearing = current_hearing(record.case)
-    assert hearing is not None
-    return _hearing(hearing, False)
+def postpone(request: HttpRequest, case_id: UUID, payload: PostponeIn) -> Status[Any]:
+    """A retry with the same ``Idempotency-Key`` gets the answer the postponement had."""
+
+    def change() -> tuple[int, Any]:
+        record = scheduling.postpone(
+            request.user,
+            case_id,
+            payload.version,
+            starts_at=payload.starts_at,
+            minutes=payload.minutes,
+            reasons=payload.reasons,
+        )
+        hearing = current_hearing(record.case)
+        assert hearing is not None
+        return 200, _hearing(hearing, False)
+
+    return Status(*idempotency.run(request, change))
