@@ -66,6 +66,12 @@ def test_pack_show_summarises_for_a_person(capsys) -> None:
     assert "courts: hangzhou, beijing, guangzhou" in out
 
 
+@pytest.mark.parametrize("command", ["show", "graph"])
+def test_a_pack_that_does_not_exist_is_said_in_one_line(capsys, command) -> None:
+    assert main(["pack", command, "nope"]) == 1
+    assert capsys.readouterr().err == "nope: no such pack (available: cn_internet_court)\n"
+
+
 def test_pack_graph_draws_every_state(capsys) -> None:
     assert main(["pack", "graph", "cn_internet_court"]) == 0
     out = capsys.readouterr().out

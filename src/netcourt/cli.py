@@ -130,10 +130,24 @@ def cmd_pack_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_pack_graph(args: argparse.Namespace) -> int:
-    from netcourt.procedure import graph_dot, graph_mermaid, load_pack, render_pack_doc
+def _pack_or_report(name: str) -> Any:
+    """The pack ``name``, or None once its faults (or that there is none) are on stderr."""
+    from netcourt.procedure import PackError, load_pack
 
-    pack = load_pack(args.name)
+    try:
+        return load_pack(name)
+    except PackError as error:
+        for fault in error.errors:
+            print(fault, file=sys.stderr)
+        return None
+
+
+def cmd_pack_graph(args: argparse.Namespace) -> int:
+    from netcourt.procedure import graph_dot, graph_mermaid, render_pack_doc
+
+    pack = _pack_or_report(args.name)
+    if pack is None:
+        return 1
     if args.write:
         target = Path(args.write)
         target.write_text(render_pack_doc(pack), encoding="utf-8")
@@ -145,9 +159,12 @@ def cmd_pack_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_pack_show(args: argparse.Namespace) -> int:
-    from netcourt.procedure import load_pack, pack_to_dict
+    from netcourt.procedure import pack_to_dict
 
-    data = pack_to_dict(load_pack(args.name))
+    pack = _pack_or_report(args.name)
+    if pack is None:
+        return 1
+    data = pack_to_dict(pack)
     if args.json:
         _print_json(data)
     else:
@@ -219,19 +236,10 @@ def _suspension_arg(value: str) -> Suspension:
 def cmd_deadline(args: argparse.Namespace) -> int:
     import difflib
 
-    from netcourt.procedure import (
-        PackError,
-        compute_deadline,
-        deadline_to_dict,
-        load_pack,
-        suspend_deadline,
-    )
+    from netcourt.procedure import compute_deadline, deadline_to_dict, suspend_deadline
 
-    try:
-        pack = load_pack(args.pack)
-    except PackError as error:
-        for fault in error.errors:
-            print(fault, file=sys.stderr)
+    pack = _pack_or_report(args.pack)
+    if pack is None:
         return 1
     limits = pack.time_limits
     if args.list:
@@ -279,6 +287,9 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             deadline = suspend_deadline(pack, deadline, suspension)
     except ValueError as error:
         print(f"{limit.id}: {error}", file=sys.stderr)
+        return 1
+    except OverflowError:
+        print(f"{limit.id}: the deadline falls past the last date there is", file=sys.stderr)
         return 1
     if args.json:
         _print_json({"pack": pack.name, **deadline_to_dict(deadline)})

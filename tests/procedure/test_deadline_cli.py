@@ -129,6 +129,10 @@ def test_list_names_every_time_limit(capsys) -> None:
             + "\n",
         ),
         (
+            [*BASE, "--limit", "answer", "--from", "9999-12-31"],
+            "answer: the deadline falls past the last date there is\n",
+        ),
+        (
             [*BASE, "--limit", "answer", "--from", "2026-09-16", "--extended"],
             "time limit 'answer' cannot be extended; these can: duration_ordinary,"
             " duration_simplified, duration_small_claims\n",
@@ -159,7 +163,14 @@ def test_list_names_every_time_limit(capsys) -> None:
             " suspended\n",
         ),
     ],
-    ids=["pack", "limit", "extension", "suspension after the end", "suspension of a before period"],
+    ids=[
+        "pack",
+        "limit",
+        "past the calendar",
+        "extension",
+        "suspension after the end",
+        "suspension of a before period",
+    ],
 )
 def test_exit_1_with_a_clear_message(args: list[str], message: str, capsys) -> None:
     assert main(args) == 1
