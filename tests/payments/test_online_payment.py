@@ -171,7 +171,19 @@ def test_forged_and_stale_webhooks_are_refused(
     tampered["data"] = tampered["data"].replace(b"evt_forged", b"evt_other")
     answer = client.post(WEBHOOK, **tampered)
     assert answer.status_code == 400 and answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["detail"] == "The webhook's signature does not verify."
+    unsigned = client.post(
+        WEBHOOK, data=b"{}", content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-CN"
+    )
+    assert unsigned.json()["detail"] == "该通知未经签名。"
     assert paid_steps(accepted) == [] and intent.ledger.count() == 0
+
+
+def test_an_oversized_webhook_is_413_problem_json(settings: Any) -> None:
+    too_big = b"{" + b" " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + b"}"
+    answer = Client().post(WEBHOOK, data=too_big, content_type="application/json")
+    assert answer.status_code == 413 and answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "request_too_large"
 
 
 def test_a_webhook_time_not_in_ascii_digits_is_refused(

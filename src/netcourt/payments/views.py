@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from netcourt.core.problems import Problem, problem_response
+from netcourt.core.problems import Problem, problem_response, request_too_large
 from netcourt.payments import actions
 from netcourt.payments.models import RefundReason
 from netcourt.payments.policy import paid_intent
@@ -61,14 +64,30 @@ def receipt(request: HttpRequest, case_id: UUID, intent_id: UUID) -> HttpRespons
     return response
 
 
+# Why a webhook was refused, in the reader's language (the reasons the checks give).
+WEBHOOK_REASONS = {
+    "not this court's provider": _("The court does not use this payment service."),
+    "unknown intent": _("The court knows no such payment."),
+    "unknown refund": _("The court knows no such refund."),
+    "signature missing": _("The webhook is not signed."),
+    "signature invalid": _("The webhook's signature does not verify."),
+    "timestamp outside the tolerance": _("The webhook was signed too long ago, or in the future."),
+    "body malformed": _("The webhook's body is not what the payment service sends."),
+}
+
+
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     """The provider tells the court what happened. 2xx means "taken, do not send again"."""
     try:
         outcome = actions.receive_webhook(provider, request.headers, request.body)
+    except RequestDataTooBig:
+        return problem_response(request, request_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     except WebhookRejected as error:
-        return problem_response(request, Problem("webhook_rejected", str(error), status=400))
+        reason = WEBHOOK_REASONS.get(str(error))
+        detail = str(reason) if reason is not None else None
+        return problem_response(request, Problem("webhook_rejected", detail, status=400))
     except ProviderError:
         # The court could not check with the provider: the provider should retry later.
         return problem_response(request, Problem("payment_unavailable", status=503))
