@@ -167,6 +167,22 @@ def test_the_other_side_cannot_touch_your_upload(exchanging, alice, bob) -> None
     assert answer.status_code == 404
 
 
+def test_a_closed_case_takes_no_upload(exchanging, alice) -> None:
+    """A withdrawn (or final, settled...) case has no step that takes a file: no one may fill
+    the court's staging area with uploads for it."""
+    from netcourt.cases import actions as case_actions
+    from tests.conftest import confirmed
+
+    url = f"/api/v1/cases/{exchanging.pk}/uploads"
+    open_case = api_client(alice).post(url, HTTP_UPLOAD_LENGTH="4", **TUS)
+    assert open_case.status_code == 201
+    exchanging.refresh_from_db()
+    case_actions.fire(alice, exchanging.pk, "withdraw", exchanging.version, {}, step_up=confirmed())
+    closed = api_client(alice).post(url, HTTP_UPLOAD_LENGTH="2000000000", **TUS)
+    assert closed.status_code == 409 and closed.json()["code"] == "wrong_state"
+    assert Upload.objects.filter(case=exchanging).count() == 1
+
+
 def test_the_page_takes_a_file_and_shows_items_side_by_side(
     exchanging,
     alice,

@@ -161,10 +161,16 @@ def _upload_row(
 def _check_new_upload(
     user: Any, case_id: UUID | str, length: int, filename: str
 ) -> tuple[Case, str]:
-    """Anyone with a role in the case may send a file: a party its evidence or a document
-    for a step, court staff a document for theirs; what the file may become is checked when
-    it is submitted."""
+    """Anyone with a role in the case may send a file while a step open to them takes one: a
+    party its evidence or a document for a step, court staff a document for theirs; what the
+    file may become is checked when it is submitted. A closed case takes none."""
     case = case_policy.get_case(user, case_id)
+    steps = case_actions.open_steps(case, case_policy.case_roles(user, case))
+    if not any(e.id == SUBMIT_EVENT or any(i.type == "document" for i in e.inputs) for e in steps):
+        raise Conflict(
+            "wrong_state",
+            translation.gettext("Nothing in this case takes a file from you at this stage."),
+        )
     rules = _rules(case)
     if length <= 0:
         raise Problem(
