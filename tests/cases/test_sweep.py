@@ -83,3 +83,36 @@ def test_the_evidence_period_stops_when_the_case_closes(accepted, staff) -> None
     )
     period.refresh_from_db()
     assert period.stopped_by is not None
+
+
+def _rejected(submitted, clerk):
+    actions.fire(clerk, submitted.id, "reject", submitted.version, {"reasons": "Not ours."})
+    submitted.refresh_from_db()
+    return submitted
+
+
+def test_a_ruling_not_to_accept_can_be_appealed(submitted, staff, frozen) -> None:
+    from tests.conftest import confirmed
+
+    case = _rejected(submitted, staff["clerk-hangzhou"])
+    actions.fire(
+        case.created_by,
+        case.id,
+        "appeal_rejection",
+        case.version,
+        {"grounds": "The court is competent."},
+        step_up=confirmed(),
+    )
+    case.refresh_from_db()
+    assert case.state == "appealed"
+    assert not case.deadlines.filter(time_limit="appeal_ruling", stopped_by__isnull=True).exists()
+
+
+def test_a_ruling_not_to_accept_not_appealed_in_ten_days_becomes_effective(
+    submitted, staff, frozen
+) -> None:
+    case = _rejected(submitted, staff["clerk-hangzhou"])
+    frozen.advance(timedelta(days=11))
+    assert [e.event for e in actions.sweep_expired()] == ["close_ruling_appeal_period"]
+    case.refresh_from_db()
+    assert case.state == "rejection_final"

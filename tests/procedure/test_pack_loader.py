@@ -35,7 +35,7 @@ def test_shipped_pack_loads_with_everything_the_court_needs() -> None:
     assert set(pack.courts) == {"hangzhou", "beijing", "guangzhou"}
     assert {"ordinary", "simplified", "small_claims"} <= set(pack.tracks)
     assert {s.id for s in pack.states.values() if s.terminal} >= {
-        "rejected",
+        "rejection_final",
         "final",
         "withdrawn",
         "settled",
@@ -113,9 +113,9 @@ BROKEN = {
         ],
     ),
     "unreachable state": (
-        ("events.yaml", "to_state: appealed", "to_state: final"),
+        ("events.yaml", "to_state: rejection_final", "to_state: final"),
         [
-            "states.yaml: states[13]: state 'appealed' cannot be reached from the initial"
+            "states.yaml: states[20]: state 'rejection_final' cannot be reached from the initial"
             " state 'draft'"
         ],
     ),
