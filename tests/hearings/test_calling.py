@@ -13,7 +13,7 @@ from django.urls import reverse
 from netcourt.cases.models import Case, Representative, RepresentativeKind
 from netcourt.core import clock
 from netcourt.hearings import actions
-from netcourt.hearings.models import Hearing, Participant, Presence, Role
+from netcourt.hearings.models import Hearing, Mode, Participant, Presence, Role
 from netcourt.service.models import Notification
 from tests.conftest import make_user, signed_in
 from tests.hearings.test_pages import in_five_days
@@ -112,6 +112,19 @@ def test_called_again_as_the_other_role_they_are_told_their_new_role(
         answer.content.decode(), hearing, "role"
     )
     assert actions.place_for(person, hearing) == (Role.INTERPRETER, None)
+
+
+def test_a_witness_called_to_a_courtroom_hearing_is_told_to_come_in_person(
+    hearing: Hearing, django_capture_on_commit_callbacks: Any
+) -> None:
+    Hearing.objects.filter(pk=hearing.pk).update(mode=Mode.OFFLINE)
+    hearing.refresh_from_db()
+    person = make_user("witness-in-court")
+    with django_capture_on_commit_callbacks(execute=True):
+        call(signed_in(hearing.case.judge), hearing, person.email, "witness")
+    notice = Notification.objects.filter(user=person).get()
+    assert "held in the courtroom of the Hangzhou Internet Court" in notice.body
+    assert "come to the court in person" in notice.body and "waiting room" not in notice.body
 
 
 def test_a_member_of_the_public_who_watched_can_be_called_as_a_witness(

@@ -272,12 +272,27 @@ def _tell_called(hearing: Hearing, case: Case, person: User, called: actions.Cal
                 hearing.starts_at.astimezone(court_zone()), "DATETIME_FORMAT"
             ),
             "link": link,
+            "court": case.court.name_in(lang),
         }
-        if called.was is None:
+        in_courtroom = hearing.mode == Mode.OFFLINE
+        if called.was is None and in_courtroom:
+            body = gettext(
+                "You are called as %(role)s to the hearing of case %(case)s on %(when)s (court "
+                "time), held in the courtroom of the %(court)s: come to the court in person. "
+                "The hearing's page: %(link)s"
+            )
+        elif called.was is None:
             body = gettext(
                 "You are called as %(role)s to the hearing of case %(case)s on %(when)s (court "
                 "time). Enter it from %(link)s; you wait in the waiting room until the judge "
                 "calls you in."
+            )
+        elif in_courtroom:
+            values["was"] = str(Role(called.was).label)
+            body = gettext(
+                "You are now called as %(role)s, no longer as %(was)s, to the hearing of case "
+                "%(case)s on %(when)s (court time), held in the courtroom of the %(court)s: come "
+                "to the court in person. The hearing's page: %(link)s"
             )
         else:
             values["was"] = str(Role(called.was).label)
