@@ -40,3 +40,11 @@ def test_the_demo_cases_pay_their_fees_and_one_gets_half_back(demo: dict[str, An
     page = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
     assert "Money the court owes back" in page and "Refunded." in page
     assert "Receipt (PDF, Chinese and English)" in page
+
+
+def test_the_demo_gives_the_courts_own_address(db: Any, settings: Any) -> None:
+    """A second court on another port says its own address, not the default one."""
+    settings.NETCOURT_BASE_URL = "http://127.0.0.1:8621"
+    text = load_demo()["text"]
+    assert "sign in at http://127.0.0.1:8621/accounts/login/" in text
+    assert "The transparency log is at http://127.0.0.1:8621/log/checkpoint" in text

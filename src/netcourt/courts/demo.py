@@ -195,6 +195,11 @@ def _track_at(court: Court, scenario: dict[str, Any]) -> str | None:
     ).track
 
 
+def _site() -> str:
+    """The court's address as its settings give it (``NETCOURT_BASE_URL``)."""
+    return str(settings.NETCOURT_BASE_URL).rstrip("/")
+
+
 def _plan(court: Court, target: str, offset: int) -> tuple[dict[str, Any], list[Event]] | None:
     """A scenario (tried from ``offset`` on) whose track can reach ``target``, and the path."""
     for n in range(len(SCENARIOS)):
@@ -326,7 +331,7 @@ def _pay_online(case: Case, payer: User, rest: list[Event]) -> None:
         return
     if any(event.on_expiry in step.stops for event in rest):
         return
-    intent = payments.start_payment(payer, case.id, "http://127.0.0.1:8000/")
+    intent = payments.start_payment(payer, case.id, _site() + "/")
     sandbox.pay(intent.provider_id, sandbox.CARD_SUCCEEDS)
     payments.refresh(intent)
 
@@ -532,7 +537,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
             evidence = add_demo_evidence(people)
         integrate_all()
     lines = [
-        "netcourt demo court — sign in at http://127.0.0.1:8000/accounts/login/",
+        f"netcourt demo court — sign in at {_site()}/accounts/login/",
         f"Every demo account uses the password: {password}",
         "Court staff, the administrator and the shop also use a second factor. Their",
         f"authenticator secret is {DEMO_TOTP_SECRET} (add it to an authenticator app), or",
@@ -548,7 +553,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> dict[str, Any]:
             "",
             f"Created {len(made)} demo cases, one in each stage of the procedure, with"
             f" {evidence} evidence items.",
-            "The transparency log is at http://127.0.0.1:8000/log/checkpoint; its key:",
+            f"The transparency log is at {_site()}/log/checkpoint; its key:",
             f"  {log_verifier_key()}",
         ]
     return {
