@@ -17,8 +17,9 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from netcourt.accounts.mfa import add_totp
 from netcourt.accounts.models import ApiToken, hash_token
+from netcourt.accounts.tokens import user_for_token
 from netcourt.cli import main
-from netcourt.core import vault
+from netcourt.core import clock, vault
 from netcourt.courts.demo import DEMO_TOTP_SECRET
 from netcourt.identity.numbers import KINDS
 from netcourt.procedure import PACKS_DIR
@@ -119,6 +120,13 @@ def test_token_list_and_revoke(db, capsys) -> None:
     assert main(["token", "list", "--user", "operator", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [t["name"] for t in listed] == ["ci"]
+    assert datetime.fromisoformat(listed[0]["created_at"]).tzinfo is not None  # ISO 8601
+    assert "T" in listed[0]["created_at"] and listed[0]["last_used_at"] is None
+    assert main(["token", "list", "--user", "operator"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("never used")
+    assert user_for_token(raw) is not None
+    assert main(["token", "list", "--user", "operator"]) == 0
+    assert f"last used {clock.now():%Y-%m-%d %H}:00" in capsys.readouterr().out
     assert raw not in json.dumps(listed)
     assert main(["token", "revoke", "--user", "operator", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"revoked": 1}

@@ -23,7 +23,13 @@ def _django() -> None:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> str:
+    """Times and dates in ISO 8601; anything else JSON has no type for as its text."""
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else str(value)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -518,7 +524,12 @@ def cmd_token_list(args: argparse.Namespace) -> int:
                 if t["expires_at"]
                 else "active"
             )
-            print(f"{t['id']:>6}  {t['name']:<30}  {state}")
+            used = (
+                f"last used {t['last_used_at']:%Y-%m-%d %H:00}"
+                if t["last_used_at"]
+                else "never used"
+            )
+            print(f"{t['id']:>6}  {t['name']:<30}  {state}  {used}")
     return 0
 
 
