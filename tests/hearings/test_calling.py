@@ -184,3 +184,22 @@ def test_a_person_the_judge_removed_is_not_called_back(
         assert answer.status_code == 409
         assert "cannot be called back" in field_error(answer.content.decode(), hearing, "email")
     assert Notification.objects.filter(user=person).count() == 1  # the first call only
+
+
+def test_a_witness_s_invitation_names_no_case_title_and_links_a_page_they_can_open(
+    hearing: Hearing, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.urls import reverse
+
+    person = make_user("witness-with-calendar")
+    with django_capture_on_commit_callbacks(execute=True):
+        call(signed_in(hearing.case.judge), hearing, person.email, "witness")
+    witness = signed_in(person)
+    text = witness.get(reverse("hearings:invitation", args=[hearing.pk])).content.decode()
+    unfolded = text.replace("\r\n ", "")
+    assert hearing.case.title not in unfolded
+    own_page = reverse("hearings:hearing", args=[hearing.pk])
+    assert f"URL:http://127.0.0.1:8000{own_page}" in unfolded
+    assert witness.get(own_page).status_code == 200
+    case_page = reverse("hearings:case", args=[hearing.case.pk])
+    assert case_page not in unfolded

@@ -95,16 +95,16 @@ def _summary(hearing: Hearing, title: bool) -> str:
     return gettext("Hearing in case %(number)s") % {"number": reference}
 
 
-def _location(hearing: Hearing, court: str) -> str:
+def _location(hearing: Hearing, court: str, url: str) -> str:
     courtroom = gettext("Courtroom of the %(court)s") % {"court": court}
     if hearing.mode == Mode.ONLINE:
-        return page_url(hearing)
+        return url
     if hearing.mode == Mode.OFFLINE:
         return courtroom
-    return f"{page_url(hearing)} / {courtroom}"
+    return f"{url} / {courtroom}"
 
 
-def _description(hearing: Hearing, court: str, title: bool) -> str:
+def _description(hearing: Hearing, court: str, title: bool, url: str) -> str:
     case = hearing.case
     local = hearing.starts_at.astimezone(court_zone())
     lines = [
@@ -127,7 +127,7 @@ def _description(hearing: Hearing, court: str, title: bool) -> str:
                 "The hearing is held online, by video. Enter it from the case's hearing page "
                 "(the waiting room opens %(minutes)s minutes before): %(url)s"
             )
-            % {"url": page_url(hearing), "minutes": int(ENTRY_OPENS.total_seconds() // 60)}
+            % {"url": url, "minutes": int(ENTRY_OPENS.total_seconds() // 60)}
         )
     elif hearing.mode == Mode.OFFLINE:
         lines.append(
@@ -140,7 +140,7 @@ def _description(hearing: Hearing, court: str, title: bool) -> str:
                 "%(court)s: those who agreed to take part online enter it from the case's "
                 "hearing page, %(url)s; the others come to the courtroom."
             )
-            % {"court": court, "url": page_url(hearing)}
+            % {"court": court, "url": url}
         )
     lines.append(
         gettext("The hearing is public.")
@@ -152,10 +152,18 @@ def _description(hearing: Hearing, court: str, title: bool) -> str:
     return "\n".join(lines)
 
 
-def _event(hearing: Hearing, person: Any | None, stamp: datetime, title: bool = True) -> list[str]:
+def _event(
+    hearing: Hearing,
+    person: Any | None,
+    stamp: datetime,
+    title: bool = True,
+    url: str | None = None,
+) -> list[str]:
     """The VEVENT of ``hearing``; with ``person``, naming them as the attendee summoned;
-    without the case's ``title`` if asked."""
+    without the case's ``title`` if asked; linking to ``url`` (the case's hearing page
+    unless told otherwise)."""
     court = hearing.case.court.name_in(current_language())
+    url = url or page_url(hearing)
     cancelled = hearing.status == HearingStatus.CANCELLED
     lines = [
         "BEGIN:VEVENT",
@@ -165,9 +173,9 @@ def _event(hearing: Hearing, person: Any | None, stamp: datetime, title: bool = 
         f"DTSTART:{_utc(hearing.starts_at)}",
         f"DTEND:{_utc(hearing.starts_at + timedelta(minutes=hearing.minutes))}",
         f"SUMMARY:{escape(_summary(hearing, title))}",
-        f"DESCRIPTION:{escape(_description(hearing, court, title))}",
-        f"LOCATION:{escape(_location(hearing, court))}",
-        f"URL:{page_url(hearing)}",
+        f"DESCRIPTION:{escape(_description(hearing, court, title, url))}",
+        f"LOCATION:{escape(_location(hearing, court, url))}",
+        f"URL:{url}",
         f"CLASS:{'PUBLIC' if hearing.public else 'PRIVATE'}",
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
@@ -197,9 +205,15 @@ def method_of(hearing: Hearing) -> str:
     return "CANCEL" if hearing.status == HearingStatus.CANCELLED else "REQUEST"
 
 
-def invitation(hearing: Hearing, person: Any | None = None) -> str:
-    """The invitation to ``hearing`` (one VEVENT), for ``person`` when known."""
-    return _calendar(method_of(hearing), [_event(hearing, person, clock.now())])
+def invitation(hearing: Hearing, person: Any | None = None, *, in_case: bool = True) -> str:
+    """The invitation to ``hearing`` (one VEVENT), for ``person`` when known. For someone
+    called who has no role in the case (a witness, an interpreter), without the case's title
+    and linking to the hearing's own page, the one they can open."""
+    if in_case:
+        return _calendar(method_of(hearing), [_event(hearing, person, clock.now())])
+    own_page = settings.NETCOURT_BASE_URL + reverse("hearings:hearing", args=[hearing.pk])
+    event = _event(hearing, person, clock.now(), title=False, url=own_page)
+    return _calendar(method_of(hearing), [event])
 
 
 def calendar(hearings: Iterable[Hearing], titles: bool = True) -> str:

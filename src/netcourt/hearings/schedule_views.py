@@ -256,9 +256,10 @@ def invitation(request: HttpRequest, hearing_id: UUID) -> HttpResponse:
     hearing = Hearing.objects.select_related("case__court").filter(pk=hearing_id).first()
     if hearing is None or actions.place_for(request.user, hearing) is None:
         return problem_page(request, Problem("not_found", status=404))
-    if policy.case_roles(request.user, hearing.case):
+    in_case = bool(policy.case_roles(request.user, hearing.case))
+    if in_case:
         case_actions.log_access(request.user, hearing.case, "hearing.invitation")
-    return _ics(ics.invitation(hearing, request.user), "hearing.ics")
+    return _ics(ics.invitation(hearing, request.user, in_case=in_case), "hearing.ics")
 
 
 def _hearings_of(user: Any) -> Any:
