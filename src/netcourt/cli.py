@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from netcourt.procedure import Suspension
+    from netcourt.procedure import Pack, Suspension
     from netcourt.vault import Keyring
 
 
@@ -136,7 +136,7 @@ def cmd_pack_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _pack_or_report(name: str) -> Any:
+def _pack_or_report(name: str) -> Pack | None:
     """The pack ``name``, or None once its faults (or that there is none) are on stderr."""
     from netcourt.procedure import PackError, load_pack
 

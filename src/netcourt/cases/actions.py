@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from decimal import Decimal
@@ -1140,8 +1140,7 @@ def _notice_guard(case: Case) -> str | None:
     events = case.court.pack.events.values()
     assigning = {e.id for e in events if "set_judge" in e.effects}
     telling = {e.id for e in events if "judge_notice" in e.effects}
-    told = [e for e in case.event_ids() if e in assigning | telling]
-    if not told or told[-1] not in assigning:
+    if _last_of(case, assigning | telling) not in assigning:
         return translation.gettext("The parties have been told who the judge is.")
     return None
 
@@ -1183,13 +1182,9 @@ def _duration(case: Case, pack: Pack) -> CaseDeadline | None:
     return case.deadlines.filter(time_limit__in=durations, stopped_by__isnull=True).first()
 
 
-def _last_of(case: Case, events: tuple[str, ...]) -> str | None:
-    return (
-        case.events.filter(event__in=events)
-        .order_by("-seq")
-        .values_list("event", flat=True)
-        .first()
-    )
+def _last_of(case: Case, events: Collection[str]) -> str | None:
+    """The latest of ``events`` the case has had (its history, read once per instance)."""
+    return next((e for e in reversed(case.event_ids()) if e in events), None)
 
 
 def _pending_extension(case: Case) -> bool:
