@@ -21,6 +21,7 @@ from netcourt.hearings import ics, scheduling
 from netcourt.hearings.models import Busy, Hearing, HearingStatus, Mode, Sitting, Unavailability
 from netcourt.hearings.times import court_zone
 from netcourt.service.actions import record_consent
+from netcourt.service.models import Service
 from tests.conftest import complete_filing, confirmed, signed_in
 
 THURSDAY = date(2026, 11, 12)  # the frozen clock is Monday 2 November 2026, 10:00 Beijing
@@ -441,3 +442,29 @@ def test_the_scheduling_forms_take_ascii_digits_only(typed) -> None:
     for field in ("version", "minutes"):
         form = ScheduleForm(data={**good, field: typed})
         assert not form.is_valid() and field in form.errors
+
+
+def test_the_parties_are_told_the_hearing_was_scheduled_and_when(
+    ready: Case,
+    alice: Any,
+    bob: Any,
+    frozen: Any,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule(ready, at(THURSDAY, 10), minutes=45)
+    [to_bob] = [m for m in mailoutbox if m.to == [bob.email] and "scheduled" in m.subject]
+    assert to_bob.subject == f"Case {ready.number}: The hearing was scheduled"
+    assert "Schedule the online hearing" not in to_bob.body  # the button, not what happened
+    assert "Nov. 12, 2026, 10 a.m. (Asia/Shanghai" in to_bob.body
+    assert "planned for 45 minutes" in to_bob.body
+    [to_alice] = [m for m in mailoutbox if m.to == [alice.email] and "确定开庭" in m.subject]
+    assert "法院已确定开庭时间。" in to_alice.body
+    assert "2026年11月12日 10:00（Asia/Shanghai，本院时间）" in to_alice.body
+    # The summons served on each party says when too.
+    summons = Service.objects.filter(case=ready, served_by__event="schedule_hearing")
+    assert summons.count() == 2
+    for served in summons:
+        assert "Nov. 12, 2026, 10 a.m." in served.body["en"]
+        assert "2026年11月12日 10:00" in served.body["zh-hans"]

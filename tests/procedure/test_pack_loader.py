@@ -48,6 +48,19 @@ def test_shipped_pack_loads_with_everything_the_court_needs() -> None:
         pack.event("no_such_event")
 
 
+def test_every_step_the_parties_are_told_of_says_what_happened() -> None:
+    """A notice tells what was done ("The hearing was scheduled."), not the button's label."""
+    pack = load_pack(NAME)
+    told = [e for e in pack.events.values() if "notify_parties" in e.effects]
+    assert told
+    for event in told:
+        notice = event.notice
+        assert notice is not None, event.id
+        assert notice.en.endswith(".") and notice.zh.endswith("。"), event.id
+    scheduled = pack.event("schedule_hearing").notice
+    assert scheduled is not None and scheduled.en == "The hearing was scheduled."
+
+
 def test_load_pack_is_cached_and_immutable() -> None:
     pack = load_pack(NAME)
     assert load_pack(NAME) is pack

@@ -4,6 +4,7 @@ step that did not (``netcourt.service.notifications``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import formats, translation
 from netcourt.accounts.models import MemberStatus, OrganisationMember
 from netcourt.cases.models import Case, CaseEvent
 from netcourt.core.money import format_money
+from netcourt.hearings.times import starts_line
 from netcourt.procedure import load_pack
 from netcourt.service.notifications import tell
 
@@ -53,20 +55,28 @@ def judge_assigned(case: Case) -> None:
 
 
 def step_taken(case: Case, record: CaseEvent) -> None:
+    """What happened, in the pack's words (the step's ``notice``), with the hearing's time when
+    the step scheduled or moved one."""
     event = load_pack(case.pack_name).events[record.event]
+    hearing = record.payload.get("hearing")
 
     def compose(lang: str) -> tuple[str, str]:
-        label = event.label.get(lang)
+        said = (event.notice or event.label).get(lang)
         reference = case.number or case.title or str(case.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
             "number": reference,
-            "step": label,
+            "step": said.rstrip(".。"),
         }
-        body = translation.gettext(
-            "A new step was taken in your case at the %(court)s: %(step)s. "
-            "Sign in to read the docket."
-        ) % {"court": case.court.name_in(lang), "step": label}
-        return subject, body
+        lines = [
+            translation.gettext("In your case %(number)s at the %(court)s: %(step)s")
+            % {"number": reference, "court": case.court.name_in(lang), "step": said}
+        ]
+        if hearing:
+            lines.append(
+                starts_line(datetime.fromisoformat(hearing["starts_at"]), hearing["minutes"])
+            )
+        lines.append(translation.gettext("Sign in to read the docket."))
+        return subject, "\n".join(lines)
 
     tell(recipients(case), compose, case=case)
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.utils import formats
 from django.utils.translation import gettext
 
 from netcourt.accounts.mfa import StepUp
@@ -36,7 +35,7 @@ from netcourt.hearings.models import (
     Presence,
     Role,
 )
-from netcourt.hearings.times import court_zone
+from netcourt.hearings.times import court_time
 from netcourt.procedure import Pack
 
 PASS_SECONDS = 120
@@ -152,8 +151,8 @@ def hold_too_early(hearing: Hearing) -> str | None:
         "The hearing is scheduled for %(when)s (court time): it cannot be held before "
         "%(opens)s, %(minutes)s minutes before it begins."
     ) % {
-        "when": _court_time(hearing.starts_at),
-        "opens": _court_time(opens),
+        "when": court_time(hearing.starts_at),
+        "opens": court_time(opens),
         "minutes": int(ENTRY_OPENS.total_seconds() // 60),
     }
 
@@ -167,12 +166,8 @@ def absence_guard(case: Case) -> str | None:
         return gettext(
             "The hearing is scheduled for %(when)s (court time): no one can be found absent "
             "from it before it begins."
-        ) % {"when": _court_time(hearing.starts_at)}
+        ) % {"when": court_time(hearing.starts_at)}
     return None
-
-
-def _court_time(moment: datetime) -> str:
-    return formats.date_format(moment.astimezone(court_zone()), "DATETIME_FORMAT")
 
 
 # --- who takes part ----------------------------------------------------------------------

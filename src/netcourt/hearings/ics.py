@@ -22,14 +22,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.hearings.actions import ENTRY_OPENS
 from netcourt.hearings.models import Hearing, HearingStatus, Mode
-from netcourt.hearings.times import court_zone
+from netcourt.hearings.times import starts_line
 
 PRODID = "-//netcourt//Hearings//EN"
 MIME_TYPE = "text/calendar"
@@ -106,21 +106,13 @@ def _location(hearing: Hearing, court: str, url: str) -> str:
 
 def _description(hearing: Hearing, court: str, title: bool, url: str) -> str:
     case = hearing.case
-    local = hearing.starts_at.astimezone(court_zone())
     lines = [
         gettext("Case %(number)s at the %(court)s.")
         % {"number": case.number or "—", "court": court},
     ]
     if case.title and title:
         lines.append(case.title)
-    lines.append(
-        gettext("Starts %(when)s (%(zone)s, the court's time); planned for %(minutes)s minutes.")
-        % {
-            "when": formats.date_format(local, "DATETIME_FORMAT"),
-            "zone": court_zone().key,
-            "minutes": hearing.minutes,
-        }
-    )
+    lines.append(starts_line(hearing.starts_at, hearing.minutes))
     if hearing.mode == Mode.ONLINE:
         lines.append(
             gettext(

@@ -7,11 +7,26 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext
 
 
 def court_zone() -> ZoneInfo:
     """The zone the court sits in (``NETCOURT_TIME_ZONE``, Asia/Shanghai by default)."""
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def court_time(moment: datetime) -> str:
+    """``moment`` as a date and time in the court's zone, in the current language."""
+    return formats.date_format(moment.astimezone(court_zone()), "DATETIME_FORMAT")
+
+
+def starts_line(starts_at: datetime, minutes: int) -> str:
+    """When a hearing begins (in the court's zone, named) and how long it is planned for: the
+    sentence the invitation, the summons and the step's notice give."""
+    return gettext(
+        "Starts %(when)s (%(zone)s, the court's time); planned for %(minutes)s minutes."
+    ) % {"when": court_time(starts_at), "zone": court_zone().key, "minutes": minutes}
 
 
 def zone_of(user: Any) -> ZoneInfo:

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -40,7 +39,7 @@ from netcourt.hearings.models import (
     Role,
 )
 from netcourt.hearings.room import READS_RECORD
-from netcourt.hearings.times import both_zones, court_zone
+from netcourt.hearings.times import both_zones, court_time
 from netcourt.service.notifications import tell
 
 # Who sees what was recorded: the court and the parties (not public viewers, not witnesses).
@@ -268,9 +267,7 @@ def _tell_called(hearing: Hearing, case: Case, person: User, called: actions.Cal
         values = {
             "role": participant.get_role_display(),
             "case": case.number,
-            "when": formats.date_format(
-                hearing.starts_at.astimezone(court_zone()), "DATETIME_FORMAT"
-            ),
+            "when": court_time(hearing.starts_at),
             "link": link,
             "court": case.court.name_in(lang),
         }

@@ -154,10 +154,13 @@ class Event(Model):
     `to_state` None means the case stays in its state. `tracks`, when not empty, limits the
     event to cases on those tracks. `sets_track` names a choice input whose value is a track id:
     the transition then puts the case on that track and starts the track's duration.
+    `notice` is what the parties are told once the step is taken (a sentence saying what
+    happened; the label, which names the step to take, when there is none).
     """
 
     id: Id
     label: Text
+    notice: Text | None = None
     from_states: tuple[Id, ...]
     to_state: Id | None
     roles: tuple[Id, ...]

@@ -35,6 +35,7 @@ from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent, Party
 from netcourt.core import clock, jobs
 from netcourt.core.problems import Problem
+from netcourt.hearings.times import starts_line
 from netcourt.ledger import sha256_hex
 from netcourt.procedure import Pack
 from netcourt.service.models import (
@@ -251,7 +252,11 @@ def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
     return out
 
 
-def _compose(case: Case, pack: Pack, document: str) -> tuple[dict[str, str], dict[str, str]]:
+def _compose(
+    case: Case, pack: Pack, document: str, hearing: dict[str, Any] | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The subject and body of a served document in each language; a summons (a document
+    served by a step that scheduled or moved a hearing) says when the hearing begins."""
     assert pack.service is not None
     served = pack.service.document(document)
     subjects: dict[str, str] = {}
@@ -268,6 +273,9 @@ def _compose(case: Case, pack: Pack, document: str) -> tuple[dict[str, str], dic
                 "The %(court)s serves on you: %(document)s, in case %(number)s. Open the link "
                 "to read it; the case page holds the documents and what happens next."
             ) % {"court": case.court.name_in(lang), "document": label, "number": reference}
+            if hearing:
+                starts = datetime.fromisoformat(hearing["starts_at"])
+                bodies[lang] += " " + starts_line(starts, hearing["minutes"])
     return subjects, bodies
 
 
@@ -279,7 +287,7 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
     for document in rules.documents:
         if document.served_by != record.event:
             continue
-        subject, body = _compose(case, pack, document.id)
+        subject, body = _compose(case, pack, document.id, record.payload.get("hearing"))
         modes = record.payload.get("attendance", {})
         services = []
         for party in case.people():
