@@ -187,6 +187,9 @@ def test_identity_validate_refuses_an_unknown_kind_with_exit_2(capsys) -> None:
         captured.err
     )
     assert ID_NUMBER not in captured.out + captured.err
+    assert main(["identity", "validate", "ssn", ID_NUMBER, "--json"]) == 2
+    out = capsys.readouterr().out
+    assert json.loads(out)["code"] == "unknown_kind" and ID_NUMBER not in out
 
 
 def test_identity_validate_reads_the_number_from_stdin(capsys, monkeypatch) -> None:
@@ -360,6 +363,9 @@ def test_fees_quote_exits_1_with_the_exact_fault(args, code, message, capsys) ->
 def test_fees_quote_names_an_unknown_pack(capsys) -> None:
     assert main(["fees", "quote", "--pack", "nowhere", "--kind", "property"]) == 1
     assert "nowhere: no such pack" in capsys.readouterr().err
+    assert main(["fees", "quote", "--pack", "nowhere", "--kind", "property", "--json"]) == 1
+    refusal = json.loads(capsys.readouterr().out)
+    assert refusal["code"] == "pack_invalid" and "nowhere: no such pack" in refusal["message"]
 
 
 def test_fees_quote_needs_no_django_and_no_database(tmp_path: Path) -> None:

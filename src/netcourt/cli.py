@@ -136,22 +136,32 @@ def cmd_pack_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _pack_or_report(name: str) -> Pack | None:
-    """The pack ``name``, or None once its faults (or that there is none) are on stderr."""
+def _refuse(args: argparse.Namespace, code: str, errors: list[str]) -> None:
+    """Say why a command cannot do what it was asked: with ``--json`` as a JSON object on
+    stdout (``code``, ``message``: the faults in one line, ``errors``: each fault, the shape
+    of a refused quote's), otherwise one line a fault on stderr."""
+    if getattr(args, "json", False):
+        _print_json({"code": code, "message": "; ".join(errors), "errors": errors})
+        return
+    for line in errors:
+        print(line, file=sys.stderr)
+
+
+def _pack_or_report(args: argparse.Namespace, name: str) -> Pack | None:
+    """The pack ``name``, or None once its faults (or that there is none) are reported."""
     from netcourt.procedure import PackError, load_pack
 
     try:
         return load_pack(name)
     except PackError as error:
-        for fault in error.errors:
-            print(fault, file=sys.stderr)
+        _refuse(args, "pack_invalid", list(error.errors))
         return None
 
 
 def cmd_pack_graph(args: argparse.Namespace) -> int:
     from netcourt.procedure import graph_dot, graph_mermaid, render_pack_doc
 
-    pack = _pack_or_report(args.name)
+    pack = _pack_or_report(args, args.name)
     if pack is None:
         return 1
     if args.write:
@@ -167,7 +177,7 @@ def cmd_pack_graph(args: argparse.Namespace) -> int:
 def cmd_pack_show(args: argparse.Namespace) -> int:
     from netcourt.procedure import pack_to_dict
 
-    pack = _pack_or_report(args.name)
+    pack = _pack_or_report(args, args.name)
     if pack is None:
         return 1
     data = pack_to_dict(pack)
@@ -182,11 +192,14 @@ def cmd_pack_show(args: argparse.Namespace) -> int:
 
 def cmd_fees_quote(args: argparse.Namespace) -> int:
     from netcourt.core.money import format_money
-    from netcourt.procedure import FeeError, PackError, Text, load_pack, quote, quote_to_dict
+    from netcourt.procedure import FeeError, Text, quote, quote_to_dict
 
+    pack = _pack_or_report(args, args.pack)
+    if pack is None:
+        return 1
     try:
         result = quote(
-            load_pack(args.pack),
+            pack,
             kind=args.kind,
             court=args.court,
             amount=args.amount,
@@ -194,10 +207,6 @@ def cmd_fees_quote(args: argparse.Namespace) -> int:
             reductions=args.reductions,
             counterclaim=args.counterclaim,
         )
-    except PackError as error:
-        for fault in error.errors:
-            print(fault, file=sys.stderr)
-        return 1
     except FeeError as error:
         message = error.message.get(args.lang)
         if args.json:
@@ -244,7 +253,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
     from netcourt.procedure import compute_deadline, deadline_to_dict, suspend_deadline
 
-    pack = _pack_or_report(args.pack)
+    pack = _pack_or_report(args, args.pack)
     if pack is None:
         return 1
     limits = pack.time_limits
@@ -272,16 +281,18 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     if limit is None:
         close = difflib.get_close_matches(args.limit, list(limits), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        print(
-            f"unknown time limit {args.limit!r}{hint}; {pack.name} has: {', '.join(limits)}",
-            file=sys.stderr,
+        _refuse(
+            args,
+            "unknown_time_limit",
+            [f"unknown time limit {args.limit!r}{hint}; {pack.name} has: {', '.join(limits)}"],
         )
         return 1
     if args.extended and limit.extension is None:
         extendable = [t.id for t in limits.values() if t.extension is not None]
-        print(
-            f"time limit {limit.id!r} cannot be extended; these can: {', '.join(extendable)}",
-            file=sys.stderr,
+        _refuse(
+            args,
+            "not_extendable",
+            [f"time limit {limit.id!r} cannot be extended; these can: {', '.join(extendable)}"],
         )
         return 1
     if args.start is None:
@@ -292,10 +303,12 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         for suspension in sorted(args.suspensions, key=lambda s: s.suspended_on):
             deadline = suspend_deadline(pack, deadline, suspension)
     except ValueError as error:
-        print(f"{limit.id}: {error}", file=sys.stderr)
+        _refuse(args, "input_invalid", [f"{limit.id}: {error}"])
         return 1
     except OverflowError:
-        print(f"{limit.id}: the deadline falls past the last date there is", file=sys.stderr)
+        _refuse(
+            args, "out_of_range", [f"{limit.id}: the deadline falls past the last date there is"]
+        )
         return 1
     if args.json:
         _print_json({"pack": pack.name, **deadline_to_dict(deadline)})
@@ -560,7 +573,7 @@ def cmd_identity_validate(args: argparse.Namespace) -> int:
     try:
         result = validate(args.kind, number)
     except ValueError as error:
-        print(error, file=sys.stderr)
+        _refuse(args, "unknown_kind", [str(error)])
         return 2
     details = public_details(result)
     if args.json:

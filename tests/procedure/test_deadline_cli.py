@@ -231,3 +231,20 @@ def test_the_installed_command_runs_without_a_database(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["due"] == "2026-10-08"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["deadline", "--pack", "nowhere", "--list"], "pack_invalid"),
+        ([*BASE, "--limit", "answr", "--from", "2026-09-16"], "unknown_time_limit"),
+        ([*BASE, "--limit", "answer", "--from", "9999-12-31"], "out_of_range"),
+        ([*BASE, "--limit", "answer", "--from", "2026-09-16", "--extended"], "not_extendable"),
+    ],
+)
+def test_with_json_a_refusal_is_json_on_stdout_too(args, code, capsys) -> None:
+    assert main([*args, "--json"]) == 1
+    out, err = capsys.readouterr()
+    refusal = json.loads(out)
+    assert refusal["code"] == code and refusal["errors"] and err == ""
+    assert refusal["message"] == "; ".join(refusal["errors"])
