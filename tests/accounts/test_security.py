@@ -154,8 +154,35 @@ def test_a_factor_removed_in_the_back_office_is_in_the_owners_history(db) -> Non
     add_totp(root, SECRET)
     factor = zhao.authenticator_set.get()
     admin = signed_in(root)
-    page = admin.post(f"/backoffice/mfa/authenticator/{factor.pk}/delete/", {"post": "yes"})
+    page = admin.post(f"/backoffice/accounts/secondfactor/{factor.pk}/delete/", {"post": "yes"})
     assert page.status_code == 302
     assert not zhao.authenticator_set.exists()
     removed = SecurityEvent.objects.get(user=zhao, tag="account:mfa:removed")
     assert removed.detail == {"kind": "totp"}
+
+
+def test_the_back_office_names_factors_and_sessions_in_chinese_and_ending_one_signs_out(
+    db,
+) -> None:
+    zhao = person()
+    phone = Client()
+    sign_in(phone, zhao)
+    add_totp(zhao, SECRET)
+    root = make_user("root", "zh-hans", is_staff=True, is_superuser=True)
+    add_totp(root, SECRET)
+    admin = signed_in(root)
+    index = admin.get("/backoffice/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "第二重验证" in index and "登录会话" in index
+    assert "Authenticators" not in index and "User sessions" not in index
+    listed = admin.get("/backoffice/accounts/signedinsession/").content.decode()
+    assert "最近活动" in listed and "Firefox on a phone" in listed
+    factors = admin.get("/backoffice/accounts/secondfactor/").content.decode()
+    assert "添加时间" in factors and str(zhao) in factors
+    session = UserSession.objects.get(user=zhao)
+    page = admin.post(f"/backoffice/accounts/signedinsession/{session.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 302
+    assert phone.get("/accounts/security/").status_code == 302  # signed out, not just unlisted
+    # A court administrator who is not a superuser sees neither.
+    assert signed_in(make_user("clerk-admin", is_staff=True)).get(
+        "/backoffice/accounts/secondfactor/"
+    ).status_code in (302, 403)

@@ -22,6 +22,8 @@ PAGES = [
     ("platforms", "/backoffice/evidence/platform/"),
     ("new platform", "/backoffice/evidence/platform/add/"),
     ("jobs", "/backoffice/core/job/"),
+    ("second factors", "/backoffice/accounts/secondfactor/"),
+    ("signed-in sessions", "/backoffice/accounts/signedinsession/"),
 ]
 
 

@@ -3,13 +3,22 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from netcourt.accounts.models import Organisation, OrganisationMember, User
+from netcourt.accounts.models import (
+    Organisation,
+    OrganisationMember,
+    SecondFactor,
+    SignedInSession,
+    User,
+)
 from netcourt.courts.admin import administered_courts, is_court_admin
 
 
@@ -107,3 +116,76 @@ class OrganisationMemberAdmin(SuperuserOnly, admin.ModelAdmin[OrganisationMember
     list_filter = ["status", "role"]
     search_fields = ["organisation__name", "organisation__credit_code", "user__email"]
     raw_id_fields = ["organisation", "user", "document", "decided_by", "ended_by"]
+
+
+# allauth's own admin pages name these models and their columns in English only; the back
+# office shows them through proxies with names and columns in both languages.
+admin.site.unregister(Authenticator)
+admin.site.unregister(UserSession)
+
+
+class SuperuserRemoves(SuperuserOnly):
+    """Read-only for superusers, who may remove an entry (a lost factor, a session to end)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        user: Any = request.user
+        return bool(user.is_superuser)
+
+
+@admin.register(SecondFactor)
+class SecondFactorAdmin(SuperuserRemoves, admin.ModelAdmin[SecondFactor]):
+    list_display = ["owner", "kind", "added", "last_used"]
+    list_filter = ["type"]
+    search_fields = ["user__username", "user__email"]
+    fields = readonly_fields = ("owner", "kind", "added", "last_used")
+
+    @admin.display(description=_("person"), ordering="user__username")
+    def owner(self, factor: SecondFactor) -> str:
+        return str(factor.user)
+
+    @admin.display(description=_("kind"), ordering="type")
+    def kind(self, factor: SecondFactor) -> str:
+        return str(factor.get_type_display())
+
+    @admin.display(description=_("added"), ordering="created_at")
+    def added(self, factor: SecondFactor) -> Any:
+        return factor.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, factor: SecondFactor) -> Any:
+        return factor.last_used_at
+
+
+@admin.register(SignedInSession)
+class SignedInSessionAdmin(SuperuserRemoves, admin.ModelAdmin[SignedInSession]):
+    list_display = ["owner", "signed_in", "last_seen", "address", "browser"]
+    search_fields = ["user__username", "user__email", "ip"]
+    fields = readonly_fields = ("owner", "signed_in", "last_seen", "address", "browser")
+
+    def delete_model(self, request: HttpRequest, obj: SignedInSession) -> None:
+        """Removing a session signs it out (its row alone would leave the browser signed in)."""
+        obj.end()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SignedInSession]) -> None:
+        for session in queryset:
+            session.end()
+
+    @admin.display(description=_("person"), ordering="user__username")
+    def owner(self, session: SignedInSession) -> str:
+        return str(session.user)
+
+    @admin.display(description=_("signed in"), ordering="created_at")
+    def signed_in(self, session: SignedInSession) -> Any:
+        return session.created_at
+
+    @admin.display(description=_("last seen"), ordering="last_seen_at")
+    def last_seen(self, session: SignedInSession) -> Any:
+        return session.last_seen_at
+
+    @admin.display(description=_("IP address"), ordering="ip")
+    def address(self, session: SignedInSession) -> str:
+        return str(session.ip)
+
+    @admin.display(description=_("browser"))
+    def browser(self, session: SignedInSession) -> str:
+        return str(session.user_agent)

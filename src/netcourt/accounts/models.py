@@ -4,6 +4,8 @@ import hashlib
 import secrets
 import uuid
 
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -239,3 +241,22 @@ class OrganisationMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organisation}"
+
+
+class SecondFactor(Authenticator):  # type: ignore[misc]
+    """A person's second factor (allauth's authenticator) as the back office shows it, named
+    in both languages: an administrator removes a lost one there (docs/security.md)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("second factor")
+        verbose_name_plural = _("second factors")
+
+
+class SignedInSession(UserSession):  # type: ignore[misc]
+    """A place someone is signed in (allauth's user session) as the back office shows it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")

@@ -149,8 +149,14 @@ def _on_factor_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    post_delete.connect(
-        _on_factor_deleted, sender=Authenticator, weak=False, dispatch_uid="netcourt.mfa.removed"
-    )
+    from netcourt.accounts.models import SecondFactor
+
+    for model in (Authenticator, SecondFactor):  # the back office deletes through the proxy
+        post_delete.connect(
+            _on_factor_deleted,
+            sender=model,
+            weak=False,
+            dispatch_uid=f"netcourt.mfa.removed.{model.__name__}",
+        )
     for number, (signal, receiver) in enumerate(_RECEIVERS):
         signal.connect(receiver, weak=False, dispatch_uid=f"netcourt.security.{number}")
