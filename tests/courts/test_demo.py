@@ -3,14 +3,18 @@ one is left for the visitor to pay, and one withdrawn after paying got half its 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from netcourt.cases.models import Case, CaseDeadline
+from netcourt.core import clock
 from netcourt.courts.demo import load_demo
 from netcourt.payments import policy as payment_policy
 from netcourt.payments.models import IntentStatus, Refund, RefundStatus
+from netcourt.service import actions as service_actions
+from netcourt.service.models import Service
 from tests.conftest import signed_in
 
 
@@ -48,3 +52,22 @@ def test_the_demo_gives_the_courts_own_address(db: Any, settings: Any) -> None:
     text = load_demo()["text"]
     assert "sign in at http://127.0.0.1:8621/accounts/login/" in text
     assert "The transparency log is at http://127.0.0.1:8621/log/checkpoint" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_has_no_stale_service_to_e_mail_when_it_first_runs(mailoutbox: Any) -> None:
+    """The demo's people read their inbox: nothing served in a case that went on is left
+    unread for the worker to chase by e-mail; only the documents whose service the demo's
+    cases wait for are (reading them would move those cases on). Committed as `netcourt demo` commits,
+    so that each step's jobs run as it goes."""
+    load_demo()
+    waiting = Service.objects.filter(effective_at__isnull=True)
+    assert {(s.case.state, s.document) for s in waiting} == {
+        ("judgment_issued", "judgment"),
+        ("served", "complaint_copy"),
+    }
+    mailoutbox.clear()
+    with clock.use(clock.FixedClock(clock.now() + timedelta(days=2))):
+        service_actions.sweep()
+    chased = {s.case.number for s in waiting}
+    assert mailoutbox and all(any(n in m.subject for n in chased) for m in mailoutbox)

@@ -34,7 +34,8 @@ from netcourt.payments import policy as payment_policy
 from netcourt.payments import refunds
 from netcourt.paysandbox import actions as sandbox
 from netcourt.procedure import Event, Pack, load_pack, propose_track
-from netcourt.service.actions import record_consent
+from netcourt.service.actions import mark_read, record_consent
+from netcourt.service.models import Channel, Delivery
 from netcourt.transparency.actions import integrate_all
 from netcourt.transparency.keys import log_verifier_key
 
@@ -54,9 +55,9 @@ PEOPLE = [
     ("bob", "Bob Turner", "en", "litigant who works in English"),
     (
         "shop",
-        "杭州云购电子商务有限公司 Hangzhou Yungou E-commerce Co., Ltd.",
+        "李强 Li Qiang",
         "zh-hans",
-        "online shop, defendant in the demo cases",
+        "legal representative of the online shop (a company), defendant in the demo cases",
     ),
     ("lawyer", "王芳 Wang Fang", "zh-hans", "lawyer, files for a client"),
 ]
@@ -254,7 +255,7 @@ def _make_case(
                 actions.PartyData(
                     role="defendant",
                     kind="legal",
-                    name=str(people["shop"]),
+                    name=SHOP_COMPANY,
                     address="杭州市余杭区文一西路 Hangzhou",
                     representative_name="李强 Li Qiang",
                 ),
@@ -316,8 +317,36 @@ def _make_case(
                 for person, party in ((filer, plaintiff), (people["shop"], shop_party)):
                     record_consent(person, case.id, party.pk, "online_litigation", "given")
             _pay_online(case, filer, path[path.index(event) + 1 :])
+        _read_what_was_served(case, moving)
     case.refresh_from_db()
     return case
+
+
+def _read_what_was_served(case: Case, moving: clock.FixedClock) -> None:
+    """The demo's people read what the court served in their inbox an hour after it came,
+    as a careful litigant does, so that the worker does not, on its first run, fall back to
+    e-mailing them fee notices and summonses of cases long over. Not a document whose
+    reading would itself move the case on (the judgment of a case the demo leaves waiting
+    for its service): that one waits for the visitor."""
+    case.refresh_from_db()
+    pack = case.court.pack
+    rules = pack.service
+    if rules is None:
+        return
+    waiting = Delivery.objects.filter(
+        service__case=case,
+        service__effective_at__isnull=True,
+        channel=Channel.INBOX,
+        read_at__isnull=True,
+        sent_at__isnull=False,
+    ).select_related("service")
+    for delivery in waiting:
+        steps = rules.document(delivery.service.document).when_served
+        if any(case.state in pack.events[step].from_states for step in steps):
+            continue
+        read_at = min(delivery.sent_at + timedelta(hours=1), moving.now())
+        with clock.use(clock.FixedClock(read_at)):
+            mark_read(delivery)
 
 
 def _pay_online(case: Case, payer: User, rest: list[Event]) -> None:
@@ -422,7 +451,7 @@ def _shop_company(shop: User, clerk: User) -> Organisation:
             "Business licence (demo) / yingye zhizhao",
             "Hangzhou Yungou E-commerce Co., Ltd.",
             f"Unified social credit code: {SHOP_CREDIT_CODE}",
-            "Legal representative: the demo shop account",
+            "Legal representative: Li Qiang (the demo shop account)",
         ]
     )
     member = organisations.register(
