@@ -188,6 +188,34 @@ def test_the_docket_shows_the_aid_decision_in_words(accepted: Case, alice, staff
     assert "Aid granted: Exemption from the fee (judicial aid)" in english
 
 
+def test_a_refusal_of_aid_records_no_aid(accepted: Case, alice, staff) -> None:
+    """The aid list starts empty; a refusal with an aid chosen is refused, writing nothing."""
+    clerk = staff["clerk-hangzhou"]
+    apply_for_aid(accepted, "deferral")
+    accepted.refresh_from_db()
+    client = signed_in(clerk)
+    page = client.get(f"/cases/{accepted.id}/").content.decode()
+    assert '<option value="" selected>—</option>' in page
+    refusal = {
+        "event": "decide_fee_aid",
+        "version": accepted.version,
+        "decide_fee_aid-decision": "refuse",
+        "decide_fee_aid-reasons": "The certificate is out of date.",
+    }
+    wrong = client.post(
+        f"/cases/{accepted.id}/steps/", {**refusal, "decide_fee_aid-aid_kind": "deferral"}
+    )
+    assert wrong.status_code == 422
+    assert "A refusal grants no aid" in wrong.content.decode()
+    assert not accepted.events.filter(event="decide_fee_aid").exists()
+    done = client.post(f"/cases/{accepted.id}/steps/", {**refusal, "decide_fee_aid-aid_kind": ""})
+    assert done.status_code == 302
+    decided = accepted.events.get(event="decide_fee_aid")
+    assert not decided.payload["inputs"].get("aid_kind")
+    docket = signed_in(alice).get(f"/cases/{accepted.id}/").content.decode()
+    assert "决定：不予准许" in docket and "准予的救助" not in docket
+
+
 def test_the_docket_shows_the_representative_kind_in_words(accepted: Case, alice) -> None:
     appoint(accepted, alice, verified(make_user("lawyer-he")))
     page = signed_in(alice).get(f"/cases/{accepted.id}/").content.decode()

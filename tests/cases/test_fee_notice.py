@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,10 @@ from django.test import Client
 
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
+from netcourt.core import clock
 from netcourt.core.problems import Problem
 from netcourt.evidence.models import CaseDocument
+from tests.conftest import signed_in
 from tests.evidence.test_submission import pdf, upload
 
 
@@ -172,6 +175,28 @@ def test_aid_granted_before_docketing_is_in_the_fee_notice(
     case = accept(case, clerk, "ordinary", django_capture_on_commit_callbacks)
     lines = CaseEvent.objects.get(case=case, event="accept").payload["fee"]["lines"]
     assert "aid_deferral" in [line["code"] for line in lines]
+    # Deferred: the time limit to pay stops as docketing starts it, and everyone says so.
+    accepted = CaseEvent.objects.get(case=case, event="accept")
+    assert CaseDeadline.objects.get(case=case, time_limit="pay_fee").stopped_by == accepted
+    [notice] = [m for m in mail.outbox if "受理费" in m.subject]
+    assert "准予缓交" in notice.body and "请于" not in notice.body
+    with clock.use(clock.FixedClock(clock.now() + timedelta(days=30))):
+        assert actions.sweep_expired() == []
+    page = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
+    assert "缓交" in page and "逾期未交纳的，按撤诉处理" not in page
+
+
+def test_no_deemed_withdrawal_while_an_aid_application_waits(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
+    case = apply_for_aid(case, "deferral")
+    later = clock.FixedClock(clock.now() + timedelta(days=30))
+    with clock.use(later):
+        assert actions.sweep_expired() == []  # the court has not decided yet
+        case = decide(case, clerk, decision="refuse")
+        assert [e.event for e in actions.sweep_expired()] == ["deem_withdrawn"]
 
 
 def test_a_refusal_changes_nothing(
@@ -221,6 +246,16 @@ def test_an_aid_application_needs_its_proof_and_only_the_court_and_the_applicant
     assert signed_in(bob).get(url).status_code == 404
     docket = signed_in(bob).get(f"/cases/{case.id}/").content.decode()
     assert "dibao.pdf" not in docket and document.blob.sha256[:16] in docket
+    # The grounds of hardship too are for the court and the applicant's side, on every page.
+    assert "No income." not in docket
+    assert "No income." in page.get(f"/cases/{case.id}/").content.decode()
+    assert "No income." in signed_in(clerk).get(f"/cases/{case.id}/").content.decode()
+    from tests.conftest import api_client
+
+    listed = api_client(bob).get(f"/api/v1/cases/{case.id}/docket").content.decode()
+    assert "No income." not in listed and "apply_fee_aid" in listed
+    own = api_client(case.created_by).get(f"/api/v1/cases/{case.id}/docket").content.decode()
+    assert "No income." in own
 
 
 def test_the_api_takes_the_proof_as_an_upload(

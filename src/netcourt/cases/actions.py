@@ -934,6 +934,11 @@ def _check_track(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[s
     return {}
 
 
+# Judicial aid that lifts the time limit to pay the fee (Measures Arts. 44-51): the case is
+# not deemed withdrawn for a fee deferred or waived.
+LIFTING_AID = ("deferral", "exemption")
+
+
 def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     """The acceptance fee, computed from the pack's schedule on the track the case now takes;
     the event keeps every line with its article in both languages (the notice)."""
@@ -943,6 +948,10 @@ def _fee_notice(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[st
 
 
 def _send_fee_notice(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """The notice to pay; with deferral or exemption granted before docketing, the time limit
+    to pay it has just started and stops at once (the notice then says so)."""
+    if (case.fee_aid or {}).get("kind") in LIFTING_AID:
+        _stop_time_to_pay(case, record)
     notify.fee_notice(case)
 
 
@@ -1005,6 +1014,13 @@ def _decide_fee_aid(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dic
     reduction takes off at least 30 %; exemption only for natural persons) and, once the case
     is docketed, changes the fee due; deferral and exemption stop the time limit to pay."""
     if inputs.get("decision") != "grant":
+        if inputs.get("aid_kind") or str(inputs.get("share") or "").strip():
+            raise Problem(
+                "input_invalid",
+                translation.gettext("A refusal grants no aid: leave the aid and the share empty."),
+                field="aid_kind",
+                status=422,
+            )
         return {}
     kind = str(inputs.get("aid_kind") or "")
     raw_share = str(inputs.get("share") or "").strip()
@@ -1025,10 +1041,12 @@ def _decide_fee_aid(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dic
 def _aid_stops_payment(case: Case, pack: Pack, record: CaseEvent) -> None:
     """Deferral and exemption lift the time limit to pay: no deemed withdrawal for it."""
     inputs = record.payload["inputs"]
-    if inputs.get("decision") == "grant" and inputs.get("aid_kind") in ("deferral", "exemption"):
-        case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).update(
-            stopped_by=record
-        )
+    if inputs.get("decision") == "grant" and inputs.get("aid_kind") in LIFTING_AID:
+        _stop_time_to_pay(case, record)
+
+
+def _stop_time_to_pay(case: Case, record: CaseEvent) -> None:
+    case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).update(stopped_by=record)
 
 
 def _check_payment(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
@@ -1224,6 +1242,17 @@ def _aid_guard(case: Case) -> str | None:
     """The court decides on judicial aid when asked: an application waits for its decision."""
     if _last_of(case, ("apply_fee_aid", "decide_fee_aid")) != "apply_fee_aid":
         return translation.gettext("No application for judicial aid waits for a decision.")
+    return None
+
+
+def _no_aid_waiting(case: Case) -> str | None:
+    """The case is not deemed withdrawn for an unpaid fee while an application for judicial
+    aid with it waits for the court's decision (CPL Interpretation Art. 213: only once the
+    aid is refused); the sweep tries again after the decision."""
+    if _aid_guard(case) is None:
+        return translation.gettext(
+            "An application for judicial aid with the fee waits for the court's decision."
+        )
     return None
 
 
@@ -1550,6 +1579,7 @@ EFFECTS: dict[str, Effect] = {
     "fee_notice": Effect(before=_fee_notice, after=_send_fee_notice),
     "check_payment": Effect(before=_check_payment),
     "decide_fee_aid": Effect(guard=_aid_guard, before=_decide_fee_aid, after=_aid_stops_payment),
+    "no_aid_waiting": Effect(guard=_no_aid_waiting),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
     "judge_notice": Effect(guard=_notice_guard, after=_judge_notice),

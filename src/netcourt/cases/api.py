@@ -483,7 +483,8 @@ def docket(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     actions.log_access(request.user, case, "api.docket")
     pack = case.court.pack
     events = case.events.select_related("actor", "on_behalf_of")
-    return [present.docket_entry(pack, e) for e in events]
+    private = policy.reads_private_inputs(request.user, case)
+    return [present.docket_entry(pack, e, private(e)) for e in events]
 
 
 @router.get("/{case_id}/access-log", response=list[AccessOut], summary="Who read this case")
@@ -529,7 +530,7 @@ def take_step(request: HttpRequest, case_id: UUID, payload: EventIn) -> Status[A
         )
         case = event.case
         return 201, {
-            "event": present.docket_entry(case.court.pack, event),
+            "event": present.docket_entry(case.court.pack, event, private=True),  # its taker
             "case": present.summary(case),
         }
 

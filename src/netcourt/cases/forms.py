@@ -321,8 +321,11 @@ def event_form(
                 initial=case.track or None,
             )
         elif item.type == "choice":
+            # An optional choice starts empty: nothing is chosen unless the person chooses it.
             field = forms.ChoiceField(
-                label=label, choices=[(c, choice_label(pack, item, c)) for c in item.choices]
+                label=label,
+                choices=[("", "—")] * (not item.required)
+                + [(c, choice_label(pack, item, c)) for c in item.choices],
             )
         elif item.type == "bool":
             field = forms.BooleanField(label=label)

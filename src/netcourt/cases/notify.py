@@ -83,7 +83,7 @@ def step_taken(case: Case, record: CaseEvent) -> None:
 
 def fee_notice(case: Case) -> None:
     """The notice to pay the acceptance fee, to the plaintiff's side, with its last day (once
-    the step has started the time limit to pay)."""
+    the step has started the time limit to pay); or that the court waived or deferred it."""
     deadline = case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).first()
 
     def compose(lang: str) -> tuple[str, str]:
@@ -93,13 +93,27 @@ def fee_notice(case: Case) -> None:
             "number": case.number,
             "fee": fee,
         }
-        body = translation.gettext(
-            "The %(court)s has docketed your case %(number)s. The acceptance fee is %(fee)s; "
-            "pay it by %(due)s. If it is not paid in time, the case is deemed withdrawn "
-            "(Measures on the Payment of Litigation Costs, Art. 22). The case page explains "
-            "how the fee was calculated."
-        ) % {"court": case.court.name_in(lang), "number": case.number, "fee": fee, "due": due}
-        return subject, body
+        if deadline is not None:
+            text = translation.gettext(
+                "The %(court)s has docketed your case %(number)s. The acceptance fee is "
+                "%(fee)s; pay it by %(due)s. If it is not paid in time, the case is deemed "
+                "withdrawn (Measures on the Payment of Litigation Costs, Art. 22). The case page "
+                "explains how the fee was calculated."
+            )
+        elif not case.fee_due:
+            text = translation.gettext(
+                "The %(court)s has docketed your case %(number)s. The court exempted you from "
+                "the acceptance fee (judicial aid): there is nothing to pay."
+            )
+        else:
+            text = translation.gettext(
+                "The %(court)s has docketed your case %(number)s. The acceptance fee is "
+                "%(fee)s; the court deferred its payment (judicial aid), so it is not due now "
+                "and the case is not deemed withdrawn for it. The case page explains how the "
+                "fee was calculated."
+            )
+        values = {"court": case.court.name_in(lang), "number": case.number, "fee": fee}
+        return subject, text % {**values, "due": due}
 
     tell(recipients(case, ("plaintiff",)), compose, case=case)
 

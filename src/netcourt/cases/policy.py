@@ -11,13 +11,14 @@ exists: reads answer 404, exactly as for a case that was never filed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
 from netcourt.accounts.models import MemberStatus, OrganisationMember
-from netcourt.cases.models import Case, Party
+from netcourt.cases.models import Case, CaseEvent, Party
 from netcourt.core.problems import NotFound
 from netcourt.courts.models import CourtMembership, CourtRole
 
@@ -66,6 +67,16 @@ def acts_for_party(user: Any, party: Party) -> bool:
     if party.user_id == user.pk:
         return True
     return bool(party.organisation_id) and party.organisation_id in _organisations_of(user, [party])
+
+
+def reads_private_inputs(user: Any, case: Case) -> Callable[[CaseEvent], bool]:
+    """Whether ``user`` may read a step's private inputs (the pack's ``private``): the court
+    (the judge, the clerk, the president) all of them; a party's side, those of the steps it
+    took (itself or through its representative)."""
+    if case_roles(user, case) & {"judge", "clerk", "president"}:
+        return lambda event: True
+    mine = own_parties(user, case)
+    return lambda event: event.actor_id == user.pk or event.on_behalf_of_id in mine
 
 
 def case_roles(user: Any, case: Case) -> set[str]:

@@ -132,12 +132,16 @@ def role_labels(pack: Pack, roles: list[str]) -> list[str]:
 QUIET_EFFECTS = frozenset({"evidence_item", "evidence_opinion"})
 
 
-def docket_entry(pack: Pack, event: CaseEvent) -> dict[str, Any]:
+def docket_entry(pack: Pack, event: CaseEvent, private: bool = False) -> dict[str, Any]:
+    """``event`` as the docket shows it; its private inputs (the pack's ``private``) only
+    with ``private`` (the reader is the court, or the side that took the step)."""
     inputs = event.payload.get("inputs", {})
     definition = pack.events.get(event.event)
     if definition is not None and QUIET_EFFECTS.intersection(definition.effects):
         inputs = {}
-    hidden = ("judge", "draw", "changed", "representative_email", "representative")
+    hidden = ["judge", "draw", "changed", "representative_email", "representative"]
+    if definition is not None and not private:
+        hidden += [item.name for item in definition.inputs if item.private]
     # A file attached to a step: everyone in the case learns it is there and its fingerprint;
     # its name and the file itself are for the court and the side that gave it.
     shown = {
@@ -249,17 +253,36 @@ def assessment(case: Case) -> dict[str, Any]:
 
 
 def fee_notice(case: Case) -> dict[str, Any] | None:
-    """The acceptance fee as the notice gave it: total, each line with its article, paid?"""
+    """The acceptance fee as the latest notice gave it (docketing, or a decision on judicial
+    aid that changed it): total, each line with its article, and where it stands: ``paid``,
+    ``exempt``, ``deferred`` (judicial aid: not due now), ``unpaid`` (the case closed
+    without it) or ``due``."""
     if case.fee_due is None:
         return None
-    notice = case.events.filter(event="accept").order_by("-seq").first()
-    lines = notice.payload.get("fee", {}).get("lines", []) if notice is not None else []
+    notice = (
+        case.events.filter(event__in=("accept", "decide_fee_aid"), payload__has_key="fee")
+        .order_by("-seq")
+        .first()
+    )
+    lines = notice.payload["fee"].get("lines", []) if notice is not None else []
     lang = current_language()
     key = "zh" if lang.startswith("zh") else "en"
     paid = case.events.filter(event="record_payment").exists()
+    aid = (case.fee_aid or {}).get("kind")
+    if paid:
+        standing = "paid"
+    elif case.fee_due == 0:
+        standing = "exempt"
+    elif aid == "deferral":
+        standing = "deferred"
+    elif case.court.pack.states[case.state].terminal:
+        standing = "unpaid"
+    else:
+        standing = "due"
     return {
         "total": format_money(case.fee_due, case.currency, lang),
         "paid": paid,
+        "standing": standing,
         "lines": [
             {
                 "label": line["label"][key],

@@ -376,6 +376,7 @@ def _detail_context(
     pack = case.court.pack
     roles, open_events = _open_events(request, case)
     events = case.events.select_related("actor", "on_behalf_of")
+    private = policy.reads_private_inputs(request.user, case)
     actions_ = _event_forms(request, case, open_events, bound)
     return {
         "case": case,
@@ -388,7 +389,7 @@ def _detail_context(
         "receipts": PaymentIntent.objects.filter(case=case, status=IntentStatus.SUCCEEDED),
         "refunds": present.refunds(case),
         "pay_online": payment_policy.may_pay_online(request.user, case),
-        "docket": [present.docket_entry(pack, e) for e in events],
+        "docket": [present.docket_entry(pack, e, private(e)) for e in events],
         "access_log": [
             present.access_entry(case.court.pack, e)
             for e in case.access_log.select_related("user")[:50]

@@ -134,7 +134,9 @@ class AssuranceLevel(Model):
 
 class Input(Model):
     """A value a step takes. A `choice` input lists its `choices`; `choice_labels` gives
-    them words to show (a choice without one is shown by its id)."""
+    them words to show (a choice without one is shown by its id). A `private` input is shown
+    in the docket only to the court and the side that gave it (e.g. the grounds of hardship
+    in an application for judicial aid)."""
 
     name: Id
     label: Text
@@ -142,6 +144,7 @@ class Input(Model):
     required: StrictBool = True
     choices: tuple[Id, ...] = ()
     choice_labels: dict[Id, Text] = {}
+    private: StrictBool = False
 
 
 class Event(Model):
