@@ -344,6 +344,7 @@ def _read_what_was_served(case: Case, moving: clock.FixedClock) -> None:
         steps = rules.document(delivery.service.document).when_served
         if any(case.state in pack.events[step].from_states for step in steps):
             continue
+        assert delivery.sent_at is not None  # (filtered above)
         read_at = min(delivery.sent_at + timedelta(hours=1), moving.now())
         with clock.use(clock.FixedClock(read_at)):
             mark_read(delivery)
