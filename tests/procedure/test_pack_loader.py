@@ -90,6 +90,13 @@ BROKEN = {
         ("events.yaml", "to_state: accepted\n", "to_state: acepted\n"),
         ["events.yaml: events[3].to_state: unknown state 'acepted' (did you mean 'accepted'?)"],
     ),
+    "served document with an unknown template": (
+        ("pack.yaml", "template: statement_of_claim\n", "template: statement_of_clam\n"),
+        [
+            "pack.yaml: service.documents[1].template: unknown template 'statement_of_clam'"
+            " (did you mean 'statement_of_claim'?)"
+        ],
+    ),
     "unknown key": (
         ("states.yaml", "  - id: draft\n", "  - id: draft\n    colour: red\n"),
         ["states.yaml: states[0].colour: unknown key"],

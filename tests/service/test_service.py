@@ -92,7 +92,14 @@ def test_an_address_never_agreed_to_serves_only_when_read(
     service.refresh_from_db()
     assert service.effective_at is None  # a scanner fetching the link reads nothing
     with django_capture_on_commit_callbacks(execute=True):
-        assert "Receipt confirmed" in reader.post(link).content.decode()
+        page = reader.post(link).content.decode()
+    assert "Receipt confirmed" in page
+    # The page shows the document served, the statement of claim, to someone with no account
+    # in the case (no link to a case page they cannot open), and again on each later visit.
+    facts = accepted.filing["facts"]
+    assert "The document" in page and facts.splitlines()[0] in page
+    assert reverse("cases:detail", args=[case.id]) not in page
+    assert facts.splitlines()[0] in reader.get(link).content.decode()
     case.refresh_from_db()
     assert case.state == "answer_period"
     assert _statuses(case)[-2:] == [("email", "read"), ("email", "served")]

@@ -74,3 +74,14 @@ def statement_of_claim(case: Case, lang: str) -> str:
             "date": formats.date_format(clock.today(), "DATE_FORMAT"),
         }
     return render_template(pack, "statement_of_claim", lang, context)
+
+
+# The pack templates netcourt can fill from a case, by template id.
+WRITERS = {"statement_of_claim": statement_of_claim}
+
+
+def written(case: Case, template: str, lang: str) -> str | None:
+    """The text of pack template ``template`` filled from ``case`` in ``lang``; None for a
+    template netcourt does not fill."""
+    writer = WRITERS.get(template)
+    return writer(case, lang) if writer is not None else None

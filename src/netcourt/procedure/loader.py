@@ -220,6 +220,9 @@ def _check_service(rules: ServiceRules, f: _Files, errors: _Errors) -> None:
         errors.ref(file, f"{at}.served_by", "event", document.served_by, events)
         for j, role in enumerate(document.to):
             errors.ref(file, f"{at}.to[{j}]", "role", role, roles)
+        if document.template is not None:
+            templates = {t.id for t in f.pack.templates}
+            errors.ref(file, f"{at}.template", "template", document.template, templates)
         for j, step in enumerate(document.when_served):
             where = f"{at}.when_served[{j}]"
             if errors.ref(file, where, "event", step, events):

@@ -438,13 +438,16 @@ class EvidenceRules(Model):
 class ServedDocument(Model):
     """A document the court serves: after `served_by` (an event), on the parties in `to`;
     once every one of them is served, the system takes the first step of `when_served` that
-    the case allows then (e.g. the judgment: the appeal period, or finality for small claims)."""
+    the case allows then (e.g. the judgment: the appeal period, or finality for small claims).
+    `template` names the pack template whose text the document is (the statement of claim
+    for its copy): the page the served link opens shows it once receipt is confirmed."""
 
     id: Id
     label: Text
     served_by: Id
     to: tuple[Id, ...]
     when_served: tuple[Id, ...] = ()
+    template: Id | None = None
 
 
 class Reminders(Model):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
+from netcourt.cases.documents import written
 from netcourt.cases.models import Case
 from netcourt.cases.views import problem_page
 from netcourt.core.i18n import current_language
@@ -184,16 +185,22 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
         delivery.refresh_from_db()
     lang = current_language()
     rules = service.case.court.pack.service
+    served = rules.document(service.document) if rules else None
+    text = None
+    if delivery.read_at is not None and served is not None and served.template:
+        text = written(service.case, served.template, lang)
+    in_case = bool(case_policy.case_roles(request.user, service.case))
     return render(
         request,
         "service/open.html",
         {
             "delivery": delivery,
             "service": service,
-            "label": rules.document(service.document).label.get(lang) if rules else "",
+            "label": served.label.get(lang) if served else "",
             "subject": service.subject.get(lang, ""),
             "body": service.body.get(lang, ""),
-            "case_link": reverse("cases:detail", args=[service.case_id]),
+            "text": text,
+            "case_link": reverse("cases:detail", args=[service.case_id]) if in_case else "",
         },
     )
 
