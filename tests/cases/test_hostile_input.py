@@ -62,6 +62,19 @@ def filing(**changes: Any) -> dict[str, Any]:
             "input_invalid",
             "parties[0].address",
         ),
+        (filing(title="Refund\rBcc: evil@example.org"), "input_invalid", "title"),
+        (
+            filing(parties=[{"role": "plaintiff", "kind": "natural", "name": "Bob\nTurner"}]),
+            "input_invalid",
+            "parties[0].name",
+        ),
+        (filing(title="Refund\u200b for phone"), "input_invalid", "title"),
+        (
+            filing(parties=[{"role": "plaintiff", "kind": "natural", "name": "\u3164"}]),
+            "input_invalid",
+            "parties[0].name",
+        ),
+        (filing(claims="Refund\U000e0041"), "input_invalid", "claims"),
         (dict(FILING, category="tax_evasion"), "input_invalid", "category"),
         (dict(FILING, court="moon"), "input_invalid", "court"),
         (dict(FILING, acting_as="lawyer"), "input_missing", "licence_number"),
@@ -103,6 +116,18 @@ def test_bad_step_inputs_are_refused_and_write_nothing(submitted, staff) -> None
         ({"event": "no_such_step", "version": submitted.version}, "unknown_event"),
         (
             {"event": "reject", "version": submitted.version, "inputs": {"reasons": "no\u0000"}},
+            "input_invalid",
+        ),
+        (
+            {"event": "reject", "version": submitted.version, "inputs": {"reasons": "x" * 20001}},
+            "input_invalid",
+        ),
+        (
+            {
+                "event": "request_corrections",
+                "version": submitted.version,
+                "inputs": {"defects": ["a\rb"]},
+            },
             "input_invalid",
         ),
         ({"event": "close_appeal_period", "version": submitted.version}, "role_not_allowed"),

@@ -7,6 +7,7 @@ import pytest
 from netcourt.cases import actions
 from netcourt.core.problems import Problem
 from netcourt.courts.models import CourtMembership, CourtRole
+from netcourt.service import notifications
 
 
 def test_the_parties_are_told_who_the_judge_is_in_their_language(
@@ -36,3 +37,11 @@ def test_nothing_is_sent_when_the_step_fails_after_the_notice_was_queued(
     submitted.refresh_from_db()
     assert submitted.state == "submitted"
     assert submitted.number == ""
+
+
+def test_a_subject_with_a_line_break_is_sent_on_one_line(bob, mailoutbox) -> None:
+    """A title stored before titles had to be one line cannot stop its notices (a header
+    with a line break is refused by the mail library, and the job would fail for ever)."""
+    notifications.deliver(bob.pk, None, "Case Refund\r\nBcc: evil@example.org", "Body.", "")
+    [sent] = mailoutbox
+    assert sent.subject == "Case Refund Bcc: evil@example.org" and sent.to == [bob.email]

@@ -43,7 +43,7 @@ from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.core.numbers import amount_text, parse_amount, whole_number
 from netcourt.core.problems import Conflict, NotFound, Problem
-from netcourt.core.text import refuse_control_characters
+from netcourt.core.text import refuse_control_characters, refuse_line_breaks
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
@@ -395,8 +395,11 @@ def _create_draft(
 def _apply_filing(case: Case, data: FilingData) -> list[str]:
     for name in ("title", "claims", "facts", "platform", "connection", "factors", "exclusions"):
         refuse_control_characters(getattr(data, name), name)
+    refuse_line_breaks(data.title or "", "title")
     for index, party in enumerate(data.parties or []):
         refuse_control_characters(vars(party), f"parties[{index}]")
+        for name in ("name", "address", "contact_email", "representative_name"):
+            refuse_line_breaks(getattr(party, name), f"parties[{index}].{name}")
     changed: list[str] = []
     filing = dict(case.filing)
     for key in ("claims", "facts", "platform", "connection"):
@@ -666,6 +669,7 @@ def _fire_locked(
             )
         raise Problem("own_endpoint", where, field="event", status=422)
     refuse_control_characters(dict(inputs), "")
+    _refuse_oversized_text(event, inputs)
     inputs = _amounts_as_typed(event, inputs)
     if roles is None:
         roles = {policy.SYSTEM_ROLE} if user is None else policy.case_roles(user, case)
@@ -736,6 +740,32 @@ def _fire_locked(
         if after is not None:
             after(case, pack, record)
     return record
+
+
+# The most a step's text input holds, by its type (a list: all its lines together), in the
+# forms and the API alike.
+TEXT_LIMITS = {"text": 2000, "longtext": 20000, "list": 20000}
+
+
+def _refuse_oversized_text(event: Event, inputs: Mapping[str, object]) -> None:
+    """A step's text within its length, and a one-line text (or each line of a list) on one
+    line: a reason of megabytes would be the docket of every party."""
+    for item in event.inputs:
+        value = inputs.get(item.name)
+        limit = TEXT_LIMITS.get(item.type)
+        if limit is None or value is None:
+            continue
+        texts = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        if sum(len(text) for text in texts) > limit:
+            raise Problem(
+                "input_invalid",
+                translation.gettext("At most %(limit)s characters.") % {"limit": limit},
+                field=item.name,
+                status=422,
+            )
+        if item.type != "longtext":
+            for text in texts:
+                refuse_line_breaks(text, item.name)
 
 
 def _amounts_as_typed(event: Event, inputs: Mapping[str, object]) -> Mapping[str, object]:

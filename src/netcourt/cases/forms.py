@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from netcourt.accounts.models import User
 from netcourt.cases import policy
-from netcourt.cases.actions import eligible_judges
+from netcourt.cases.actions import TEXT_LIMITS, eligible_judges
 from netcourt.cases.models import Case, PartyKind, PartyRole, RepresentativeKind
 from netcourt.cases.present import choice_label
 from netcourt.core.forms import Form, WholeNumberField
@@ -306,10 +306,14 @@ def event_form(
             )
         elif item.type == "longtext":
             field = forms.CharField(
-                label=label, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+                label=label,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                max_length=TEXT_LIMITS["longtext"],
             )
         elif item.type == "list":
-            field = ListField(label=label, max_length=20000, help_text=_("One item per line."))
+            field = ListField(
+                label=label, max_length=TEXT_LIMITS["list"], help_text=_("One item per line.")
+            )
         elif item.name == event.sets_track:
             field = forms.ChoiceField(
                 label=label,
@@ -336,7 +340,7 @@ def event_form(
         elif item.type == "money":
             field = AmountField(label=label, max_digits=18, decimal_places=2)
         else:
-            field = forms.CharField(label=label, max_length=2000)
+            field = forms.CharField(label=label, max_length=TEXT_LIMITS["text"])
         field.required = item.required and item.type != "bool"
         fields[item.name] = field
     form_class = type("EventForm", (TextForm,), dict(fields))

@@ -27,17 +27,44 @@ BIDI_CONTROLS = frozenset(
 )
 
 
+# Characters that show nothing: zero-width space, word joiner and invisible operators, the
+# byte-order mark, the interlinear annotation marks, the Mongolian vowel separator, the Hangul
+# fillers and the tag characters. In a name or a title they make two different texts look the
+# same, or a name of nothing look like one.
+INVISIBLE = frozenset(
+    ["\u200b", "\ufeff", "\u180e", "\u115f", "\u1160", "\u3164", "\uffa0"]
+    + [chr(c) for c in range(0x2060, 0x2065)]
+    + [chr(c) for c in range(0xFFF9, 0xFFFC)]
+    + [chr(c) for c in range(0xE0000, 0xE0080)]
+)
+LINE_BREAKS = frozenset("\n\r\u2028\u2029\x85\x0b\x0c")
+
+
 def _not_allowed() -> str:
     return translation.gettext("The text contains characters that are not allowed.")
 
 
 def has_forbidden_characters(value: str) -> bool:
-    """Whether ``value`` holds a control character (other than a line break or a tab) or a
-    bidirectional control character."""
+    """Whether ``value`` holds a control character (other than a line break or a tab), a
+    bidirectional control character or an invisible one."""
     return any(
-        c in BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL)
+        c in BIDI_CONTROLS
+        or c in INVISIBLE
+        or (unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL)
         for c in value
     )
+
+
+def refuse_line_breaks(value: str, field: str) -> None:
+    """A one-line answer (a name, a title, an address) holds no line break: it goes into the
+    subject of an e-mail and the heading of a page as it is."""
+    if any(c in LINE_BREAKS for c in value):
+        raise Problem(
+            "input_invalid",
+            translation.gettext("This answer must be on one line."),
+            field=field,
+            status=422,
+        )
 
 
 def clean_text(value: str, field: str, limit: int, *, required: bool = True) -> str:

@@ -112,7 +112,9 @@ def deliver(
     if not person.email:
         return
     text = f"{body}\n\n{settings.NETCOURT_BASE_URL}{link}" if link else body
-    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [person.email])
+    # A subject is one line (a title written before titles had to be is made one here).
+    one_line = " ".join(subject.split())
+    message = EmailMessage(one_line, text, settings.DEFAULT_FROM_EMAIL, [person.email])
     if attachment:
         message.attach(*attachment)
     try:
