@@ -186,9 +186,18 @@ def test_malware_found_by_clamd_leaves_no_blob(exchanging, alice, clamd: Clamd, 
     assert b"".join(plaintext(item.blob)) == clean
 
 
-def test_an_unreachable_clamd_leaves_no_blob(exchanging, alice, tmp_path, settings) -> None:
+def test_an_unreachable_clamd_leaves_no_blob_and_keeps_the_upload(
+    exchanging, alice, tmp_path, settings
+) -> None:
     settings.NETCOURT_CLAMD = f"unix:{tmp_path / 'nobody.sock'}"
+    done = upload(alice, exchanging, big_pdf(MiB))
     with pytest.raises(Problem) as refused:
-        submit(alice, exchanging, upload(alice, exchanging, big_pdf(MiB)))
+        submit(alice, exchanging, done)
     assert (refused.value.code, refused.value.status) == ("file_scanner_unavailable", 503)
+    answer = refused.value.as_dict()
+    assert answer["check"] == {"scanner": "clamd"} and isinstance(answer["detail"], str)
+    assert "nobody.sock" not in str(answer)
     assert nothing_stored(settings)
+    settings.NETCOURT_CLAMD = ""  # the court's scanner is back (here: none configured)
+    item = submit(alice, exchanging, done)  # the same upload, not sent again
+    assert b"".join(plaintext(item.blob)) == big_pdf(MiB)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 PROBLEM_TYPE_BASE = "https://netcourt.example/problems/"
+# The members every problem has; a problem's own extra members take other names.
+RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance", "field"})
 
 TITLES: dict[str, Promise] = {
     "validation_error": _("The request is not valid."),
@@ -124,6 +126,8 @@ class Problem(Exception):
     ) -> None:
         if code not in TITLES:
             raise ValueError(f"unregistered problem code {code!r}")
+        if extra and RESERVED.intersection(extra):  # RFC 9457: detail is a string, and so on
+            raise ValueError(f"extra members {sorted(RESERVED.intersection(extra))} are reserved")
         self.code = code
         self.detail = detail
         self.field = field

@@ -321,8 +321,14 @@ def named_for_content(filename: str, detail: Mapping[str, str]) -> str:
 
 
 def refused_file(verdict: scan.Verdict, rules: EvidenceRules) -> Problem:
-    """The refusal of a file the checks did not pass, in the person's language."""
+    """The refusal of a file the checks did not pass, in the person's language; what the
+    checks found (the rule, the type, the signature) in ``check``, beside the problem's
+    ``detail`` sentence. A scanner that cannot be reached is named, not its address or error
+    (the court's own network is not the litigant's business)."""
     code = verdict.code or "type_not_allowed"
+    found = dict(verdict.detail)
+    if code == "scanner_unavailable":
+        found = {"scanner": found.get("scanner", "")}
     return Problem(
         f"file_{code}",
         SCAN_MESSAGES.get(code, SCAN_MESSAGES["type_not_allowed"])(
@@ -330,7 +336,7 @@ def refused_file(verdict: scan.Verdict, rules: EvidenceRules) -> Problem:
         ),
         field="file",
         status=503 if code == "scanner_unavailable" else 422,
-        extra={"detail": dict(verdict.detail)},
+        extra={"check": found},
     )
 
 
@@ -438,7 +444,8 @@ def _check_and_store(upload: Upload) -> Blob:
     if not verdict.ok:
         if stored is not None:
             _forget_stored(store_key)
-        _discard(upload)
+        if verdict.code != "scanner_unavailable":  # the court's fault: the upload stays
+            _discard(upload)
         raise refused_file(verdict, _rules(case))
     assert stored is not None  # a file the checks passed was read to its end, so stored
     with transaction.atomic():
