@@ -17,7 +17,7 @@ from netcourt.core import clock
 from netcourt.evidence import actions as evidence_actions
 from netcourt.payments.models import Refund, RefundReason, RefundStatus
 from tests.cases.test_fee_notice import apply_for_aid
-from tests.conftest import confirmed, make_user, signed_in, verified
+from tests.conftest import api_client, confirmed, make_user, signed_in, verified
 from tests.evidence.test_submission import pdf, submit
 
 LICENCE = "13301201910123456"
@@ -318,3 +318,21 @@ def test_opinions_read_with_chinese_punctuation(exchanging: Case, alice, bob) ->
     assert "真实性:" not in page and "合法性:" not in page and "关联性:" not in page
     english = signed_in(bob).get(f"/cases/{exchanging.id}/evidence/").content.decode()
     assert "Authenticity: " in english and "Relevance: " in english
+
+
+def test_a_time_limit_no_longer_running_says_which_step_ended_it(accepted: Case, alice) -> None:
+    """Not "met": a withdrawal ends the defendant's time to answer without an answer."""
+    accepted.refresh_from_db()
+    actions.fire(
+        alice,
+        accepted.id,
+        "withdraw",
+        accepted.version,
+        {"reasons": "Settled out of court."},
+        step_up=confirmed(),
+    )
+    page = signed_in(alice).get(f"/cases/{accepted.id}/").content.decode()
+    assert "已结束" in page and "撤回起诉" in page
+    api = api_client(alice).get(f"/api/v1/cases/{accepted.id}").json()
+    ended = {d["time_limit"]: d["ended_by"] for d in api["deadlines"]}
+    assert ended["filing_decision"] == "立案受理" and ended["pay_fee"] == "撤回起诉"

@@ -152,6 +152,7 @@ class DeadlineOut(Schema):
     provisional: bool
     overdue: bool
     running: bool
+    ended_by: str = Field(description="The docket label of the step that ended it, if any.")
     basis_article: str
     basis_text: str
 
@@ -234,7 +235,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         }
         for p in parties
     ]
-    body["deadlines"] = [present.deadline(d) for d in case.deadlines.all()]
+    body["deadlines"] = [present.deadline(d) for d in case.deadlines.select_related("stopped_by")]
     body["statement"] = case.statement
     body["available_events"] = [e.id for e in actions.open_steps(case, roles, history)]
     body["filing"] = case.filing

@@ -53,6 +53,13 @@ def deadline(item: CaseDeadline) -> dict[str, Any]:
         "provisional": item.provisional,
         "overdue": remaining < 0 and item.stopped_by_id is None and item.suspended_on is None,
         "running": item.stopped_by_id is None,
+        # The step that ended it (its docket label): the step it waited for, or one that
+        # lifted it or closed the case; the docket says which.
+        "ended_by": (
+            event_label(item.case.court.pack, item.stopped_by.event)
+            if item.stopped_by is not None
+            else ""
+        ),
         "suspended_on": item.suspended_on,
         "extended": item.extended,
         "basis_article": text(item.basis["article"]),

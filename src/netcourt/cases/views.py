@@ -384,7 +384,7 @@ def _detail_context(
         "roles": sorted(roles),
         "role_labels": present.role_labels(pack, sorted(roles)),
         "parties": _parties_with_identity(case),
-        "deadlines": [present.deadline(d) for d in case.deadlines.all()],
+        "deadlines": [present.deadline(d) for d in case.deadlines.select_related("stopped_by")],
         "fee": present.fee_notice(case),
         "receipts": PaymentIntent.objects.filter(case=case, status=IntentStatus.SUCCEEDED),
         "refunds": present.refunds(case),
