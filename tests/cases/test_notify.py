@@ -8,6 +8,7 @@ from netcourt.cases import actions
 from netcourt.core.problems import Problem
 from netcourt.courts.models import CourtMembership, CourtRole
 from netcourt.service import notifications
+from tests.conftest import confirmed
 
 
 def test_the_parties_are_told_who_the_judge_is_in_their_language(
@@ -45,3 +46,25 @@ def test_a_subject_with_a_line_break_is_sent_on_one_line(bob, mailoutbox) -> Non
     notifications.deliver(bob.pk, None, "Case Refund\r\nBcc: evil@example.org", "Body.", "")
     [sent] = mailoutbox
     assert sent.subject == "Case Refund Bcc: evil@example.org" and sent.to == [bob.email]
+
+
+def test_the_defendant_is_told_when_the_plaintiff_withdraws(
+    accepted, alice, bob, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    defendant = accepted.parties.get(role="defendant")
+    defendant.user = bob
+    defendant.save()
+    accepted.refresh_from_db()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.fire(
+            alice,
+            accepted.id,
+            "withdraw",
+            accepted.version,
+            {"reasons": "We settled."},
+            step_up=confirmed(),
+        )
+    [told] = [m for m in mailoutbox if m.to == [bob.email]]
+    assert told.subject == f"Case {accepted.number}: The plaintiff withdrew the claim"
+    assert "In your case" in told.body and "Sign in to read the docket." in told.body

@@ -99,22 +99,29 @@ def test_only_the_party_itself_appoints(accepted: Case, alice) -> None:
     assert refused.value.code == "role_not_allowed"
 
 
-def test_ending_a_representation_ends_access_at_once(accepted: Case, alice) -> None:
+def test_ending_a_representation_ends_access_at_once(
+    accepted: Case, alice, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
     lawyer = verified(make_user("lawyer-li"))
     appoint(accepted, alice, lawyer.email)
     rep = Representative.objects.get(user=lawyer)
     accepted.refresh_from_db()
-    actions.fire(
-        alice,
-        accepted.id,
-        "revoke_representative",
-        accepted.version,
-        {"representative": str(rep.pk)},
-    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.fire(
+            alice,
+            accepted.id,
+            "revoke_representative",
+            accepted.version,
+            {"representative": str(rep.pk)},
+        )
     with pytest.raises(NotFound):
         policy.get_case(lawyer, accepted.id)
     assert not policy.visible_cases(lawyer).exists()
     assert SecurityEvent.objects.filter(user=lawyer, tag="account:representation:ended").exists()
+    # The lawyer is told, with no link to the case they can no longer open.
+    [told] = [m for m in mailoutbox if m.to == [lawyer.email]]
+    assert "representation ended" in told.subject and "/cases/" not in told.body
 
 
 def test_a_representative_may_withdraw_but_not_dismiss_a_colleague(accepted: Case, alice) -> None:

@@ -5,6 +5,7 @@ a refused call comes back on the page, next to its field, with what was typed.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -203,3 +204,42 @@ def test_a_witness_s_invitation_names_no_case_title_and_links_a_page_they_can_op
     assert witness.get(own_page).status_code == 200
     case_page = reverse("hearings:case", args=[hearing.case.pk])
     assert case_page not in unfolded
+
+
+def test_a_witness_is_told_when_the_hearing_moves_and_when_it_is_cancelled(
+    hearing: Hearing, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from netcourt.cases import actions as case_actions
+    from netcourt.hearings import scheduling
+    from tests.conftest import confirmed
+
+    person = make_user("witness-on-the-move")
+    with django_capture_on_commit_callbacks(execute=True):
+        call(signed_in(hearing.case.judge), hearing, person.email, "witness")
+    case = hearing.case
+    case.refresh_from_db()
+    mailoutbox.clear()
+    later = hearing.starts_at + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.postpone(
+            case.judge, case.id, case.version, starts_at=later, minutes=30, reasons="Ill."
+        )
+    [moved] = [m for m in mailoutbox if m.to == [person.email]]
+    assert moved.subject == "A hearing you are called to has moved"
+    assert case.number in moved.body and case.title not in moved.body
+    [(name, text, mime)] = moved.attachments
+    assert "SEQUENCE:1" in text and "METHOD:REQUEST" in text and case.title not in text
+    mailoutbox.clear()
+    case.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_actions.fire(
+            case.created_by,
+            case.id,
+            "withdraw",
+            case.version,
+            {"reasons": "Settled."},
+            step_up=confirmed(),
+        )
+    [cancelled] = [m for m in mailoutbox if m.to == [person.email]]
+    assert "cancelled" in cancelled.subject and "do not come" in cancelled.body
+    assert "METHOD:CANCEL" in cancelled.attachments[0][1]

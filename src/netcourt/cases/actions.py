@@ -1499,6 +1499,8 @@ def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
     reference = case.number or str(case.pk)
     for someone in {rep.user, rep.party.user} - {None}:
         security.record(someone, "account:representation:ended", None, case=reference)
+    if record.actor_id != rep.user_id:  # the parties are told by the step's notice
+        notify.representation_ended(case, rep)
 
 
 # The pack's reduction for a case withdrawn or settled by mediation (Measures Art. 15).

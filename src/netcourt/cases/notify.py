@@ -59,6 +59,8 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     the step scheduled or moved one."""
     event = load_pack(case.pack_name).events[record.event]
     hearing = record.payload.get("hearing")
+    if not isinstance(hearing, dict) or "starts_at" not in hearing:
+        hearing = None  # not a step that scheduled or moved one (holding it records others)
 
     def compose(lang: str) -> tuple[str, str]:
         said = (event.notice or event.label).get(lang)
@@ -79,6 +81,28 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         return subject, "\n".join(lines)
 
     tell(recipients(case), compose, case=case)
+
+
+def representation_ended(case: Case, representative: Any) -> None:
+    """The representative whose representation a party ended is told, with no link to the
+    case, which they can no longer open."""
+
+    def compose(lang: str) -> tuple[str, str]:
+        reference = case.number or case.title or str(case.pk)
+        subject = translation.gettext("Case %(number)s: your representation ended") % {
+            "number": reference
+        }
+        body = translation.gettext(
+            "%(party)s ended your representation in case %(number)s at the %(court)s. You no "
+            "longer act in the case and can no longer open it."
+        ) % {
+            "party": representative.party.name,
+            "number": reference,
+            "court": case.court.name_in(lang),
+        }
+        return subject, body
+
+    tell([representative.user], compose)
 
 
 def fee_notice(case: Case) -> None:

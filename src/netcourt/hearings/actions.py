@@ -15,7 +15,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from netcourt.accounts.mfa import StepUp
@@ -91,6 +93,8 @@ def schedule_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
     for participant in hearing.participants.filter(party__isnull=False):
         participant.online = attendance.get(str(participant.party_id)) != "in_court"
         participant.save(update_fields=["online"])
+    if hearing.sequence:  # moved: those called from outside the case are told too
+        tell_called_outsiders(hearing)
 
 
 def held_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
@@ -113,6 +117,48 @@ def cancel_effect(case: Case, pack: Pack, record: CaseEvent) -> None:
         hearing.status = HearingStatus.CANCELLED
         hearing.sequence += 1
         hearing.save(update_fields=["status", "sequence"])
+        tell_called_outsiders(hearing)
+
+
+# Those called to a hearing who have no part in its case: the parties hear of a change by
+# the step's own notice and summons, these people only from this.
+OUTSIDER_ROLES = (Role.WITNESS, Role.INTERPRETER)
+
+
+def tell_called_outsiders(hearing: Hearing) -> None:
+    """Tell each witness and interpreter called to ``hearing`` that it moved (to its new
+    time) or was cancelled, in their language, with the invitation their calendar replaces
+    the old one with (no case title; the hearing's own page)."""
+    from netcourt.hearings import ics
+    from netcourt.service.notifications import attaching, tell
+
+    called = list(hearing.participants.filter(role__in=OUTSIDER_ROLES).select_related("user"))
+    if not called:
+        return
+    case = hearing.case
+    link = settings.NETCOURT_BASE_URL + reverse("hearings:hearing", args=[hearing.pk])
+    cancelled = hearing.status == HearingStatus.CANCELLED
+    for participant in called:
+
+        def compose(lang: str, participant: Participant = participant) -> tuple[str, str]:
+            values = {
+                "role": participant.get_role_display(),
+                "case": case.number,
+                "when": court_time(hearing.starts_at),
+                "link": link,
+            }
+            if cancelled:
+                return gettext("A hearing you are called to is cancelled"), gettext(
+                    "The hearing of case %(case)s on %(when)s (court time), to which you were "
+                    "called as %(role)s, is cancelled: do not come. The hearing's page: %(link)s"
+                ) % values
+            return gettext("A hearing you are called to has moved"), gettext(
+                "The hearing of case %(case)s, to which you are called as %(role)s, now begins "
+                "on %(when)s (court time). The hearing's page: %(link)s"
+            ) % values
+
+        with attaching(lambda person: ics.attachment(hearing, person, in_case=False)):
+            tell([participant.user], compose)
 
 
 def in_session_guard(case: Case) -> str | None:

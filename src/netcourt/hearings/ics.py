@@ -215,12 +215,13 @@ def calendar(hearings: Iterable[Hearing], titles: bool = True) -> str:
     return _calendar("PUBLISH", (_event(h, None, stamp, titles) for h in hearings))
 
 
-def attachment(hearing: Hearing, person: Any) -> tuple[str, str, str]:
+def attachment(hearing: Hearing, person: Any, *, in_case: bool = True) -> tuple[str, str, str]:
     """The invitation as an e-mail attachment: file name, text and MIME type (with the
-    ``method`` parameter RFC 6047 asks for)."""
+    ``method`` parameter RFC 6047 asks for); for someone outside the case as `invitation`
+    makes it for them."""
     return (
         "hearing.ics",
-        invitation(hearing, person),
+        invitation(hearing, person, in_case=in_case),
         f"{MIME_TYPE}; method={method_of(hearing)}",
     )
 
@@ -228,7 +229,9 @@ def attachment(hearing: Hearing, person: Any) -> tuple[str, str, str]:
 def summons_attachment(service: Any, language: str) -> tuple[str, str, str] | None:
     """The invitation a summons served by e-mail carries: the hearing the serving step
     scheduled, in the delivery's language. None for any other served document, and once the
-    hearing was moved by a later step (the summons no longer says when it is)."""
+    hearing was moved by a later step: the summons states the time it was issued for, as a
+    summons on paper would, and the later step's summons (with its own invitation) the new
+    one."""
     hearing = (
         Hearing.objects.select_related("case__court")
         .filter(scheduled_by_id=service.served_by_id)

@@ -273,7 +273,7 @@ def _compose(
                 "The %(court)s serves on you: %(document)s, in case %(number)s. Open the link "
                 "to read it; the case page holds the documents and what happens next."
             ) % {"court": case.court.name_in(lang), "document": label, "number": reference}
-            if hearing:
+            if hearing and "starts_at" in hearing:
                 starts = datetime.fromisoformat(hearing["starts_at"])
                 bodies[lang] += " " + starts_line(starts, hearing["minutes"])
     return subjects, bodies
