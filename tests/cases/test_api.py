@@ -189,3 +189,30 @@ def test_a_step_that_needs_a_second_factor_takes_a_code_in_the_header(accepted: 
     )
     assert taken.status_code == 201, taken.content
     assert taken.json()["case"]["state"] == "withdrawn"
+
+
+def test_wrong_codes_in_the_header_are_counted_and_then_refused_for_a_while(
+    accepted: Case,
+) -> None:
+    """Six digits could be guessed with a stolen token: after five wrong codes in five
+    minutes no code is checked (429), and each wrong one is in the owner's security history."""
+    from netcourt.accounts.mfa import HEADER_FAILURES, current_totp_code
+    from netcourt.accounts.models import SecurityEvent
+    from tests.conftest import STAFF_TOTP_SECRET, add_totp
+
+    plaintiff = accepted.created_by
+    add_totp(plaintiff, STAFF_TOTP_SECRET)
+    client = api_client(plaintiff)
+    url = f"/api/v1/cases/{accepted.id}/events"
+    body = {"event": "withdraw", "version": accepted.version}
+    right = current_totp_code(STAFF_TOTP_SECRET)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(HEADER_FAILURES):
+        refused = post(client, url, body, HTTP_NETCOURT_SECOND_FACTOR=wrong)
+        assert refused.json()["code"] == "step_up_required"
+    failed = SecurityEvent.objects.filter(user=plaintiff, tag="account:mfa:failed")
+    assert failed.count() == HEADER_FAILURES
+    locked = post(client, url, body, HTTP_NETCOURT_SECOND_FACTOR=right)
+    assert locked.status_code == 429 and locked.json()["code"] == "rate_limited"
+    accepted.refresh_from_db()
+    assert accepted.state == "accepted"

@@ -20,8 +20,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
+from netcourt.accounts import security
 from netcourt.accounts.models import User
-from netcourt.core import clock
+from netcourt.core import clock, ratelimit
 from netcourt.core.problems import Problem, problem_response
 from netcourt.courts.models import CourtMembership
 
@@ -67,6 +68,10 @@ def used_second_factor(request: HttpRequest) -> bool:
 
 # An API client confirms a sensitive step with a current authenticator code in this header.
 STEP_UP_HEADER = "Netcourt-Second-Factor"
+# Wrong codes in that header: after this many in this many seconds, no code is checked until
+# the window ends (allauth limits its own forms; a code is six digits, a bearer token could
+# otherwise try them all). Each wrong code is in the person's security history.
+HEADER_SCOPE, HEADER_FAILURES, HEADER_WINDOW = "second-factor-header", 5, 300
 
 
 @dataclass(frozen=True)
@@ -86,11 +91,24 @@ def last_second_factor(request: HttpRequest) -> StepUp | None:
 
     code = request.headers.get(STEP_UP_HEADER, "").strip()
     if code:
+        user_key = str(request.user.pk)
+        if ratelimit.exhausted(HEADER_SCOPE, user_key, HEADER_FAILURES, HEADER_WINDOW):
+            raise Problem(
+                "rate_limited",
+                translation.gettext(
+                    "Too many wrong second-factor codes: wait %(minutes)s minutes, then use "
+                    "the code your authenticator shows."
+                )
+                % {"minutes": HEADER_WINDOW // 60},
+                status=429,
+            )
         totp = Authenticator.objects.filter(
             user_id=request.user.pk, type=Authenticator.Type.TOTP
         ).first()
         if totp is not None and TOTP(totp).validate_code(code):
             return StepUp(method=str(Authenticator.Type.TOTP), at=clock.now())
+        ratelimit.allow(HEADER_SCOPE, user_key, HEADER_FAILURES, HEADER_WINDOW)
+        security.record(request.user, "account:mfa:failed", request, via="api")
         return None
     if not hasattr(request, "session"):
         return None

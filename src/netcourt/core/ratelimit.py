@@ -23,3 +23,11 @@ def allow(scope: str, key: str, limit: int, window: int) -> bool:
         cache.add(name, 1, timeout=window)
         count = 1
     return count <= limit
+
+
+def exhausted(scope: str, key: str, limit: int, window: int) -> bool:
+    """Whether ``limit`` attempts at ``scope`` by ``key`` were counted (by `allow`) in the
+    current ``window``, without counting one more."""
+    bucket = int(time.time()) // window
+    count = cache.get(f"netcourt.ratelimit:{scope}:{key}:{bucket}", 0)
+    return bool(count >= limit)
