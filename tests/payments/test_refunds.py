@@ -28,6 +28,8 @@ from netcourt.payments.models import (
     RefundReason,
     RefundStatus,
 )
+from netcourt.payments.providers import SandboxProvider, get_provider
+from netcourt.payments.refunds import send_refunds
 from netcourt.paysandbox.models import SandboxRefund, WebhookDelivery
 from tests.conftest import confirmed, signed_in
 from tests.payments.test_online_payment import SUCCEEDS, WEBHOOK, checkout, signed, start
@@ -260,6 +262,22 @@ def test_a_refund_the_provider_refuses_is_left_for_the_finance_office(
     assert shown in clerk.get("/payments/finance/hangzhou/").content.decode()
     payer = signed_in(ordinary.created_by).get(f"/cases/{ordinary.id}/").content.decode()
     assert "支付服务未能退款，法院财务部门将与您联系，以其他方式退还。" in payer  # in Chinese
+
+
+def test_a_wrong_payment_secret_leaves_refunds_owed_for_the_next_run(
+    ordinary: Case, capsys: Any
+) -> None:
+    """The provider answers 401 to a wrong (or rotated) secret: the court's fault, not the
+    refund's. Nothing is marked failed; once the secret is right the next run pays it."""
+    paid_online(ordinary)
+    withdraw(ordinary)
+    right = get_provider()
+    assert isinstance(right, SandboxProvider)
+    wrong = SandboxProvider(right.base_url, "sk_wrong", right.webhook_secret, right.transport)
+    assert send_refunds(wrong) == []
+    assert Refund.objects.get(case=ordinary).status == RefundStatus.OWED
+    [line] = refund_run(capsys)
+    assert line["status"] == "succeeded"
 
 
 def test_a_refused_refund_the_provider_pays_after_all_is_settled_once(

@@ -20,7 +20,11 @@ from netcourt.core import loopback
 from netcourt.core.numbers import whole_number
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
-RETRYABLE = frozenset({408, 409, 425, 429})  # client errors that may pass when asked again
+# Client errors that may pass when asked again: a timeout, a conflict, too early or too
+# many; and the court's own fault, not the request's: its key refused or not allowed (401,
+# 403, a wrong or rotated secret) or the address wrong (404). A refund refused with one of
+# these stays owed, to go at the next run once the setting is put right.
+RETRYABLE = frozenset({401, 403, 404, 408, 409, 425, 429})
 WEBHOOK_TOLERANCE = timedelta(minutes=5)  # older signatures are refused as replays
 CLOCK_SKEW = timedelta(seconds=30)  # a signature from further in the future is refused
 
