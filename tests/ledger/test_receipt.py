@@ -28,7 +28,7 @@ BLOB = b"the photo of the parcel, as filed"
 
 def record(number: int) -> dict[str, Any]:
     return {
-        "type": "evidence",
+        "kind": "evidence",
         "case": "(2026) Zhe 0192 Min Chu 1",
         "item": f"E-{number}",
         "sha256": hashlib.sha256(BLOB + str(number).encode()).hexdigest(),
@@ -217,6 +217,14 @@ def test_an_altered_checkpoint_is_refused() -> None:
     refused({**RECEIPT, "checkpoint": not_a_checkpoint}, "malformed", "at least three lines")
 
 
+ACCEPT = {"kind": "event", "event": "accept"}
+
+
+def test_the_receipts_kind_must_be_its_records() -> None:
+    """The outer kind is not covered by the proof: a receipt relabelled is refused."""
+    refused({**RECEIPT, "kind": "event"}, "mismatch", "its record is 'evidence'", trusted_key=KEY)
+
+
 def test_the_file_must_be_the_records() -> None:
     refused(RECEIPT, "mismatch", "not the record", blob_sha256="0" * 64)
     report = check_receipt(RECEIPT, blob_sha256=RECORDS[12]["sha256"].upper())
@@ -224,12 +232,12 @@ def test_the_file_must_be_the_records() -> None:
     refused(RECEIPT, "malformed", "64 hex", blob_sha256="abc")
     plain = make_receipt(
         kind="event",
-        record={"event": "accept"},
+        record=ACCEPT,
         leaf_index=0,
         tree_size=1,
         inclusion_proof=[],
         checkpoint=sign_note(
-            Checkpoint(ORIGIN, 1, leaf_hash(canonical_json({"event": "accept"}))).text(), SIGNER
+            Checkpoint(ORIGIN, 1, leaf_hash(canonical_json(ACCEPT))).text(), SIGNER
         ),
         verifier_key=KEY,
     )

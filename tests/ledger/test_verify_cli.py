@@ -29,7 +29,12 @@ BLOB = os.urandom(3 * 1024 * 1024 + 17)  # several read chunks
 
 def _receipt(blob_sha256: str) -> dict[str, Any]:
     records = [
-        {"item": f"E-{n}", "sha256": hashlib.sha256(str(n).encode()).hexdigest()} for n in range(40)
+        {
+            "kind": "evidence",
+            "item": f"E-{n}",
+            "sha256": hashlib.sha256(str(n).encode()).hexdigest(),
+        }
+        for n in range(40)
     ]
     records[12]["sha256"] = blob_sha256
     tree = MemoryTree(leaf_hash(canonical_json(r)) for r in records)

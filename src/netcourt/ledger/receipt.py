@@ -18,9 +18,9 @@ A receipt is one JSON object::
 :func:`check_receipt` checks, in this order: the shape of every field; the checkpoint's
 signature (with the key the caller trusts, or failing that the receipt's own key, which the
 report then flags as not independently checked); that the checkpoint is of ``tree_size``; that
-the record's leaf hash is included at ``leaf_index`` under the checkpoint's root; the RFC 3161
-timestamp over the signed checkpoint; and, if the caller has the file, that its SHA-256 is the
-record's ``sha256``. Any failure raises :class:`~netcourt.ledger.errors.LedgerError`.
+the record's leaf hash is included at ``leaf_index`` under the checkpoint's root, and that the
+record's ``kind`` is the receipt's; the RFC 3161 timestamp over the signed checkpoint; and, if
+the caller has the file, that its SHA-256 is the record's ``sha256``. Any failure raises :class:`~netcourt.ledger.errors.LedgerError`.
 """
 
 from __future__ import annotations
@@ -389,6 +389,13 @@ def _check(
             f"the record is not proved to be leaf {leaf_index} of {tree_size}: {exc}",
         ) from None
     passed(f"included: leaf {leaf_index} of {tree_size}")
+    # The receipt's kind is only a label outside the proof: the record, which the proof
+    # covers, says what it is, and the two must agree.
+    if record.get("kind") != receipt["kind"]:
+        raise LedgerError(
+            "mismatch",
+            f"the receipt says {receipt['kind']!r} but its record is {record.get('kind')!r}",
+        )
 
     # 4. The signed checkpoint existed at the time the authority says.
     stamp: Stamp | None = None
