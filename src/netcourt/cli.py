@@ -376,7 +376,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     fired = sweep_expired()
     report = [{"case": str(e.case_id), "event": e.event, "state": e.state_after} for e in fired]
     uploads = sweep_uploads()
-    orphans = sweep_orphaned_files()
+    orphans = sweep_orphaned_files(limit=args.orphan_limit)
     integrate_all()
     if args.json:
         _print_json(
@@ -692,6 +692,14 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep", help="take the steps that expired time limits trigger (run it periodically)"
     )
     sweep.add_argument("--json", action="store_true")
+    sweep.add_argument(
+        "--orphan-limit",
+        type=int,
+        default=100,
+        metavar="N",
+        help="remove stored files no record names only if at most N under a prefix (default 100:"
+        " more looks like the wrong database; raise it once you have checked)",
+    )
     sweep.set_defaults(func=cmd_sweep)
     worker = sub.add_parser(
         "worker",

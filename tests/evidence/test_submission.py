@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pytest
@@ -332,3 +333,25 @@ def test_one_upload_makes_one_item(exchanging, alice) -> None:
     with pytest.raises(Problem) as malformed:
         actions.receive(alice, "not-a-uuid", 0, io.BytesIO(b"x"))
     assert malformed.value.status == 404
+
+
+def test_the_orphan_sweep_refuses_a_hundred_orphans_even_in_a_large_store(
+    exchanging, capsys
+) -> None:
+    """Another installation's 101 files in a bucket of thousands are still not ours to
+    remove; an operator who has checked raises the limit for one run."""
+    from datetime import UTC, datetime, timedelta
+
+    from netcourt.cli import main
+    from netcourt.core import clock
+    from netcourt.evidence.store import blob_key, blob_store
+
+    store = blob_store()
+    for n in range(101):
+        with store.writer(blob_key(exchanging, f"0d7d1e63-0000-4000-8000-{n:012d}")) as out:
+            out.write(b"ciphertext")
+    tomorrow = datetime.now(UTC) + actions.ORPHAN_GRACE + timedelta(minutes=1)
+    assert actions.sweep_orphaned_files(tomorrow) == 0
+    with clock.use(clock.FixedClock(tomorrow)):
+        assert main(["sweep", "--json", "--orphan-limit", "200"]) == 0
+    assert json.loads(capsys.readouterr().out)["orphaned_files_removed"] == 101

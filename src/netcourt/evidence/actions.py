@@ -71,11 +71,11 @@ ORPHAN_GRACE = timedelta(days=1)
 # participant may take hours to fill one 8 MiB part of its upload.
 INCOMPLETE_GRACE = timedelta(hours=18)
 ORPHAN_BATCH = 500
-# The sweep removes orphans only when few: more than this many under one prefix, and more
-# than this share of the old files there, look like the wrong database (an empty one, an
-# older backup restored, another installation sharing the bucket), not like crashed writes.
-ORPHAN_FLOOR = 100
-ORPHAN_SHARE = 0.1
+# The sweep removes orphans only when few: it runs daily, and crashed writes leave a handful;
+# more than this many under one prefix look like the wrong database (an empty one, an older
+# backup restored, another installation sharing the bucket), however large the store. An
+# operator who has checked may raise it for one run (`netcourt sweep --orphan-limit N`).
+ORPHAN_LIMIT = 100
 MAX_TITLE = 200
 MAX_SOURCE = 300
 MAX_TEXT = 5000
@@ -754,14 +754,14 @@ def _unclaimed(model: Any) -> Any:
     return unclaimed
 
 
-def sweep_orphaned_files(now: datetime | None = None) -> int:
+def sweep_orphaned_files(now: datetime | None = None, limit: int = ORPHAN_LIMIT) -> int:
     """Remove what a process left that stored a file and died (or failed) before the rows
     that would claim it committed, once `ORPHAN_GRACE` has passed: stored files no row names,
     and documents held for a request or a membership that never came. Only the store's own
     kinds of key are looked at (evidence and recordings under ``cases/``, held documents under
-    ``documents/``), so a bucket shared with anything else keeps it; and nothing when the
-    orphans are too many to be crashed writes (`ORPHAN_FLOOR`, `ORPHAN_SHARE`): the database
-    is then not the one these files belong to. How many files went."""
+    ``documents/``), so a bucket shared with anything else keeps it; and nothing under a prefix
+    with more than ``limit`` orphans, too many to be crashed writes: the database is then not
+    the one these files belong to. How many files went."""
     from netcourt.accounts.models import HeldDocument
 
     cutoff = (now or clock.now()) - ORPHAN_GRACE
@@ -783,13 +783,15 @@ def sweep_orphaned_files(now: datetime | None = None) -> int:
                 )
             )
             orphans += [key for key in batch if key not in named]
-        if len(orphans) > max(ORPHAN_FLOOR, ORPHAN_SHARE * seen):
+        if len(orphans) > limit:
             log.error(
-                "orphan sweep refused: %d of %d stored files under %s have no record; "
-                "is this the court's own database? Nothing was removed.",
+                "orphan sweep refused: %d of %d stored files under %s have no record (more "
+                "than %d); is this the court's own database? Nothing was removed. Once "
+                "checked: netcourt sweep --orphan-limit N",
                 len(orphans),
                 seen,
                 prefix,
+                limit,
             )
             continue
         for key in orphans:
