@@ -107,6 +107,9 @@ def test_the_api_offers_ending_a_representation_only_while_there_is_one(
     assert "revoke_representative" not in api_client(bob).get(url).json()["available_events"]
     appoint(exchanging, bob, verified(make_user("lawyer-zhou")))
     assert "revoke_representative" in api_client(bob).get(url).json()["available_events"]
+    # The other side (the plaintiff) has none of its own to end: not offered to it.
+    other = api_client(exchanging.created_by).get(url).json()["available_events"]
+    assert "revoke_representative" not in other and "appoint_representative" in other
 
 
 def test_a_representation_the_person_may_not_end_is_refused_next_to_the_field(

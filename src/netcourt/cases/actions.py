@@ -1214,6 +1214,20 @@ def open_steps(case: Case, roles: set[str], history: Sequence[str] | None = None
     return [e for e in events if step_closed(case, e) is None]
 
 
+def open_steps_for(user: Any, case: Case, roles: set[str]) -> list[Event]:
+    """`open_steps` for one person: less a step nothing of which is theirs to take now
+    (ending a representation, when none is theirs to end: the one they hold, or one of a
+    party they are)."""
+    steps = open_steps(case, roles)
+    if not any(
+        rep.active and (rep.user_id == user.pk or policy.acts_for_party(user, party))
+        for party in case.people()
+        for rep in party.representatives.all()
+    ):
+        steps = [e for e in steps if "revoke_representative" not in e.effects]
+    return steps
+
+
 def step_closed(case: Case, event: Event) -> str | None:
     """Why ``event`` is not open on ``case`` now though its state allows it (None: open)."""
     for effect in event.effects:

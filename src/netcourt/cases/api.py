@@ -217,7 +217,6 @@ class AssessmentOut(Schema):
 
 def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     roles = policy.case_roles(request.user, case)
-    history = case.event_ids()
     body = present.summary(case)
     parties = case.people()
     linked = {p.organisation_id for p in parties if p.organisation_id}
@@ -237,7 +236,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     ]
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.select_related("stopped_by")]
     body["statement"] = case.statement
-    body["available_events"] = [e.id for e in actions.open_steps(case, roles, history)]
+    body["available_events"] = [e.id for e in actions.open_steps_for(request.user, case, roles)]
     body["filing"] = case.filing
     return body
 
