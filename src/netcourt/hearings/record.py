@@ -122,13 +122,17 @@ def update_text(hearing: Hearing, user: Any, text: str, revision: int) -> Hearin
             "record_closed", gettext("The hearing was cancelled: it has no record."), status=409
         )
     events = hearing.case.court.pack.events
-    state = Case.objects.values_list("state", flat=True).get(pk=hearing.case_id)  # as it is now
-    if state not in {*events[HOLD_EVENT].from_states, *events[CLOSE_EVENT].from_states}:
-        # Neither before the hearing is held nor while the record can still be signed and
-        # closed (the case is final, on appeal, withdrawn): what the record says stands.
-        raise _closed()
     text = _clean_record_text(text)
     with transaction.atomic():
+        # The case locked first (as a step locks it), so that its state cannot change
+        # between this check and the save: a step that closes the case waits, or comes first.
+        state = (
+            Case.objects.select_for_update().values_list("state", flat=True).get(pk=hearing.case_id)
+        )
+        if state not in {*events[HOLD_EVENT].from_states, *events[CLOSE_EVENT].from_states}:
+            # Neither before the hearing is held nor while the record can still be signed and
+            # closed (the case is final, on appeal, withdrawn): what the record says stands.
+            raise _closed()
         HearingRecord.objects.get_or_create(hearing=hearing)
         row = HearingRecord.objects.select_for_update().get(hearing=hearing)
         if row.closed_at is not None:
