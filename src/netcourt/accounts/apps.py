@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
-        from netcourt.accounts import mfa, security
+        from netcourt.accounts import mfa, middleware, security
 
         mfa.connect()
+        middleware.connect()
         security.connect()

@@ -4,6 +4,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
 from django import forms
 from django.http import HttpRequest
 from django.utils import translation
@@ -88,3 +89,20 @@ class TimeZoneForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget = forms.Select(choices=zone_choices())
+
+
+class AddSecurityKeyForm(AddWebAuthnForm):  # type: ignore[misc]
+    """allauth's form for adding a security key or passkey, its name field labelled in the
+    person's language (allauth leaves it to Django, which says "Name" in every language)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+
+
+class EditSecurityKeyForm(EditWebAuthnForm):  # type: ignore[misc]
+    """Renaming a security key, labelled as when it was added."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")

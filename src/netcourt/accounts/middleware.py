@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -22,3 +23,19 @@ class PreferredLanguageMiddleware:
         if language:
             response.headers.setdefault("Content-Language", language)
         return response
+
+
+def speak_their_language(request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On sign-in (allauth's ``user_logged_in``), the rest of the request speaks the person's
+    saved language, as the next pages will: "signed in as …" is said in it, not in the
+    browser's."""
+    language = getattr(user, "preferred_language", "")
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def connect() -> None:
+    from allauth.account.signals import user_logged_in
+
+    user_logged_in.connect(speak_their_language, dispatch_uid="netcourt.language.signin")

@@ -183,6 +183,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_USER_DISPLAY = str
 ACCOUNT_FORMS = {"signup": "netcourt.accounts.forms.SignupForm"}
+MFA_FORMS = {
+    "add_webauthn": "netcourt.accounts.forms.AddSecurityKeyForm",
+    "edit_webauthn": "netcourt.accounts.forms.EditSecurityKeyForm",
+}
 # Second factors (netcourt.accounts.mfa): authenticator apps (TOTP), security keys and
 # passkeys (WebAuthn; a passkey also signs in on its own), and recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
