@@ -35,6 +35,10 @@ def test_each_control_of_a_staff_row_has_an_accessible_name(hangzhou, staff) -> 
 
 def _labels(model: type) -> list[object]:
     labels: list[object] = [model._meta.verbose_name, model._meta.verbose_name_plural]
+    if model._meta.proxy and not model._meta.concrete_model.__module__.startswith("netcourt."):
+        # Another app's model shown through a proxy: its admin labels every column itself
+        # (tests/accounts/test_security.py reads them in Chinese), not from the fields.
+        return labels
     for field in model._meta.get_fields():
         if field.auto_created:
             continue

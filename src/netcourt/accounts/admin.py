@@ -132,10 +132,24 @@ class SuperuserRemoves(SuperuserOnly):
         return bool(user.is_superuser)
 
 
+class FactorKindFilter(admin.SimpleListFilter):
+    """Second factors by kind, the filter's title in the reader's language."""
+
+    title = _("kind")
+    parameter_name = "type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in Authenticator.Type.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(type=value) if value else queryset
+
+
 @admin.register(SecondFactor)
 class SecondFactorAdmin(SuperuserRemoves, admin.ModelAdmin[SecondFactor]):
     list_display = ["owner", "kind", "added", "last_used"]
-    list_filter = ["type"]
+    list_filter = [FactorKindFilter]
     search_fields = ["user__username", "user__email"]
     fields = readonly_fields = ("owner", "kind", "added", "last_used")
 
