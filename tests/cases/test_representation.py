@@ -172,6 +172,12 @@ def test_the_case_page_appoints_after_the_second_factor_is_confirmed(
     # No second factor yet: sent to set one up, with the reason.
     first = client.post(f"/cases/{accepted.id}/steps/", appointment)
     assert first["Location"] == f"/accounts/2fa/?next=%2Fcases%2F{accepted.id}%2F"
+    # allauth's set-up pages forget where the person came from: each offers the way back,
+    # until they are back on the case's page.
+    back = f'<a href="/cases/{accepted.id}/">'
+    assert back in client.get("/accounts/2fa/").content.decode()
+    client.get(f"/cases/{accepted.id}/")
+    assert back not in client.get("/accounts/2fa/").content.decode()
     add_totp(alice, SECRET)
     # A factor, but not used in this session: sent to confirm it, then back.
     second = client.post(f"/cases/{accepted.id}/steps/", appointment)

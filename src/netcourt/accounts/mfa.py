@@ -66,6 +66,8 @@ def used_second_factor(request: HttpRequest) -> bool:
     return any(r.get("method") == "mfa" for r in get_authentication_records(request, request.user))
 
 
+# Where a person was sent from to set up or confirm a second factor (a page of theirs).
+STEP_UP_BACK = "netcourt.step_up_back"
 # An API client confirms a sensitive step with a current authenticator code in this header.
 STEP_UP_HEADER = "Netcourt-Second-Factor"
 # Wrong codes in that header: after this many in this many seconds, no code is checked until
@@ -129,6 +131,10 @@ def confirm_second_factor(request: HttpRequest, problem: Problem, back: str) -> 
 
     messages.error(request, problem.message)
     where = "mfa_reauthenticate" if has_second_factor(request.user) else "mfa_index"
+    if back.startswith("/") and not back.startswith("//"):
+        # Setting a factor up takes several of allauth's pages, which forget ``next``: each
+        # offers the way back until the person is there again (netcourt.web.context).
+        request.session[STEP_UP_BACK] = back
     return redirect(f"{reverse(where)}?{urlencode({'next': back})}")
 
 
