@@ -87,7 +87,7 @@ def test_a_small_claims_judgment_is_final_on_service_and_cannot_be_appealed() ->
     assert [
         e.id
         for e in available_events(PACK, "judgment_issued", ["system"], track="small_claims")
-        if e.id not in ("record_service", "store_recording")
+        if e.id not in ("record_service", "store_recording", "join_online")
     ] == ["serve_final_judgment"]
 
 

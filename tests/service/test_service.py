@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from netcourt.cases import actions as case_actions
+from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
 from netcourt.core.problems import Problem
@@ -440,3 +441,62 @@ def test_the_consent_form_names_a_party_in_ascii_digits_only(typed) -> None:
     form = ConsentForm(data={**good, "party": typed})
     assert not form.is_valid() and "party" in form.errors
     assert form.consent_party is None
+
+
+def test_the_person_served_joins_the_case_online_with_a_verified_account(
+    accepted, staff, django_capture_on_commit_callbacks
+) -> None:
+    """A defendant with no account receives the complaint by e-mail, confirms receipt, signs
+    up, verifies their identity and takes part online as the party; only as themselves."""
+    from tests.conftest import make_user, verified
+
+    carol = verified(make_user("carol"))
+    party = _defendant(accepted, None, "carol@example.org")
+    party.kind, party.name = "natural", str(carol)
+    party.save()
+    case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    link = reverse("service:open", args=[delivery.token])
+    join = reverse("service:join", args=[delivery.token])
+    assert "Take part in this case online" not in Client().get(link).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(link).content.decode()
+    assert "Take part in this case online" in page and "/accounts/login/?next=" in page
+    # Someone else, even verified, cannot take the party's place; nor someone unverified.
+    mallory = verified(make_user("mallory-x"))
+    refused = signed_in(mallory).post(join)
+    assert refused.status_code == 422 and "is not the name this case gives" in (
+        refused.content.decode()
+    )
+    assert signed_in(make_user("unverified")).post(join).status_code == 403
+    party.refresh_from_db()
+    assert party.user_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        done = signed_in(carol).post(join)
+    assert done.status_code == 302 and done["Location"] == f"/cases/{case.id}/"
+    party.refresh_from_db()
+    assert party.user == carol
+    assert case_policy.case_roles(carol, case) == {"defendant"}
+    joined = CaseEvent.objects.get(case=case, event="join_online")
+    assert joined.actor is None and joined.payload["party"] == party.pk
+    again = signed_in(carol).post(join)
+    assert again.status_code == 409  # one account per party, once
+    # The page now leads into the case instead.
+    assert f'href="/cases/{case.id}/"' in signed_in(carol).get(link).content.decode()
+
+
+def test_an_organisation_does_not_join_through_a_served_link(
+    accepted, staff, django_capture_on_commit_callbacks
+) -> None:
+    from tests.conftest import make_user, verified
+
+    _defendant(accepted, None, "orders@shop.example")  # the fixture's company
+    _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
+    assert "Take part in this case online" not in page
+    joined = signed_in(verified(make_user("clerkish"))).post(
+        reverse("service:join", args=[delivery.token])
+    )
+    assert joined.status_code == 409

@@ -1487,6 +1487,15 @@ def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
         representation.settle(request, record, party)
 
 
+def _link_party_account(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """A party without an account takes part online with the account of the person it is,
+    checked by the caller (`netcourt.service.actions.join_online`): named in the payload."""
+    party = case.parties.get(pk=record.payload["party"])
+    party.user_id = record.payload["account"]
+    party.save(update_fields=["user"])
+    case.forget_people()
+
+
 def _revoke_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
     """The party ends a representation, or the representative withdraws; at once."""
     chosen = whole_number(str(record.payload["inputs"].get("representative", "")))
@@ -1633,6 +1642,7 @@ EFFECTS: dict[str, Effect] = {
     "appoint_representative": Effect(after=_appoint_representative),
     "representative_from_request": Effect(after=_appoint_representative),
     "link_organisation": Effect(before=representation.link_organisation),
+    "link_party_account": Effect(after=_link_party_account),
     "revoke_representative": Effect(guard=_revoke_guard, after=_revoke_representative),
     "hearing_absence": Effect(guard=_hearing_absence_guard),
     "refund_on_close": Effect(after=_refund_on_close),

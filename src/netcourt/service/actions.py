@@ -32,9 +32,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from netcourt.cases import policy as case_policy
-from netcourt.cases.models import Case, CaseEvent, Party
+from netcourt.cases.models import Case, CaseEvent, Party, PartyKind
 from netcourt.core import clock, jobs
-from netcourt.core.problems import Problem
+from netcourt.core.problems import NotFound, Problem
 from netcourt.hearings.times import starts_line
 from netcourt.ledger import sha256_hex
 from netcourt.procedure import Pack
@@ -478,6 +478,88 @@ def mark_read(delivery: Delivery) -> None:
         )
         _record(delivery)
         settle(delivery.service)
+
+
+def same_name(one: str, other: str) -> bool:
+    """Whether two ways of writing a person's name are the same name: spaces, case and the
+    middle dot of transcribed names aside."""
+
+    def bare(name: str) -> str:
+        return "".join(name.replace("·", "").replace("・", "").split()).casefold()
+
+    return bool(bare(one)) and bare(one) == bare(other)
+
+
+def join_online(user: Any, token: str) -> Case:
+    """The person a document was served on, with no account in the case, takes part online
+    with their own: the served link shows they received it at the party's address, and
+    their verified identity that they are the party (the same name). A natural person only:
+    an organisation acts through the members the court links it to. The pack's step that
+    carries ``link_party_account`` records it, as the system, in the case's docket."""
+    from netcourt.accounts import identity
+    from netcourt.cases import actions as case_actions
+
+    delivery = (
+        Delivery.objects.select_related("service__party")
+        .filter(token=token)
+        .exclude(channel=Channel.NOTICE)
+        .first()
+    )
+    if delivery is None or delivery.read_at is None:
+        raise NotFound()
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("court")
+            .get(pk=delivery.service.case_id)
+        )
+        party = Party.objects.get(pk=delivery.service.party_id)
+        pack = case.court.pack
+        step = next((e for e in pack.events.values() if "link_party_account" in e.effects), None)
+        if step is None or case.state not in step.from_states:
+            raise Problem(
+                "wrong_state",
+                translation.gettext("At this stage of the case no one joins it online."),
+                status=409,
+            )
+        if party.kind != PartyKind.NATURAL:
+            raise Problem(
+                "wrong_state",
+                translation.gettext(
+                    "An organisation takes part through its members: register it under "
+                    "Account security → Organisations, and the court links it to the case."
+                ),
+                status=409,
+            )
+        if party.user_id is not None:
+            raise Problem(
+                "wrong_state",
+                translation.gettext("This party already takes part with an account."),
+                status=409,
+            )
+        if case_policy.case_roles(user, case):
+            raise Problem(
+                "wrong_state",
+                translation.gettext("You already take part in this case."),
+                status=409,
+            )
+        identity.require_assurance(user, pack, step)
+        verified = identity.active(user)
+        assert verified is not None  # (require_assurance passed)
+        if not same_name(verified.legal_name, party.name):
+            raise Problem(
+                "input_invalid",
+                translation.gettext(
+                    "The name on your verified identity document, %(verified)s, is not the "
+                    "name this case gives the party, %(party)s. Only the party can take part "
+                    "as it; if the case has the name wrong, tell the court."
+                )
+                % {"verified": verified.legal_name, "party": party.name},
+                status=422,
+            )
+        case_actions.fire_as_system(case, step.id, {}, {"party": party.pk, "account": user.pk})
+        case.save()
+    return case
 
 
 def settle(service: Service) -> None:

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.documents import written
-from netcourt.cases.models import Case
+from netcourt.cases.models import Case, PartyKind
 from netcourt.cases.views import problem_page
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.service import actions
 from netcourt.service.forms import ConsentForm, PaperServiceForm
-from netcourt.service.models import ConsentKind, Delivery, Service
+from netcourt.service.models import Channel, ConsentKind, Delivery, Service
 from netcourt.service.sms import InvalidStatusReport, parse_status_callback, verify_signature
 
 
@@ -179,10 +179,16 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
     delivery = get_object_or_404(
         Delivery.objects.select_related("service__case__court", "service__party"), token=token
     )
-    service = delivery.service
     if request.method == "POST":
         actions.mark_read(delivery)
         delivery.refresh_from_db()
+    return _served_page(request, delivery)
+
+
+def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) -> HttpResponse:
+    """The served document's page: its notice; once receipt is confirmed, its text where
+    netcourt writes it, and the way into the case (or to take part in it online)."""
+    service = delivery.service
     lang = current_language()
     rules = service.case.court.pack.service
     served = rules.document(service.document) if rules else None
@@ -190,6 +196,15 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
     if delivery.read_at is not None and served is not None and served.template:
         text = written(service.case, served.template, lang)
     in_case = bool(case_policy.case_roles(request.user, service.case))
+    party = service.party
+    # The person served, not yet in the case with an account, may take part online with one.
+    may_join = (
+        delivery.read_at is not None
+        and delivery.channel != Channel.NOTICE
+        and party.user_id is None
+        and party.kind == PartyKind.NATURAL
+        and not in_case
+    )
     return render(
         request,
         "service/open.html",
@@ -201,8 +216,28 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
             "body": service.body.get(lang, ""),
             "text": text,
             "case_link": reverse("cases:detail", args=[service.case_id]) if in_case else "",
+            "may_join": may_join,
+            "party_name": party.name,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def join_online(request: HttpRequest, token: str) -> HttpResponse:
+    """Take part in the case online with one's own account, from the served link."""
+    try:
+        case = actions.join_online(request.user, token)
+    except Problem as problem:
+        delivery = get_object_or_404(
+            Delivery.objects.select_related("service__case__court", "service__party"),
+            token=token,
+        )
+        messages.error(request, problem.message)
+        return _served_page(request, delivery, status=problem.status)
+    messages.success(request, _("You now take part in this case with your account."))
+    return redirect(reverse("cases:detail", args=[case.pk]))
 
 
 @login_required
