@@ -57,7 +57,16 @@ def test_a_simplified_case_runs_from_filing_to_final_judgment() -> None:
             ("file_answer", "defendant", {"answer": "不同意原告的诉讼请求。"}),
             ("schedule_hearing", "judge", {"hearing_at": "2026-12-10"}),
             ("hold_hearing", "judge", {}),
-            ("issue_judgment", "judge", {}),
+            (
+                "issue_judgment",
+                "judge",
+                {
+                    "findings": "被告收款后未发货。",
+                    "reasoning": "出卖人应当交付标的物。",
+                    "orders": ["被告退还货款4299元。"],
+                    "costs": "由被告负担。",
+                },
+            ),
             ("serve_judgment", "system", {}),
             ("close_appeal_period", "system", {}),
         ]

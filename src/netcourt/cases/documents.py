@@ -7,6 +7,7 @@ from django.utils import formats, translation
 from netcourt.cases.models import Case, Party, PartyRole
 from netcourt.core import clock
 from netcourt.core.money import format_money
+from netcourt.hearings.times import court_zone
 from netcourt.procedure import render_template
 
 
@@ -76,8 +77,63 @@ def statement_of_claim(case: Case, lang: str) -> str:
     return render_template(pack, "statement_of_claim", lang, context)
 
 
+_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese_number(n: int) -> str:
+    """1 to 99 as a Chinese numeral (一, 十二, 二十一), as the items of a judgment count."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def _numbered(lines: list[str], lang: str) -> str:
+    if lang.startswith("zh"):
+        return "\n".join(f"{_chinese_number(n)}、{line}" for n, line in enumerate(lines, 1))
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1))
+
+
+def judgment(case: Case, lang: str) -> str | None:
+    """The judgment as the judge pronounced it (the latest ``issue_judgment`` step's findings,
+    reasoning, orders and costs), written out from the pack's template; None before it."""
+    pack = case.court.pack
+    record = case.events.filter(event="issue_judgment").order_by("-seq").first()
+    if record is None:
+        return None
+    given = record.payload.get("inputs", {})
+    local = record.at.astimezone(court_zone()).date()
+    with translation.override(lang):
+        if case.track == "small_claims":
+            appeal = translation.gettext("This judgment is final.")
+        else:
+            days = pack.time_limits["appeal_judgment"].length
+            appeal = translation.gettext(
+                "A party who does not accept this judgment may appeal within %(days)s days of "
+                "its service, by filing a statement of appeal with this court, to the people's "
+                "court at the next level."
+            ) % {"days": days}
+        context = {
+            "court_name": case.court.name_in(lang),
+            "number": case.number,
+            "plaintiffs": _block(case, "plaintiff", lang),
+            "defendants": _block(case, "defendant", lang),
+            "third_parties": _block(case, "third_party", lang),
+            "judge": str(case.judge) if case.judge else "",
+            "category": pack.categories[case.category].label.get(lang),
+            "claims": case.filing.get("claims", ""),
+            "findings": given.get("findings", ""),
+            "reasoning": given.get("reasoning", ""),
+            "orders": _numbered([str(line) for line in given.get("orders", [])], lang),
+            "costs": given.get("costs", ""),
+            "appeal": appeal,
+            "date": formats.date_format(local, "DATE_FORMAT"),
+        }
+    return render_template(pack, "judgment", lang, context)
+
+
 # The pack templates netcourt can fill from a case, by template id.
-WRITERS = {"statement_of_claim": statement_of_claim}
+WRITERS = {"statement_of_claim": statement_of_claim, "judgment": judgment}
 
 
 def written(case: Case, template: str, lang: str) -> str | None:

@@ -22,7 +22,7 @@ from netcourt.accounts import identity
 from netcourt.accounts.mfa import confirm_second_factor, last_second_factor
 from netcourt.accounts.models import User
 from netcourt.accounts.organisations import approved_memberships
-from netcourt.cases import actions, forms, policy, present
+from netcourt.cases import actions, documents, forms, policy, present
 from netcourt.cases.models import Case
 from netcourt.core.i18n import current_language
 from netcourt.core.numbers import whole_number
@@ -248,9 +248,7 @@ def _review(request: HttpRequest, case: Case) -> HttpResponse:
     assessment = present.assessment(case)
     preview = ""
     if not assessment["missing"]:
-        from netcourt.cases.documents import statement_of_claim
-
-        preview = statement_of_claim(case, lang)
+        preview = documents.statement_of_claim(case, lang)
     _, open_events = _open_events(request, case)
     submit_event = next((e for e in open_events if "check_filing" in e.effects), None)
     return render(
@@ -390,6 +388,7 @@ def _detail_context(
         "refunds": present.refunds(case),
         "pay_online": payment_policy.may_pay_online(request.user, case),
         "docket": [present.docket_entry(pack, e, private(e)) for e in events],
+        "judgment": documents.judgment(case, current_language()),
         "access_log": [
             present.access_entry(case.court.pack, e)
             for e in case.access_log.select_related("user")[:50]

@@ -287,6 +287,8 @@ def _make_case(
                 continue  # the system took this step already
             actor = _actor(event, case, people)
             inputs = _inputs(event, clock.today(), case)
+            if "orders" in {item.name for item in event.inputs}:
+                inputs.update(_judgment(scenario, key))
             if scheduling.SCHEDULE_EFFECT in event.effects:
                 _schedule(case, event, actor)
                 continue
@@ -348,6 +350,21 @@ def _read_what_was_served(case: Case, moving: clock.FixedClock) -> None:
         read_at = min(delivery.sent_at + timedelta(hours=1), moving.now())
         with clock.use(clock.FixedClock(read_at)):
             mark_read(delivery)
+
+
+def _judgment(scenario: dict[str, Any], key: str) -> dict[str, object]:
+    """What the demo's judge finds and orders: the plaintiff's facts found, the claim upheld."""
+    amount = Decimal(scenario["amount"])
+    return {
+        "findings": scenario["facts"][key],
+        "reasoning": "原告的诉讼请求事实清楚、证据充分，本院予以支持。/ The plaintiff's claim "
+        "rests on clear facts and sufficient evidence; the court upholds it.",
+        "orders": [
+            f"被告于本判决生效之日起十日内向原告支付人民币{amount:,.2f}元。/ The defendant pays the "
+            f"plaintiff CNY {amount:,.2f} within ten days of this judgment taking effect."
+        ],
+        "costs": "案件受理费由被告负担。/ The defendant bears the acceptance fee.",
+    }
 
 
 def _pay_online(case: Case, payer: User, rest: list[Event]) -> None:

@@ -1,0 +1,82 @@
+"""The judgment has words: the judge pronounces what the court finds, reasons and orders, and
+netcourt writes it out from the pack's template, on the case page and behind the served link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from netcourt.cases import actions, documents
+from netcourt.core.problems import Problem
+from netcourt.service.models import Service
+from tests.conftest import confirmed, signed_in
+from tests.hearings.test_record import clerk, heard, hearing  # noqa: F401 (fixtures)
+
+JUDGMENT = {
+    "findings": "The defendant took CNY 4,299.00 and never shipped the phone.",
+    "reasoning": "A seller who is paid must deliver (Civil Code Art. 598).",
+    "orders": ["The defendant refunds CNY 4,299.00 to the plaintiff.", "The contract ends."],
+    "costs": "The defendant bears the acceptance fee.",
+}
+
+
+def pronounce(case: Any, capture: Any, **changes: Any) -> None:
+    case.refresh_from_db()
+    with capture(execute=True):
+        actions.fire(
+            case.judge,
+            case.id,
+            "issue_judgment",
+            case.version,
+            {**JUDGMENT, **changes},
+            step_up=confirmed(),
+        )
+    case.refresh_from_db()
+
+
+def test_a_judgment_without_its_orders_is_refused(heard: Any) -> None:  # noqa: F811
+    case = heard.case
+    case.refresh_from_db()
+    with pytest.raises(Problem) as refused:
+        actions.fire(
+            case.judge,
+            case.id,
+            "issue_judgment",
+            case.version,
+            {**JUDGMENT, "orders": []},
+            step_up=confirmed(),
+        )
+    assert refused.value.code == "input_missing" and refused.value.field == "orders"
+    case.refresh_from_db()
+    assert case.state == "heard" and documents.judgment(case, "en") is None
+
+
+def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
+    heard: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    case = heard.case
+    pronounce(case, django_capture_on_commit_callbacks)
+    assert case.state == "judgment_issued"
+    english = documents.judgment(case, "en")
+    assert english is not None and "CIVIL JUDGMENT" in english and case.number in english
+    assert "1. The defendant refunds CNY 4,299.00" in english and "2. The contract ends." in english
+    chinese = documents.judgment(case, "zh-hans")
+    assert chinese is not None and "民事判决书" in chinese and "二、The contract ends." in chinese
+    final = "本判决为终审判决。" if case.track == "small_claims" else "上诉于上一级人民法院"
+    assert final in chinese
+    # The case page shows it to the parties.
+    page = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
+    assert "经审理查明" in page and "The contract ends." in page
+    # The served link shows it once receipt is confirmed.
+    served = Service.objects.get(case=case, document="judgment", party__role="plaintiff")
+    delivery = served.deliveries.first()
+    assert delivery is not None
+    link = reverse("service:open", args=[delivery.token])
+    reader = Client()
+    assert "The contract ends." not in reader.get(link).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "The contract ends." in reader.post(link).content.decode()
