@@ -88,6 +88,12 @@ def test_token_create_prints_a_token_that_only_its_hash_is_kept(db, capsys) -> N
     assert token.digest == hash_token(raw)
     assert raw not in token.digest
     assert main(["token", "create", "--user", "nobody"]) == 1
+    capsys.readouterr()
+    for command in (["create", "--user", "nobody"], ["list", "--user", "nobody"]):
+        assert main(["token", *command, "--json"]) == 1
+        assert json.loads(capsys.readouterr().out)["code"] == "unknown_user"
+    assert main(["token", "create", "--user", "operator", "--days", "0", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["code"] == "input_invalid"
 
 
 @pytest.mark.slow

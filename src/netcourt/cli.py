@@ -339,13 +339,13 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     _django()
     from netcourt.accounts.tokens import create_token
 
-    user = _find_user(args.user)
+    user = _find_user(args, args.user)
     if user is None:
         return 1
     try:
         raw = create_token(user, args.name, args.days)
     except ValueError as error:
-        print(error, file=sys.stderr)
+        _refuse(args, "input_invalid", [str(error)])
         return 2
     if args.json:
         _print_json({"user": user.username, "token": raw})
@@ -496,15 +496,16 @@ def cmd_paysandbox_deliver(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find_user(name: str) -> Any:
-    """The user by username or e-mail; None (after saying so on stderr) when there is none."""
+def _find_user(args: argparse.Namespace, name: str) -> Any:
+    """The user by username or e-mail; None (after saying so, see `_refuse`) when there is
+    none."""
     from django.db.models import Q
 
     from netcourt.accounts.models import User
 
     user = User.objects.filter(Q(username=name) | Q(email__iexact=name)).first()
     if user is None:
-        print(f"no user {name!r}", file=sys.stderr)
+        _refuse(args, "unknown_user", [f"no user {name!r}"])
     return user
 
 
@@ -512,7 +513,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     _django()
     from netcourt.accounts.models import ApiToken
 
-    user = _find_user(args.user)
+    user = _find_user(args, args.user)
     if user is None:
         return 1
     tokens = [
@@ -551,7 +552,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     from netcourt.accounts.models import ApiToken
     from netcourt.core import clock
 
-    user = _find_user(args.user)
+    user = _find_user(args, args.user)
     if user is None:
         return 1
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
@@ -884,7 +885,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=cmd_ledger_verify)
 
     vault = sub.add_parser(
-        "vault", aliases=["keys"], help="keys for encryption at rest"
+        "vault", aliases=["keys"], help="keys for encryption at rest", prog="netcourt vault|keys"
     ).add_subparsers(dest="vault", required=True)
     status = vault.add_parser(
         "status", help="the key-encryption keys: ids, creation times, which is active"
