@@ -32,6 +32,7 @@ def test_the_judge_schedules_and_postpones_over_the_api(
         content_type="application/json",
     )
     assert too_soon.status_code == 422 and too_soon.json()["code"] == "schedule_too_soon"
+    assert too_soon.json()["field"] == "starts_at"  # the body's field, not the page's
     naive = judge.post(
         url, {**body, "starts_at": "2026-11-12T10:00:00"}, content_type="application/json"
     )
@@ -39,7 +40,7 @@ def test_the_judge_schedules_and_postpones_over_the_api(
     for far in ("9999-12-31T23:59:59+00:00", "2029-11-12T10:00:00+08:00"):
         too_far = judge.post(url, {**body, "starts_at": far}, content_type="application/json")
         assert too_far.status_code == 422 and too_far.json()["code"] == "input_invalid"
-        assert too_far.json()["field"] == "hearing_at" and not Hearing.objects.exists()
+        assert too_far.json()["field"] == "starts_at" and not Hearing.objects.exists()
     made = judge.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="h-1")
     assert made.status_code == 201, made.content
     again = judge.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="h-1")

@@ -3,6 +3,8 @@ recorded), scheduling and postponing them — the same checks as the scheduling 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,6 +15,7 @@ from pydantic import AwareDatetime
 
 from netcourt.cases import policy
 from netcourt.core import idempotency
+from netcourt.core.problems import Problem
 from netcourt.hearings import scheduling
 from netcourt.hearings.actions import current_hearing
 from netcourt.hearings.models import Hearing, Recording
@@ -101,6 +104,18 @@ def list_hearings(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     return [_hearing(h, playback) for h in case.hearings.order_by("-starts_at")]
 
 
+@contextmanager
+def _fields_of_the_body() -> Iterator[None]:
+    """A refused time names the body's ``starts_at``, not the scheduling form's fields (the
+    day and the time, or the pack's date input the page fills)."""
+    try:
+        yield
+    except Problem as problem:
+        if problem.field == "time" or problem.field in scheduling.date_inputs():
+            problem.field = "starts_at"
+        raise
+
+
 @router.post(
     "/{case_id}/hearings",
     response={201: HearingOut},
@@ -108,15 +123,16 @@ def list_hearings(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
 )
 def schedule(request: HttpRequest, case_id: UUID, payload: ScheduleIn) -> Status[Any]:
     def create() -> tuple[int, Any]:
-        record = scheduling.schedule(
-            request.user,
-            case_id,
-            payload.version,
-            starts_at=payload.starts_at,
-            minutes=payload.minutes,
-            public=payload.public,
-            private_ground=payload.private_ground,
-        )
+        with _fields_of_the_body():
+            record = scheduling.schedule(
+                request.user,
+                case_id,
+                payload.version,
+                starts_at=payload.starts_at,
+                minutes=payload.minutes,
+                public=payload.public,
+                private_ground=payload.private_ground,
+            )
         hearing = current_hearing(record.case)
         assert hearing is not None  # the step just made it
         return 201, _hearing(hearing, False)
@@ -133,14 +149,15 @@ def postpone(request: HttpRequest, case_id: UUID, payload: PostponeIn) -> Status
     """A retry with the same ``Idempotency-Key`` gets the answer the postponement had."""
 
     def change() -> tuple[int, Any]:
-        record = scheduling.postpone(
-            request.user,
-            case_id,
-            payload.version,
-            starts_at=payload.starts_at,
-            minutes=payload.minutes,
-            reasons=payload.reasons,
-        )
+        with _fields_of_the_body():
+            record = scheduling.postpone(
+                request.user,
+                case_id,
+                payload.version,
+                starts_at=payload.starts_at,
+                minutes=payload.minutes,
+                reasons=payload.reasons,
+            )
         hearing = current_hearing(record.case)
         assert hearing is not None
         return 200, _hearing(hearing, False)

@@ -54,7 +54,7 @@ from netcourt.hearings.models import (
     Unavailability,
 )
 from netcourt.hearings.times import court_zone, known_zone
-from netcourt.procedure import Event, Pack, add_period, compute_deadline
+from netcourt.procedure import Event, Pack, add_period, compute_deadline, list_packs, load_pack
 from netcourt.service.notifications import attaching
 
 SCHEDULE_EFFECT = "hearing_schedule"
@@ -217,6 +217,16 @@ def scheduling_step(case: Case, roles: set[str], *, refuse: bool = False) -> Eve
 def date_input(event: Event) -> str:
     """The step's date input (``hearing_at``): the hearing's day, which periods count from."""
     return next(item.name for item in event.inputs if item.type == "date")
+
+
+def date_inputs() -> set[str]:
+    """The date inputs of every pack's scheduling steps (the forms' name for the day)."""
+    return {
+        date_input(event)
+        for name in list_packs()
+        for event in load_pack(name).events.values()
+        if SCHEDULE_EFFECT in event.effects
+    }
 
 
 def local_day(moment: datetime) -> date:
