@@ -154,16 +154,27 @@ def test_the_identity_page_checks_a_document_and_goes_back(hangzhou, frozen) -> 
     assert elsewhere["Location"] == "/accounts/identity/"
 
 
-def test_identity_checks_are_limited_per_person(db) -> None:
+def test_identity_checks_are_limited_per_person_but_typing_mistakes_do_not_count(db) -> None:
+    """The limit is against trying numbers to learn which an account holds: a number that
+    cannot be one (a wrong check character, a digit short) learns nothing and is not counted."""
+    from netcourt.courts.demo import fictitious_id_number
+
     person = make_user("chen")
-    for attempt in range(5):
+    for attempt in range(8):
         with pytest.raises(Problem) as refused:
             identity.verify_document(person, "Chen Bo", "prc-id", f"1234{attempt}")
         assert refused.value.code == "identity_number_invalid"
+    held = [fictitious_id_number(900 + n) for n in range(5)]
+    for n, number in enumerate(held):
+        identity.verify_document(make_user(f"holder-{n}"), "Holder", "prc-id", number)
+    for number in held:  # probing: each well-formed number someone holds
+        with pytest.raises(Problem) as refused:
+            identity.verify_document(person, "Chen Bo", "prc-id", number)
+        assert refused.value.code == "identity_in_use"
     with pytest.raises(Problem) as limited:
         identity.verify_document(person, "Chen Bo", "prc-id", NUMBER)
     assert (limited.value.code, limited.value.status) == ("rate_limited", 429)
-    assert not IdentityVerification.objects.exists()
+    assert not IdentityVerification.objects.filter(user=person).exists()
     identity.verify_document(make_user("another"), "He Yun", "prc-id", NUMBER)
 
 

@@ -339,3 +339,9 @@ def test_a_time_limit_no_longer_running_says_which_step_ended_it(accepted: Case,
     api = api_client(alice).get(f"/api/v1/cases/{accepted.id}").json()
     ended = {d["time_limit"]: d["ended_by"] for d in api["deadlines"]}
     assert ended["filing_decision"] == "立案受理" and ended["pay_fee"] == "撤回起诉"
+
+
+def test_the_docket_details_read_without_a_space_after_a_chinese_colon(accepted: Case) -> None:
+    page = signed_in(accepted.created_by).get(f"/cases/{accepted.id}/").content.decode()
+    assert f"案号：{accepted.number}" in page and "程序：" in page
+    assert "案号： " not in page and "程序： " not in page

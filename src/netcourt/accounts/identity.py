@@ -114,8 +114,10 @@ def require_assurance(user: Any, pack: Pack, event: Event) -> None:
 def verify_document(
     user: Any, legal_name: str, kind: str, number: str, request: HttpRequest | None = None
 ) -> IdentityVerification:
-    """The built-in document check: all or nothing, and the number is never stored in clear."""
-    _limit(user, request)
+    """The built-in document check: all or nothing, and the number is never stored in clear.
+    Typing mistakes (a name or number that cannot be one) do not count towards the limit of
+    checks: it is there against trying numbers to learn which an account holds, and a
+    malformed number learns nothing."""
     name = clean_name(legal_name)
     if name is None:
         raise Problem(
@@ -145,6 +147,7 @@ def verify_document(
                 ]
             },
         )
+    _limit(user, request)
     _keys_present()
     lookup = vault.lookup(kind, result.number)
     return _store(
