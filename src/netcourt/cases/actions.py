@@ -1217,14 +1217,18 @@ def open_steps(case: Case, roles: set[str], history: Sequence[str] | None = None
 def open_steps_for(user: Any, case: Case, roles: set[str]) -> list[Event]:
     """`open_steps` for one person: less a step nothing of which is theirs to take now
     (ending a representation, when none is theirs to end: the one they hold, or one of a
-    party they are)."""
+    party they are; appointing one, for someone who acts for the party only as its
+    representative: the party itself appoints)."""
     steps = open_steps(case, roles)
+    parties = case.people()
     if not any(
         rep.active and (rep.user_id == user.pk or policy.acts_for_party(user, party))
-        for party in case.people()
+        for party in parties
         for rep in party.representatives.all()
     ):
         steps = [e for e in steps if "revoke_representative" not in e.effects]
+    if not any(policy.acts_for_party(user, party) for party in parties):
+        steps = [e for e in steps if "appoint_representative" not in e.effects]
     return steps
 
 

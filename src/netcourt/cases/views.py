@@ -275,7 +275,7 @@ def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
 def _open_events(request: HttpRequest, case: Case) -> tuple[set[str], list[Event]]:
     """The person's roles in the case and the steps open to them now."""
     roles = policy.case_roles(request.user, case)
-    return roles, actions.open_steps(case, roles)
+    return roles, actions.open_steps_for(request.user, case, roles)
 
 
 def _event_forms(
@@ -368,6 +368,25 @@ def _documents(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
     return shown
 
 
+def _own_role_labels(user: Any, case: Case, roles: set[str]) -> list[str]:
+    """The person's roles in the case as the page names them: a party's role, or, for
+    someone who acts for a party only as its representative, that (not the party itself)."""
+    pack = case.court.pack
+    labels = []
+    for role, label in zip(sorted(roles), present.role_labels(pack, sorted(roles)), strict=True):
+        parties = [p for p in case.people() if p.role == role]
+        represented = [
+            p
+            for p in parties
+            if any(r.active and r.user_id == user.pk for r in p.representatives.all())
+        ]
+        if represented and not any(policy.acts_for_party(user, p) for p in parties):
+            labels.append(translation.gettext("representative of the %(role)s") % {"role": label})
+        else:
+            labels.append(label)
+    return labels
+
+
 def _detail_context(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -380,7 +399,7 @@ def _detail_context(
         "case": case,
         "summary": present.summary(case),
         "roles": sorted(roles),
-        "role_labels": present.role_labels(pack, sorted(roles)),
+        "role_labels": _own_role_labels(request.user, case, roles),
         "parties": _parties_with_identity(case),
         "deadlines": [present.deadline(d) for d in case.deadlines.select_related("stopped_by")],
         "fee": present.fee_notice(case),
