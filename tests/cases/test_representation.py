@@ -14,7 +14,7 @@ from netcourt.accounts.models import SecurityEvent
 from netcourt.cases import actions, policy
 from netcourt.cases.models import Case, CaseEvent, Representative
 from netcourt.core.problems import NotFound, Problem
-from tests.conftest import confirmed, make_user, verified
+from tests.conftest import confirmed, make_user, signed_in, verified
 
 LICENCE = "13301201910123456"
 PASSWORD = "a long enough passphrase 42"
@@ -202,3 +202,15 @@ def test_an_unconfirmed_address_names_no_one(accepted: Case, alice) -> None:
         appoint(accepted, alice, "no-such-person@example.org")
     assert refused.value.message == nobody.value.message
     assert not Representative.objects.filter(user=impostor).exists()
+
+
+def test_a_lawyer_is_named_as_the_partys_representative_and_does_not_appoint(
+    accepted: Case, alice
+) -> None:
+    lawyer = verified(make_user("lawyer-named", "zh-hans"))
+    appoint(accepted, alice, lawyer.email)
+    page = signed_in(lawyer).get(f"/cases/{accepted.id}/").content.decode()
+    assert "原告的诉讼代理人" in page
+    assert 'value="appoint_representative"' not in page
+    own = signed_in(alice).get(f"/cases/{accepted.id}/").content.decode()
+    assert 'value="appoint_representative"' in own

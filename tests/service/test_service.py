@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from netcourt.accounts import identity
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
@@ -447,10 +448,24 @@ def test_the_person_served_joins_the_case_online_with_a_verified_account(
     accepted, staff, django_capture_on_commit_callbacks
 ) -> None:
     """A defendant with no account receives the complaint by e-mail, confirms receipt, signs
-    up, verifies their identity and takes part online as the party; only as themselves."""
-    from tests.conftest import make_user, verified
+    up, verifies their identity with the eID provider and takes part online as the party;
+    only as themselves: the built-in document check, which takes the name as typed, is not
+    enough."""
+    from tests.conftest import make_user
 
-    carol = verified(make_user("carol"))
+    def eid_verified(user: Any, name: str) -> Any:
+        identity.verify_eid(
+            user,
+            provider="test",
+            level="eid_verified",
+            issuer="https://eid.example",
+            subject=f"sub-{user.pk}",
+            legal_name=name,
+        )
+        return user
+
+    carol = make_user("carol")
+    eid_verified(carol, str(carol))
     party = _defendant(accepted, None, "carol@example.org")
     party.kind, party.name = "natural", str(carol)
     party.save()
@@ -463,11 +478,15 @@ def test_the_person_served_joins_the_case_online_with_a_verified_account(
         page = Client().post(link).content.decode()
     assert "Take part in this case online" in page and "/accounts/login/?next=" in page
     # Someone else, even verified, cannot take the party's place; nor someone unverified.
-    mallory = verified(make_user("mallory-x"))
+    mallory = eid_verified(make_user("mallory-x"), "Mallory")
     refused = signed_in(mallory).post(join)
     assert refused.status_code == 422 and "is not the name this case gives" in (
         refused.content.decode()
     )
+    # A document check with the party's name typed in is not proof of being the party.
+    typed = make_user("typed-it-in")
+    identity.verify_document(typed, str(carol), "prc-id", "11010519491231002X")
+    assert signed_in(typed).post(join).status_code == 403
     assert signed_in(make_user("unverified")).post(join).status_code == 403
     party.refresh_from_db()
     assert party.user_id is None
@@ -478,7 +497,9 @@ def test_the_person_served_joins_the_case_online_with_a_verified_account(
     assert party.user == carol
     assert case_policy.case_roles(carol, case) == {"defendant"}
     joined = CaseEvent.objects.get(case=case, event="join_online")
-    assert joined.actor is None and joined.payload["party"] == party.pk
+    assert joined.actor is None and joined.payload["party_id"] == party.pk
+    docket = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
+    assert f"当事人：{party.name}" in docket  # which party joined
     again = signed_in(carol).post(join)
     assert again.status_code == 409  # one account per party, once
     # The page now leads into the case instead.
@@ -488,7 +509,7 @@ def test_the_person_served_joins_the_case_online_with_a_verified_account(
 def test_an_organisation_does_not_join_through_a_served_link(
     accepted, staff, django_capture_on_commit_callbacks
 ) -> None:
-    from tests.conftest import make_user, verified
+    from tests.conftest import make_user
 
     _defendant(accepted, None, "orders@shop.example")  # the fixture's company
     _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
@@ -496,7 +517,6 @@ def test_an_organisation_does_not_join_through_a_served_link(
     with django_capture_on_commit_callbacks(execute=True):
         page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
     assert "Take part in this case online" not in page
-    joined = signed_in(verified(make_user("clerkish"))).post(
-        reverse("service:join", args=[delivery.token])
-    )
+    joined = signed_in(make_user("clerkish")).post(reverse("service:join", args=[delivery.token]))
     assert joined.status_code == 409
+    assert "An organisation takes part through its members" in joined.content.decode()

@@ -1494,7 +1494,7 @@ def _appoint_representative(case: Case, pack: Pack, record: CaseEvent) -> None:
 def _link_party_account(case: Case, pack: Pack, record: CaseEvent) -> None:
     """A party without an account takes part online with the account of the person it is,
     checked by the caller (`netcourt.service.actions.join_online`): named in the payload."""
-    party = case.parties.get(pk=record.payload["party"])
+    party = case.parties.get(pk=record.payload["party_id"])
     party.user_id = record.payload["account"]
     party.save(update_fields=["user"])
     case.forget_people()

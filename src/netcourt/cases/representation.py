@@ -55,7 +55,7 @@ from netcourt.cases.models import (
 )
 from netcourt.core import clock, ratelimit
 from netcourt.core.problems import Conflict, NotFound, Problem
-from netcourt.core.text import clean_text
+from netcourt.core.text import clean_text, comparable_name
 from netcourt.courts.models import Court
 from netcourt.procedure import Pack
 
@@ -438,10 +438,6 @@ def _tell_requester(request: RepresentationRequest) -> None:
 # --- linking a party to its organisation (the pack's ``link_organisation`` step) ----------
 
 
-def _comparable(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
-
-
 def link_organisation(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dict[str, Any]:
     """Link the party that is the organisation with this credit code: the one party that is a
     legal person or other organisation, or among several the one named as registered."""
@@ -455,12 +451,12 @@ def link_organisation(case: Case, pack: Pack, inputs: Mapping[str, object]) -> d
             status=422,
         )
     free = [p for p in parties if p.organisation_id is None]
-    registered = _comparable(organisation.name)
+    registered = comparable_name(organisation.name)
     named = [
         p
         for p in free
-        if _comparable(p.name)
-        and (_comparable(p.name) in registered or registered in _comparable(p.name))
+        if comparable_name(p.name)
+        and (comparable_name(p.name) in registered or registered in comparable_name(p.name))
     ]
     chosen = named if len(named) == 1 else free if len(free) == 1 else []
     if not chosen:

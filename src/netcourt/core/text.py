@@ -110,3 +110,10 @@ def validate_plain_text(value: Any) -> None:
     values = value if isinstance(value, (list, tuple)) else [value]
     if any(isinstance(v, str) and has_forbidden_characters(v) for v in values):
         raise ValidationError(_not_allowed(), code="invalid_characters")
+
+
+def comparable_name(name: str) -> str:
+    """A name as two ways of writing it compare: full-width forms folded (NFKC), case folded,
+    spaces and punctuation (the middle dot of transcribed names) removed."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] not in "PZ" and not c.isspace())

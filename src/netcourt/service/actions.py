@@ -35,6 +35,7 @@ from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent, Party, PartyKind
 from netcourt.core import clock, jobs
 from netcourt.core.problems import NotFound, Problem
+from netcourt.core.text import comparable_name
 from netcourt.hearings.times import starts_line
 from netcourt.ledger import sha256_hex
 from netcourt.procedure import Pack
@@ -480,20 +481,13 @@ def mark_read(delivery: Delivery) -> None:
         settle(delivery.service)
 
 
-def same_name(one: str, other: str) -> bool:
-    """Whether two ways of writing a person's name are the same name: spaces, case and the
-    middle dot of transcribed names aside."""
-
-    def bare(name: str) -> str:
-        return "".join(name.replace("·", "").replace("・", "").split()).casefold()
-
-    return bool(bare(one)) and bare(one) == bare(other)
-
-
 def join_online(user: Any, token: str) -> Case:
     """The person a document was served on, with no account in the case, takes part online
     with their own: the served link shows they received it at the party's address, and
-    their verified identity that they are the party (the same name). A natural person only:
+    their identity verified by an eID provider (the pack's assurance for the step,
+    ``eid_verified`` in cn_internet_court: the built-in document check takes the name as
+    typed, so it cannot tell that the name is the holder's) that they are the party (the
+    same name, `comparable_name`). A natural person only:
     an organisation acts through the members the court links it to. The pack's step that
     carries ``link_party_account`` records it, as the system, in the case's docket."""
     from netcourt.accounts import identity
@@ -546,7 +540,9 @@ def join_online(user: Any, token: str) -> Case:
         identity.require_assurance(user, pack, step)
         verified = identity.active(user)
         assert verified is not None  # (require_assurance passed)
-        if not same_name(verified.legal_name, party.name):
+        if not comparable_name(verified.legal_name) or comparable_name(
+            verified.legal_name
+        ) != comparable_name(party.name):
             raise Problem(
                 "input_invalid",
                 translation.gettext(
@@ -557,7 +553,9 @@ def join_online(user: Any, token: str) -> Case:
                 % {"verified": verified.legal_name, "party": party.name},
                 status=422,
             )
-        case_actions.fire_as_system(case, step.id, {}, {"party": party.pk, "account": user.pk})
+        case_actions.fire_as_system(
+            case, step.id, {"party": party.name}, {"party_id": party.pk, "account": user.pk}
+        )
         case.save()
     return case
 
