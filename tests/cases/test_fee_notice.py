@@ -13,6 +13,7 @@ from django.test import Client
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
+from netcourt.hearings.times import court_zone as clock_zone
 from netcourt.core.problems import Problem
 from netcourt.evidence.models import CaseDocument
 from tests.conftest import signed_in
@@ -144,8 +145,9 @@ def test_a_plaintiff_applies_for_aid_and_the_court_reduces_the_fee(
     case = decide(case, clerk, decision="grant", aid_kind="reduction", share="0.5")
     assert case.fee_due == Decimal("25.00")
     assert case.fee_aid == {"kind": "reduction", "share": "0.5"}
-    running = CaseDeadline.objects.get(case=case, time_limit="pay_fee")
-    assert running.stopped_by is None  # a reduced fee is still to be paid in time
+    running = CaseDeadline.objects.get(case=case, time_limit="pay_fee", stopped_by=None)
+    decided = case.events.get(event="decide_fee_aid")
+    assert running.started_by == decided  # a reduced fee is still to be paid, from now
 
 
 def test_exemption_lifts_the_time_limit_and_is_for_natural_persons_only(
@@ -186,16 +188,29 @@ def test_aid_granted_before_docketing_is_in_the_fee_notice(
     assert "缓交" in page and "逾期未交纳的，按撤诉处理" not in page
 
 
-def test_no_deemed_withdrawal_while_an_aid_application_waits(
-    submitted: Case, staff, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    "decision",
+    [{"decision": "refuse"}, {"decision": "grant", "aid_kind": "reduction", "share": "0.5"}],
+)
+def test_no_deemed_withdrawal_while_an_aid_application_waits_nor_before_a_new_time_to_pay(
+    submitted: Case, staff, django_capture_on_commit_callbacks, decision
 ) -> None:
+    """Decided after the first last day, a refusal or a reduction gives a new time to pay
+    from the decision, with a new notice; the case is deemed withdrawn only after that."""
     clerk = staff["clerk-hangzhou"]
     case = accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks)
-    case = apply_for_aid(case, "deferral")
+    case = apply_for_aid(case, "deferral" if decision["decision"] == "refuse" else "reduction")
     later = clock.FixedClock(clock.now() + timedelta(days=30))
     with clock.use(later):
         assert actions.sweep_expired() == []  # the court has not decided yet
-        case = decide(case, clerk, decision="refuse")
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            case = decide(case, clerk, **decision)
+        assert actions.sweep_expired() == []  # a new time to pay runs from the decision
+        running = CaseDeadline.objects.get(case=case, time_limit="pay_fee", stopped_by=None)
+        assert running.start == later.now().astimezone(clock_zone()).date()
+        assert [m for m in mail.outbox if "受理费" in m.subject]  # told the new last day
+    with clock.use(clock.FixedClock(later.now() + timedelta(days=30))):
         assert [e.event for e in actions.sweep_expired()] == ["deem_withdrawn"]
 
 

@@ -1068,11 +1068,21 @@ def _decide_fee_aid(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dic
     return _fee_payload(result)
 
 
-def _aid_stops_payment(case: Case, pack: Pack, record: CaseEvent) -> None:
-    """Deferral and exemption lift the time limit to pay: no deemed withdrawal for it."""
+def _after_aid_decision(case: Case, pack: Pack, record: CaseEvent) -> None:
+    """Deferral and exemption lift the time limit to pay: no deemed withdrawal for it. A
+    refusal or a reduction leaves a fee to pay: the time to pay runs again from the decision,
+    with a new notice (CPL Interpretation Art. 213: the case is deemed withdrawn only if the
+    fee is still not paid after the aid was refused), so a decision that comes after the
+    first last day does not let the next sweep deem the case withdrawn at once."""
     inputs = record.payload["inputs"]
     if inputs.get("decision") == "grant" and inputs.get("aid_kind") in LIFTING_AID:
         _stop_time_to_pay(case, record)
+        return
+    if not case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).exists():
+        return  # not docketed yet (the notice will come), or paid
+    _stop_time_to_pay(case, record)
+    _new_deadline(case, pack, "pay_fee", record, clock.today()).save()
+    notify.fee_notice(case)
 
 
 def _stop_time_to_pay(case: Case, record: CaseEvent) -> None:
@@ -1637,7 +1647,7 @@ EFFECTS: dict[str, Effect] = {
     "assign_number": Effect(before=_assign_number),
     "fee_notice": Effect(before=_fee_notice, after=_send_fee_notice),
     "check_payment": Effect(before=_check_payment),
-    "decide_fee_aid": Effect(guard=_aid_guard, before=_decide_fee_aid, after=_aid_stops_payment),
+    "decide_fee_aid": Effect(guard=_aid_guard, before=_decide_fee_aid, after=_after_aid_decision),
     "no_aid_waiting": Effect(guard=_no_aid_waiting),
     "draw_judge": Effect(after=_draw_judge),
     "set_judge": Effect(before=_set_judge, after=_give_notice),
