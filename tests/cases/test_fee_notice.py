@@ -13,9 +13,9 @@ from django.test import Client
 from netcourt.cases import actions
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent
 from netcourt.core import clock
-from netcourt.hearings.times import court_zone as clock_zone
 from netcourt.core.problems import Problem
 from netcourt.evidence.models import CaseDocument
+from netcourt.hearings.times import court_zone as clock_zone
 from tests.conftest import signed_in
 from tests.evidence.test_submission import pdf, upload
 
