@@ -216,3 +216,31 @@ def test_wrong_codes_in_the_header_are_counted_and_then_refused_for_a_while(
     assert locked.status_code == 429 and locked.json()["code"] == "rate_limited"
     accepted.refresh_from_db()
     assert accepted.state == "accepted"
+
+
+def test_a_wrong_code_stays_in_the_history_when_the_step_is_sent_with_an_idempotency_key(
+    accepted: Case,
+) -> None:
+    """The code is read before the step's transaction: the refusal's rollback keeps it."""
+    from netcourt.accounts.mfa import current_totp_code
+    from netcourt.accounts.models import SecurityEvent
+    from tests.conftest import STAFF_TOTP_SECRET, add_totp
+
+    plaintiff = accepted.created_by
+    add_totp(plaintiff, STAFF_TOTP_SECRET)
+    client = api_client(plaintiff)
+    url = f"/api/v1/cases/{accepted.id}/events"
+    body = {"event": "withdraw", "version": accepted.version}
+    right = current_totp_code(STAFF_TOTP_SECRET)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for n in range(3):
+        refused = post(
+            client, url, body, HTTP_NETCOURT_SECOND_FACTOR=wrong, HTTP_IDEMPOTENCY_KEY=f"w-{n}"
+        )
+        assert refused.status_code == 403
+    assert SecurityEvent.objects.filter(user=plaintiff, tag="account:mfa:failed").count() == 3
+    taken = post(client, url, body, HTTP_NETCOURT_SECOND_FACTOR=right, HTTP_IDEMPOTENCY_KEY="ok")
+    assert taken.status_code == 201
+    again = post(client, url, body, HTTP_NETCOURT_SECOND_FACTOR=right, HTTP_IDEMPOTENCY_KEY="ok")
+    assert again.json() == taken.json()  # the replay reads no code (a used one would fail)
+    assert SecurityEvent.objects.filter(user=plaintiff, tag="account:mfa:failed").count() == 3

@@ -94,7 +94,9 @@ def last_second_factor(request: HttpRequest) -> StepUp | None:
     code = request.headers.get(STEP_UP_HEADER, "").strip()
     if code:
         user_key = str(request.user.pk)
-        if ratelimit.exhausted(HEADER_SCOPE, user_key, HEADER_FAILURES, HEADER_WINDOW):
+        # Counted before the code is checked, so that requests sent at once cannot all pass a
+        # count not yet raised; a right code is given back.
+        if not ratelimit.allow(HEADER_SCOPE, user_key, HEADER_FAILURES, HEADER_WINDOW):
             raise Problem(
                 "rate_limited",
                 translation.gettext(
@@ -108,8 +110,8 @@ def last_second_factor(request: HttpRequest) -> StepUp | None:
             user_id=request.user.pk, type=Authenticator.Type.TOTP
         ).first()
         if totp is not None and TOTP(totp).validate_code(code):
+            ratelimit.give_back(HEADER_SCOPE, user_key, HEADER_WINDOW)
             return StepUp(method=str(Authenticator.Type.TOTP), at=clock.now())
-        ratelimit.allow(HEADER_SCOPE, user_key, HEADER_FAILURES, HEADER_WINDOW)
         security.record(request.user, "account:mfa:failed", request, via="api")
         return None
     if not hasattr(request, "session"):

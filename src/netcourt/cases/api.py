@@ -519,14 +519,16 @@ def amend(request: HttpRequest, case_id: UUID, payload: AmendIn) -> dict[str, An
     summary="Take a procedural step (submit, accept, reject, request_corrections, ...)",
 )
 def take_step(request: HttpRequest, case_id: UUID, payload: EventIn) -> Status[Any]:
+    stored = idempotency.replay(request)
+    if stored is not None:
+        return Status(*stored)
+    # A code in Netcourt-Second-Factor is read before the step's transaction, so that a wrong
+    # one stays in the person's security history when the step is then refused.
+    step_up = last_second_factor(request)
+
     def create() -> tuple[int, Any]:
         event = actions.fire(
-            request.user,
-            case_id,
-            payload.event,
-            payload.version,
-            payload.inputs,
-            step_up=last_second_factor(request),  # a code in Netcourt-Second-Factor
+            request.user, case_id, payload.event, payload.version, payload.inputs, step_up=step_up
         )
         case = event.case
         return 201, {

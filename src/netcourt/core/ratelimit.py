@@ -6,6 +6,7 @@ limits to hold across them.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from django.core.cache import cache
@@ -25,9 +26,8 @@ def allow(scope: str, key: str, limit: int, window: int) -> bool:
     return count <= limit
 
 
-def exhausted(scope: str, key: str, limit: int, window: int) -> bool:
-    """Whether ``limit`` attempts at ``scope`` by ``key`` were counted (by `allow`) in the
-    current ``window``, without counting one more."""
+def give_back(scope: str, key: str, window: int) -> None:
+    """Uncount the attempt `allow` just counted (it turned out to be no attempt to limit)."""
     bucket = int(time.time()) // window
-    count = cache.get(f"netcourt.ratelimit:{scope}:{key}:{bucket}", 0)
-    return bool(count >= limit)
+    with contextlib.suppress(ValueError):
+        cache.decr(f"netcourt.ratelimit:{scope}:{key}:{bucket}")

@@ -342,10 +342,13 @@ class OpinionIn(Schema):
 def give_opinion(
     request: HttpRequest, case_id: UUID, item_id: UUID, payload: OpinionIn
 ) -> Status[Any]:
+    stored = idempotency.replay(request)
+    if stored is not None:
+        return Status(*stored)
+    step_up = last_second_factor(request)  # before the transaction (see cases.api.take_step)
+
     def create() -> tuple[int, Any]:
-        opinion = actions.examine(
-            request.user, case_id, item_id, step_up=last_second_factor(request), **payload.dict()
-        )
+        opinion = actions.examine(request.user, case_id, item_id, step_up=step_up, **payload.dict())
         return 201, {
             "id": opinion.pk,
             "party_role": opinion.party.role,
