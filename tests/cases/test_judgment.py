@@ -80,3 +80,13 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert "The contract ends." not in reader.get(link).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         assert "The contract ends." in reader.post(link).content.decode()
+
+
+def test_the_statement_of_claim_is_dated_the_day_it_was_filed(heard: Any) -> None:  # noqa: F811
+    from netcourt.core import clock
+
+    case = heard.case
+    case.refresh_from_db()
+    filed = documents.statement_of_claim(case, "en")
+    with clock.use(clock.FixedClock(clock.now().replace(year=clock.now().year + 1))):
+        assert documents.statement_of_claim(case, "en") == filed

@@ -72,7 +72,13 @@ def statement_of_claim(case: Case, lang: str) -> str:
             "facts": case.filing.get("facts", ""),
             "platform": case.filing.get("platform", "") or translation.gettext("None"),
             "connection": "\n".join(connection_lines),
-            "date": formats.date_format(clock.today(), "DATE_FORMAT"),
+            # The day it was filed (a draft's preview: today), the same on every later reading.
+            "date": formats.date_format(
+                case.submitted_at.astimezone(court_zone()).date()
+                if case.submitted_at
+                else clock.today(),
+                "DATE_FORMAT",
+            ),
         }
     return render_template(pack, "statement_of_claim", lang, context)
 
