@@ -24,6 +24,8 @@ def test_the_receipt_names_the_case_and_the_amount_in_both_languages(
     assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages)
     assert accepted.number in text
+    assert "网络购物合同纠纷" in text and accepted.title not in text  # the cause, not the title
+    assert accepted.parties.get(role="plaintiff").name in text
     assert "acceptance fee receipt" in text and "25.00" in text
     assert "收据" in text
     assert signed_in(mallory).get(url).status_code == 404

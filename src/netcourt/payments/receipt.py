@@ -32,11 +32,14 @@ def receipt_pdf(intent: PaymentIntent) -> bytes:
             texts[lang] = {
                 "court": case.court.name_in(lang),
                 "amount": format_money(intent.amount, intent.currency, lang),
+                "cause": case.court.pack.categories[case.category].label.get(lang),
             }
+    plaintiffs = "; ".join(p.name for p in case.people() if p.role == "plaintiff")
     html = render_to_string(
         "payments/receipt.html",
         {
             "case": case,
+            "plaintiffs": plaintiffs,
             "intent": intent,
             "transaction": entry.transaction if entry else "",
             "paid_at": entry.at if entry else intent.updated_at,
