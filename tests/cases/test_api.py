@@ -191,22 +191,33 @@ def test_a_step_that_needs_a_second_factor_takes_a_code_in_the_header(accepted: 
     assert taken.json()["case"]["state"] == "withdrawn"
 
 
+def _withdrawal_with_codes(case: Case) -> tuple[Any, str, dict[str, Any], str, str]:
+    """The plaintiff's API client with an authenticator, the withdrawal's address and body,
+    and a right and a wrong code."""
+    from netcourt.accounts.mfa import current_totp_code
+    from tests.conftest import STAFF_TOTP_SECRET, add_totp
+
+    add_totp(case.created_by, STAFF_TOTP_SECRET)
+    right = current_totp_code(STAFF_TOTP_SECRET)
+    return (
+        api_client(case.created_by),
+        f"/api/v1/cases/{case.id}/events",
+        {"event": "withdraw", "version": case.version},
+        right,
+        f"{(int(right) + 1) % 1_000_000:06d}",
+    )
+
+
 def test_wrong_codes_in_the_header_are_counted_and_then_refused_for_a_while(
     accepted: Case,
 ) -> None:
     """Six digits could be guessed with a stolen token: after five wrong codes in five
     minutes no code is checked (429), and each wrong one is in the owner's security history."""
-    from netcourt.accounts.mfa import HEADER_FAILURES, current_totp_code
+    from netcourt.accounts.mfa import HEADER_FAILURES
     from netcourt.accounts.models import SecurityEvent
-    from tests.conftest import STAFF_TOTP_SECRET, add_totp
 
     plaintiff = accepted.created_by
-    add_totp(plaintiff, STAFF_TOTP_SECRET)
-    client = api_client(plaintiff)
-    url = f"/api/v1/cases/{accepted.id}/events"
-    body = {"event": "withdraw", "version": accepted.version}
-    right = current_totp_code(STAFF_TOTP_SECRET)
-    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    client, url, body, right, wrong = _withdrawal_with_codes(accepted)
     for _ in range(HEADER_FAILURES):
         refused = post(client, url, body, HTTP_NETCOURT_SECOND_FACTOR=wrong)
         assert refused.json()["code"] == "step_up_required"
@@ -222,17 +233,10 @@ def test_a_wrong_code_stays_in_the_history_when_the_step_is_sent_with_an_idempot
     accepted: Case,
 ) -> None:
     """The code is read before the step's transaction: the refusal's rollback keeps it."""
-    from netcourt.accounts.mfa import current_totp_code
     from netcourt.accounts.models import SecurityEvent
-    from tests.conftest import STAFF_TOTP_SECRET, add_totp
 
     plaintiff = accepted.created_by
-    add_totp(plaintiff, STAFF_TOTP_SECRET)
-    client = api_client(plaintiff)
-    url = f"/api/v1/cases/{accepted.id}/events"
-    body = {"event": "withdraw", "version": accepted.version}
-    right = current_totp_code(STAFF_TOTP_SECRET)
-    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    client, url, body, right, wrong = _withdrawal_with_codes(accepted)
     for n in range(3):
         refused = post(
             client, url, body, HTTP_NETCOURT_SECOND_FACTOR=wrong, HTTP_IDEMPOTENCY_KEY=f"w-{n}"
