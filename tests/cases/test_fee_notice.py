@@ -209,7 +209,10 @@ def test_no_deemed_withdrawal_while_an_aid_application_waits_nor_before_a_new_ti
         assert actions.sweep_expired() == []  # a new time to pay runs from the decision
         running = CaseDeadline.objects.get(case=case, time_limit="pay_fee", stopped_by=None)
         assert running.start == later.now().astimezone(clock_zone()).date()
-        assert [m for m in mail.outbox if "受理费" in m.subject]  # told the new last day
+        revised = next(m for m in mail.outbox if "案件受理费" in m.subject)  # the new last day
+        assert "司法救助" in revised.body and "已受理" not in revised.body
+        decided = next(m for m in mail.outbox if "司法救助申请作出决定" in m.subject)
+        assert "不予准许" in decided.body or "减交" in decided.body  # what was decided
     with clock.use(clock.FixedClock(later.now() + timedelta(days=30))):
         assert [e.event for e in actions.sweep_expired()] == ["deem_withdrawn"]
 

@@ -462,6 +462,20 @@ def test_the_parties_are_told_the_hearing_was_scheduled_and_when(
     [to_alice] = [m for m in mailoutbox if m.to == [alice.email] and "确定开庭" in m.subject]
     assert "法院已确定开庭时间。" in to_alice.body
     assert "2026年11月12日 10:00（Asia/Shanghai，本院时间）" in to_alice.body
+    # Postponed: the reasons go with the notice, as the form says.
+    ready.refresh_from_db()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.postpone(
+            ready.judge,
+            ready.id,
+            ready.version,
+            starts_at=at(THURSDAY, 15),
+            minutes=30,
+            reasons="A witness is abroad.",
+        )
+    [moved] = [m for m in mailoutbox if m.to == [bob.email] and "postponed" in m.subject]
+    assert "Reasons: A witness is abroad." in moved.body or "A witness is abroad." in moved.body
     # The summons served on each party says when too.
     summons = Service.objects.filter(case=ready, served_by__event="schedule_hearing")
     assert summons.count() == 2

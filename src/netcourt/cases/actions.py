@@ -1082,7 +1082,7 @@ def _after_aid_decision(case: Case, pack: Pack, record: CaseEvent) -> None:
         return  # not docketed yet (the notice will come), or paid
     _stop_time_to_pay(case, record)
     _new_deadline(case, pack, "pay_fee", record, clock.today()).save()
-    notify.fee_notice(case)
+    notify.fee_notice(case, revised=True)
 
 
 def _stop_time_to_pay(case: Case, record: CaseEvent) -> None:

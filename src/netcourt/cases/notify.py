@@ -17,6 +17,10 @@ from netcourt.hearings.times import starts_line
 from netcourt.procedure import load_pack
 from netcourt.service.notifications import tell
 
+# An input given with a step, in a notice, is cut to this many characters (the docket has it
+# whole): a judgment's reasoning would otherwise be the whole e-mail.
+NOTE_CHARS = 600
+
 
 def recipients(case: Case, roles: tuple[str, ...] | None = None) -> list[Any]:
     """The people of the parties (in ``roles``): their own accounts, the approved members of
@@ -57,7 +61,10 @@ def judge_assigned(case: Case) -> None:
 def step_taken(case: Case, record: CaseEvent) -> None:
     """What happened, in the pack's words (the step's ``notice``), with the hearing's time when
     the step scheduled or moved one."""
-    event = load_pack(case.pack_name).events[record.event]
+    from netcourt.cases import present  # (present reads actions, which reads this module)
+
+    pack = load_pack(case.pack_name)
+    event = pack.events[record.event]
     hearing = record.payload.get("hearing")
     if not isinstance(hearing, dict) or "starts_at" not in hearing:
         hearing = None  # not a step that scheduled or moved one (holding it records others)
@@ -77,6 +84,10 @@ def step_taken(case: Case, record: CaseEvent) -> None:
             lines.append(
                 starts_line(datetime.fromisoformat(hearing["starts_at"]), hearing["minutes"])
             )
+        # What was decided or given with the step, as the docket shows it to every party
+        # (never a private input): the decision on aid, the reasons for postponing.
+        for note in present.docket_entry(pack, record)["notes"]:
+            lines.append(note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS] + "…")
         lines.append(translation.gettext("Sign in to read the docket."))
         return subject, "\n".join(lines)
 
@@ -105,7 +116,7 @@ def representation_ended(case: Case, representative: Any) -> None:
     tell([representative.user], compose)
 
 
-def fee_notice(case: Case) -> None:
+def fee_notice(case: Case, *, revised: bool = False) -> None:
     """The notice to pay the acceptance fee, to the plaintiff's side, with its last day (once
     the step has started the time limit to pay); or that the court waived or deferred it."""
     deadline = case.deadlines.filter(time_limit="pay_fee", stopped_by__isnull=True).first()
@@ -117,7 +128,14 @@ def fee_notice(case: Case) -> None:
             "number": case.number,
             "fee": fee,
         }
-        if deadline is not None:
+        if deadline is not None and revised:
+            text = translation.gettext(
+                "After the court's decision on judicial aid, the acceptance fee of your case "
+                "%(number)s at the %(court)s is %(fee)s; pay it by %(due)s. If it is not paid "
+                "in time, the case is deemed withdrawn (Measures on the Payment of Litigation "
+                "Costs, Art. 22; CPL Interpretation Art. 213)."
+            )
+        elif deadline is not None:
             text = translation.gettext(
                 "The %(court)s has docketed your case %(number)s. The acceptance fee is "
                 "%(fee)s; pay it by %(due)s. If it is not paid in time, the case is deemed "
