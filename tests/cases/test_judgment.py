@@ -68,10 +68,12 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert chinese is not None and "民事判决书" in chinese and "二、The contract ends." in chinese
     final = "本判决为终审判决。" if case.track == "small_claims" else "上诉于上一级人民法院"
     assert final in chinese
-    # The case page shows it to the parties.
-    page = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
-    assert "经审理查明" in page and "The contract ends." in page
-    # The served link shows it once receipt is confirmed.
+    # The court sees it at once; a party only once it is served on them (reading it through
+    # the served link), so that the time to appeal does not start unseen.
+    assert "The contract ends." in signed_in(case.judge).get(f"/cases/{case.id}/").content.decode()
+    plaintiff = signed_in(case.created_by)
+    page = plaintiff.get(f"/cases/{case.id}/").content.decode()
+    assert "The contract ends." not in page and "确认收悉" in page
     served = Service.objects.get(case=case, document="judgment", party__role="plaintiff")
     delivery = served.deliveries.first()
     assert delivery is not None
@@ -80,6 +82,8 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert "The contract ends." not in reader.get(link).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         assert "The contract ends." in reader.post(link).content.decode()
+    page = plaintiff.get(f"/cases/{case.id}/").content.decode()
+    assert "经审理查明" in page and "The contract ends." in page
 
 
 def test_the_statement_of_claim_is_dated_the_day_it_was_filed(heard: Any) -> None:  # noqa: F811

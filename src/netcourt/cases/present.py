@@ -146,6 +146,12 @@ def docket_entry(pack: Pack, event: CaseEvent, private: bool = False) -> dict[st
     definition = pack.events.get(event.event)
     if definition is not None and QUIET_EFFECTS.intersection(definition.effects):
         inputs = {}
+    if pack.service is not None and any(
+        d.served_by == event.event and d.template for d in pack.service.documents
+    ):
+        # The step's inputs are the text of a document it serves (the judgment): shown where
+        # its service allows (the case page once served, the served link), not in the docket.
+        inputs = {}
     hidden = ["judge", "draw", "changed", "representative_email", "representative"]
     if definition is not None and not private:
         hidden += [item.name for item in definition.inputs if item.private]
