@@ -444,8 +444,19 @@ def test_the_consent_form_names_a_party_in_ascii_digits_only(typed) -> None:
     assert form.consent_party is None
 
 
+# A court's eID provider as NETCOURT_EID names it (never contacted by these tests).
+EID = {
+    "issuer": "https://eid.example",
+    "client_id": "netcourt",
+    "client_secret": "secret",
+    "scopes": ["openid", "profile"],
+    "claims": {"legal_name": "name"},
+    "name": {"en": "Test eID", "zh": "测试电子身份"},
+}
+
+
 def test_the_person_served_joins_the_case_online_with_a_verified_account(
-    accepted, staff, django_capture_on_commit_callbacks
+    accepted, staff, django_capture_on_commit_callbacks, settings
 ) -> None:
     """A defendant with no account receives the complaint by e-mail, confirms receipt, signs
     up, verifies their identity with the eID provider and takes part online as the party;
@@ -464,6 +475,7 @@ def test_the_person_served_joins_the_case_online_with_a_verified_account(
         )
         return user
 
+    settings.NETCOURT_EID = EID
     carol = make_user("carol")
     eid_verified(carol, str(carol))
     party = _defendant(accepted, None, "carol@example.org")
@@ -520,3 +532,21 @@ def test_an_organisation_does_not_join_through_a_served_link(
     joined = signed_in(make_user("clerkish")).post(reverse("service:join", args=[delivery.token]))
     assert joined.status_code == 409
     assert "An organisation takes part through its members" in joined.content.decode()
+
+
+def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
+    accepted, staff, django_capture_on_commit_callbacks, settings
+) -> None:
+    from tests.conftest import make_user
+
+    settings.NETCOURT_EID = None
+    party = _defendant(accepted, None, "dan@example.org")
+    party.kind, party.name = "natural", "Dan"
+    party.save()
+    _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
+    assert "contact the court" in page and "/accounts/login/?next=" not in page
+    refused = signed_in(make_user("dan")).post(reverse("service:join", args=[delivery.token]))
+    assert refused.status_code == 403 and "none is set up here" in refused.content.decode()

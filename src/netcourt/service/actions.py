@@ -38,7 +38,7 @@ from netcourt.core.problems import NotFound, Problem
 from netcourt.core.text import comparable_name
 from netcourt.hearings.times import starts_line
 from netcourt.ledger import sha256_hex
-from netcourt.procedure import Pack
+from netcourt.procedure import Event, Pack
 from netcourt.service.models import (
     Channel,
     Consent,
@@ -481,6 +481,20 @@ def mark_read(delivery: Delivery) -> None:
         settle(delivery.service)
 
 
+def eid_reaches(pack: Pack, step: Event) -> bool:
+    """Whether someone can be verified here to the level ``step`` needs: by the built-in
+    document check, or by the court's eID provider when it has one that reaches it."""
+    from netcourt.accounts import identity, oidc
+
+    needed = identity.required_level(pack, step)
+    if needed is None:
+        return True
+    if pack.assurance_rank(needed) <= pack.assurance_rank(identity.DOCUMENT_CHECK_LEVEL):
+        return True
+    conf = oidc.configuration()
+    return conf is not None and pack.assurance_rank(conf.level) >= pack.assurance_rank(needed)
+
+
 def join_online(user: Any, token: str) -> Case:
     """The person a document was served on, with no account in the case, takes part online
     with their own: the served link shows they received it at the party's address, and
@@ -536,6 +550,15 @@ def join_online(user: Any, token: str) -> Case:
                 "wrong_state",
                 translation.gettext("You already take part in this case."),
                 status=409,
+            )
+        if not eid_reaches(pack, step):
+            raise Problem(
+                "assurance_required",
+                translation.gettext(
+                    "This court confirms online who joins a case through an eID provider, and "
+                    "none is set up here: contact the court to take part in the case."
+                ),
+                status=403,
             )
         identity.require_assurance(user, pack, step)
         verified = identity.active(user)

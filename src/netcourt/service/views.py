@@ -223,6 +223,9 @@ def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) ->
             "text": text,
             "case_link": reverse("cases:detail", args=[service.case_id]) if in_case else "",
             "may_join": may_join,
+            "can_verify": may_join
+            and joining is not None
+            and actions.eid_reaches(service.case.court.pack, joining),
             "party_name": party.name,
         },
         status=status,
