@@ -310,3 +310,16 @@ def test_the_api_takes_the_proof_as_an_upload(
         content_type="application/json",
     )
     assert forged.status_code == 422, forged.content
+
+
+def test_the_case_page_says_an_aid_application_waits_and_a_share_may_be_a_percentage(
+    submitted: Case, staff, django_capture_on_commit_callbacks
+) -> None:
+    clerk = staff["clerk-hangzhou"]
+    case = apply_for_aid(
+        accept(submitted, clerk, "ordinary", django_capture_on_commit_callbacks), "reduction"
+    )
+    page = signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()
+    assert "等待法院决定" in page and "逾期未交纳的，按撤诉处理" not in page
+    case = decide(case, clerk, decision="grant", aid_kind="reduction", share="40%")
+    assert case.fee_aid == {"kind": "reduction", "share": "0.4"}

@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.accounts.models import (
@@ -124,6 +125,14 @@ admin.site.unregister(Authenticator)
 admin.site.unregister(UserSession)
 
 
+def _when(moment: Any) -> str:
+    """A moment in the court's time and the reader's format, on lists and detail pages alike;
+    a dash for none."""
+    if moment is None:
+        return "—"
+    return str(formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT"))
+
+
 class SuperuserRemoves(SuperuserOnly):
     """Read-only for superusers, who may remove an entry (a lost factor, a session to end)."""
 
@@ -162,12 +171,12 @@ class SecondFactorAdmin(SuperuserRemoves, admin.ModelAdmin[SecondFactor]):
         return str(factor.get_type_display())
 
     @admin.display(description=_("added"), ordering="created_at")
-    def added(self, factor: SecondFactor) -> Any:
-        return factor.created_at
+    def added(self, factor: SecondFactor) -> str:
+        return _when(factor.created_at)
 
     @admin.display(description=_("last used"), ordering="last_used_at")
-    def last_used(self, factor: SecondFactor) -> Any:
-        return factor.last_used_at
+    def last_used(self, factor: SecondFactor) -> str:
+        return _when(factor.last_used_at)
 
 
 @admin.register(SignedInSession)
@@ -189,12 +198,12 @@ class SignedInSessionAdmin(SuperuserRemoves, admin.ModelAdmin[SignedInSession]):
         return str(session.user)
 
     @admin.display(description=_("signed in"), ordering="created_at")
-    def signed_in(self, session: SignedInSession) -> Any:
-        return session.created_at
+    def signed_in(self, session: SignedInSession) -> str:
+        return _when(session.created_at)
 
     @admin.display(description=_("last seen"), ordering="last_seen_at")
-    def last_seen(self, session: SignedInSession) -> Any:
-        return session.last_seen_at
+    def last_seen(self, session: SignedInSession) -> str:
+        return _when(session.last_seen_at)
 
     @admin.display(description=_("IP address"), ordering="ip")
     def address(self, session: SignedInSession) -> str:

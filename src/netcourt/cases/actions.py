@@ -1054,7 +1054,9 @@ def _decide_fee_aid(case: Case, pack: Pack, inputs: Mapping[str, object]) -> dic
         return {}
     kind = str(inputs.get("aid_kind") or "")
     raw_share = str(inputs.get("share") or "").strip()
-    share = parse_amount(raw_share) if raw_share else None
+    share = parse_amount(raw_share.rstrip("%％")) if raw_share else None
+    if share is not None and raw_share[-1:] in ("%", "％"):
+        share = share / 100  # "30%" as the label writes it: 0.3
     if raw_share and share is None:
         raise Problem("input_invalid", field="share", status=422)
     if not kind:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils import formats, translation
 
 from netcourt.cases.models import Case, Party, PartyRole
@@ -94,7 +96,14 @@ def _chinese_number(n: int) -> str:
     return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
+# A number the judge typed before an order ("1. ", "一、", "(2)"): the judgment numbers them.
+_TYPED_NUMBER = re.compile(
+    r"^\s*[(（]?\s*(?:\d+|[一二三四五六七八九十]+)\s*(?:[.．](?!\d)|[、)）])\s*"
+)
+
+
 def _numbered(lines: list[str], lang: str) -> str:
+    lines = [_TYPED_NUMBER.sub("", line, count=1) for line in lines]
     if lang.startswith("zh"):
         return "\n".join(f"{_chinese_number(n)}、{line}" for n, line in enumerate(lines, 1))
     return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1))

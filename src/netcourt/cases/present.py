@@ -268,8 +268,8 @@ def assessment(case: Case) -> dict[str, Any]:
 def fee_notice(case: Case) -> dict[str, Any] | None:
     """The acceptance fee as the latest notice gave it (docketing, or a decision on judicial
     aid that changed it): total, each line with its article, and where it stands: ``paid``,
-    ``exempt``, ``deferred`` (judicial aid: not due now), ``unpaid`` (the case closed
-    without it) or ``due``."""
+    ``exempt``, ``deferred`` (judicial aid: not due now), ``aid_pending`` (an application
+    waits for its decision), ``unpaid`` (the case closed without it) or ``due``."""
     if case.fee_due is None:
         return None
     notice = (
@@ -282,6 +282,12 @@ def fee_notice(case: Case) -> dict[str, Any] | None:
     key = "zh" if lang.startswith("zh") else "en"
     paid = case.events.filter(event="record_payment").exists()
     aid = (case.fee_aid or {}).get("kind")
+    asked = (
+        case.events.filter(event__in=("apply_fee_aid", "decide_fee_aid"))
+        .order_by("-seq")
+        .values_list("event", flat=True)
+        .first()
+    )
     if paid:
         standing = "paid"
     elif case.fee_due == 0:
@@ -290,6 +296,8 @@ def fee_notice(case: Case) -> dict[str, Any] | None:
         standing = "deferred"
     elif case.court.pack.states[case.state].terminal:
         standing = "unpaid"
+    elif asked == "apply_fee_aid":  # an application waits for the court's decision
+        standing = "aid_pending"
     else:
         standing = "due"
     return {
