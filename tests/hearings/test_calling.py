@@ -243,3 +243,15 @@ def test_a_witness_is_told_when_the_hearing_moves_and_when_it_is_cancelled(
     [cancelled] = [m for m in mailoutbox if m.to == [person.email]]
     assert "cancelled" in cancelled.subject and "do not come" in cancelled.body
     assert "METHOD:CANCEL" in cancelled.attachments[0][1]
+
+
+def test_a_witness_s_inbox_notice_links_the_hearing_s_own_page(
+    hearing: Hearing, django_capture_on_commit_callbacks: Any
+) -> None:
+    person = make_user("witness-inbox")
+    with django_capture_on_commit_callbacks(execute=True):
+        call(signed_in(hearing.case.judge), hearing, person.email, "witness")
+    note = Notification.objects.get(user=person)
+    assert note.link == reverse("hearings:hearing", args=[hearing.pk])
+    inbox = signed_in(person).get(reverse("service:inbox")).content.decode()
+    assert f'href="{note.link}"' in inbox

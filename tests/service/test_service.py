@@ -550,3 +550,30 @@ def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
     assert "contact the court" in page and "/accounts/login/?next=" not in page
     refused = signed_in(make_user("dan")).post(reverse("service:join", args=[delivery.token]))
     assert refused.status_code == 403 and "none is set up here" in refused.content.decode()
+
+
+def test_a_party_served_at_an_address_hears_there_that_the_claim_was_withdrawn(
+    accepted, staff, django_smtp, django_capture_on_commit_callbacks
+) -> None:
+    """A defendant with no account, served by e-mail, has no inbox: it is told at that
+    address (with no link to a case page it cannot open)."""
+    from tests.conftest import confirmed
+
+    _defendant(accepted, None, "orders@shop.example")
+    case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    served = [m for m in django_smtp.messages if "orders@shop.example" in m.recipients]
+    assert "confirm that you received it" in served[0].message.get_content()
+    assert "the case page holds" not in served[0].message.get_content()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_actions.fire(
+            case.created_by,
+            case.id,
+            "withdraw",
+            case.version,
+            {"reasons": "Settled."},
+            step_up=confirmed(),
+        )
+    told = [m for m in django_smtp.messages if "orders@shop.example" in m.recipients][-1]
+    text = told.message.get_content()
+    assert "withdrew the claim" in told.message["Subject"] or "撤回起诉" in text
+    assert "/cases/" not in text

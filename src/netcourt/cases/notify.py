@@ -15,7 +15,7 @@ from netcourt.cases.models import Case, CaseEvent
 from netcourt.core.money import format_money
 from netcourt.hearings.times import starts_line
 from netcourt.procedure import load_pack
-from netcourt.service.notifications import tell
+from netcourt.service.notifications import tell, tell_addresses
 
 # An input given with a step, in a notice, is cut to this many characters (the docket has it
 # whole): a judgment's reasoning would otherwise be the whole e-mail.
@@ -69,7 +69,7 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     if not isinstance(hearing, dict) or "starts_at" not in hearing:
         hearing = None  # not a step that scheduled or moved one (holding it records others)
 
-    def compose(lang: str) -> tuple[str, str]:
+    def compose(lang: str, in_case: bool = True) -> tuple[str, str]:
         said = (event.notice or event.label).get(lang)
         reference = case.number or case.title or str(case.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
@@ -88,10 +88,39 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         # (never a private input): the decision on aid, the reasons for postponing.
         for note in present.docket_entry(pack, record)["notes"]:
             lines.append(note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS] + "…")
-        lines.append(translation.gettext("Sign in to read the docket."))
+        lines.append(
+            translation.gettext("Sign in to read the docket.")
+            if in_case
+            else translation.gettext(
+                "You receive this at the address at which the court served you in this case."
+            )
+        )
         return subject, "\n".join(lines)
 
     tell(recipients(case), compose, case=case)
+    tell_addresses(
+        _served_without_account(case, pack, record), lambda lang: compose(lang, in_case=False)
+    )
+
+
+def _served_without_account(case: Case, pack: Any, record: CaseEvent) -> list[tuple[str, str]]:
+    """(address, language) of the parties the court has served at an e-mail address and who
+    have no way into the case (no account of their own, their representative's or their
+    members'): they hear of the case's steps there, having no inbox; not of a step that serves
+    them a document (the summons), which reaches them itself."""
+    from netcourt.service.actions import inbox_of, language_of
+
+    serving = [
+        d for d in (pack.service.documents if pack.service else ()) if d.served_by == record.event
+    ]
+    return [
+        (party.contact_email, language_of(party))
+        for party in case.people()
+        if party.contact_email
+        and party.services.exists()
+        and inbox_of(party) is None
+        and not any(party.role in d.to for d in serving)
+    ]
 
 
 def representation_ended(case: Case, representative: Any) -> None:

@@ -158,7 +158,7 @@ def tell_called_outsiders(hearing: Hearing) -> None:
             ) % values
 
         with attaching(lambda person: ics.attachment(hearing, person, in_case=False)):
-            tell([participant.user], compose)
+            tell([participant.user], compose, link=reverse("hearings:hearing", args=[hearing.pk]))
 
 
 def in_session_guard(case: Case) -> str | None:

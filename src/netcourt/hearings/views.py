@@ -300,7 +300,7 @@ def _tell_called(hearing: Hearing, case: Case, person: User, called: actions.Cal
             )
         return gettext("You are called to a hearing"), body % values
 
-    tell([person], compose)
+    tell([person], compose, link=reverse("hearings:hearing", args=[hearing.pk]))
 
 
 @login_required

@@ -254,10 +254,12 @@ def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
 
 
 def _compose(
-    case: Case, pack: Pack, document: str, hearing: dict[str, Any] | None
+    case: Case, pack: Pack, document: str, hearing: dict[str, Any] | None, *, in_case: bool
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The subject and body of a served document in each language; a summons (a document
-    served by a step that scheduled or moved a hearing) says when the hearing begins."""
+    served by a step that scheduled or moved a hearing) says when the hearing begins. A party
+    with no way into the case (no account of its own, its representative's or its members')
+    is not sent to the case page."""
     assert pack.service is not None
     served = pack.service.document(document)
     subjects: dict[str, str] = {}
@@ -270,10 +272,19 @@ def _compose(
                 "number": reference,
                 "document": label,
             }
-            bodies[lang] = translation.gettext(
-                "The %(court)s serves on you: %(document)s, in case %(number)s. Open the link "
-                "to read it; the case page holds the documents and what happens next."
-            ) % {"court": case.court.name_in(lang), "document": label, "number": reference}
+            text = (
+                translation.gettext(
+                    "The %(court)s serves on you: %(document)s, in case %(number)s. Open the "
+                    "link to read it; the case page holds the documents and what happens next."
+                )
+                if in_case
+                else translation.gettext(
+                    "The %(court)s serves on you: %(document)s, in case %(number)s. Open the "
+                    "link to read it and to confirm that you received it."
+                )
+            )
+            values = {"court": case.court.name_in(lang), "document": label, "number": reference}
+            bodies[lang] = text % values
             if hearing and "starts_at" in hearing:
                 starts = datetime.fromisoformat(hearing["starts_at"])
                 bodies[lang] += " " + starts_line(starts, hearing["minutes"])
@@ -288,12 +299,17 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
     for document in rules.documents:
         if document.served_by != record.event:
             continue
-        subject, body = _compose(case, pack, document.id, record.payload.get("hearing"))
+        hearing = record.payload.get("hearing")
+        composed = {
+            in_case: _compose(case, pack, document.id, hearing, in_case=in_case)
+            for in_case in (True, False)
+        }
         modes = record.payload.get("attendance", {})
         services = []
         for party in case.people():
             if party.role not in document.to:
                 continue
+            subject, body = composed[inbox_of(party) is not None]
             mode = modes.get(str(party.pk))
             served = (
                 {lang: f"{text} {_attendance_line(mode, lang)}" for lang, text in body.items()}
@@ -335,7 +351,7 @@ def start(service_id: str) -> None:
         _next_route(service, service.case.court.pack)
 
 
-def _language(party: Party) -> str:
+def language_of(party: Party) -> str:
     user = inbox_of(party)
     if user is not None and user.preferred_language:
         return str(user.preferred_language)
@@ -365,7 +381,7 @@ def _next_route(service: Service, pack: Pack) -> Delivery | None:
         address=address,
         consented=consented,
         position=position,
-        language=_language(service.party),
+        language=language_of(service.party),
         token=secrets.token_urlsafe(32),
     )
     if channel == Channel.NOTICE:
@@ -676,7 +692,7 @@ def record_paper_service(
             address=service.party.address,
             consented=True,
             position=service.deliveries.count(),
-            language=_language(service.party),
+            language=language_of(service.party),
             token=secrets.token_urlsafe(32),
         )
         delivery.sent_at = at

@@ -59,10 +59,13 @@ def tell(
     case: Any = None,
     key: str | None = None,
     sms: bool = False,
+    link: str = "",
 ) -> None:
     """Queue a message to each of ``people``, composed once per language; with ``sms``, also
-    by text message to those whose side agreed to SMS (reminders: what must not be missed)."""
-    link = reverse("cases:detail", args=[case.pk]) if case is not None else ""
+    by text message to those whose side agreed to SMS (reminders: what must not be missed).
+    It links to the case's page, or to ``link`` (a page of the site) for someone who cannot
+    open the case (a witness: the hearing's own page)."""
+    link = link or (reverse("cases:detail", args=[case.pk]) if case is not None else "")
     composed: dict[str, tuple[str, str]] = {}
     wanted: list[tuple[str, str, dict[str, Any] | None, None]] = []
     make = getattr(_attaching, "make", None)
@@ -88,6 +91,35 @@ def tell(
         )
     if wanted:
         jobs.enqueue_many(wanted, new_keys=key is None)
+
+
+def tell_addresses(
+    addresses: Iterable[tuple[str, str]], compose: Callable[[str], tuple[str, str]]
+) -> None:
+    """Queue an e-mail to each (address, language): for a party with no account in the case,
+    at the address the court served it, which has no inbox to put the message in."""
+    composed: dict[str, tuple[str, str]] = {}
+    wanted: list[tuple[str, str, dict[str, Any] | None, None]] = []
+    for address, language in addresses:
+        with translation.override(language):
+            lang = current_language()
+            if lang not in composed:
+                composed[lang] = compose(lang)
+        subject, body = composed[lang]
+        args = {"address": address, "subject": subject, "body": body}
+        wanted.append(("notify.address", f"notify:{uuid.uuid4()}", args, None))
+    if wanted:
+        jobs.enqueue_many(wanted, new_keys=True)
+
+
+@jobs.handler("notify.address")
+def deliver_to_address(address: str, subject: str, body: str) -> None:
+    """E-mail one message to an address with no account behind it (the job)."""
+    one_line = " ".join(subject.split())
+    try:
+        EmailMessage(one_line, body, settings.DEFAULT_FROM_EMAIL, [address]).send()
+    except SMTPRecipientsRefused:
+        log.warning("notification refused by the mail server (an address with no account)")
 
 
 @jobs.handler("notify.person")
