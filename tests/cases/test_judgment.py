@@ -12,7 +12,7 @@ from django.urls import reverse
 from netcourt.cases import actions, documents
 from netcourt.core.problems import Problem
 from netcourt.service.models import Service
-from tests.conftest import confirmed, signed_in
+from tests.conftest import api_client, confirmed, signed_in
 from tests.hearings.test_record import clerk, heard, hearing  # noqa: F401 (fixtures)
 
 JUDGMENT = {
@@ -76,6 +76,7 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     plaintiff = signed_in(case.created_by)
     page = plaintiff.get(f"/cases/{case.id}/").content.decode()
     assert "The contract ends." not in page and "确认收悉" in page
+    assert api_client(case.created_by).get(f"/api/v1/cases/{case.id}").json()["judgment"] is None
     served = Service.objects.get(case=case, document="judgment", party__role="plaintiff")
     delivery = served.deliveries.first()
     assert delivery is not None
@@ -86,6 +87,8 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
         assert "The contract ends." in reader.post(link).content.decode()
     page = plaintiff.get(f"/cases/{case.id}/").content.decode()
     assert "经审理查明" in page and "The contract ends." in page
+    read = api_client(case.created_by).get(f"/api/v1/cases/{case.id}").json()["judgment"]
+    assert "The contract ends." in read
 
 
 def test_the_statement_of_claim_is_dated_the_day_it_was_filed(heard: Any) -> None:  # noqa: F811

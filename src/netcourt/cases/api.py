@@ -17,9 +17,10 @@ from pydantic import BeforeValidator
 
 from netcourt.accounts.mfa import last_second_factor
 from netcourt.accounts.models import Organisation
-from netcourt.cases import actions, policy, present, representation
+from netcourt.cases import actions, documents, policy, present, representation
 from netcourt.cases.models import Case
 from netcourt.core import idempotency
+from netcourt.core.i18n import current_language
 from netcourt.core.numbers import amount_text, whole_number
 from netcourt.core.problems import Problem, field_problem
 from netcourt.courts.models import Court
@@ -160,6 +161,9 @@ class DeadlineOut(Schema):
 class CaseDetailOut(CaseOut):
     parties: list[PartyOut]
     deadlines: list[DeadlineOut]
+    judgment: str | None = Field(
+        description="The judgment's text: for the court at once, for a party once served."
+    )
     statement: str
     available_events: list[str]
     filing: dict[str, Any]
@@ -237,6 +241,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.select_related("stopped_by")]
     body["statement"] = case.statement
     body["available_events"] = [e.id for e in actions.open_steps_for(request.user, case, roles)]
+    body["judgment"] = documents.judgment_for(request.user, case, roles, current_language())
     body["filing"] = case.filing
     return body
 

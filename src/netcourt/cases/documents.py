@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.utils import formats, translation
 
@@ -145,6 +146,40 @@ def judgment(case: Case, lang: str) -> str | None:
             "date": formats.date_format(local, "DATE_FORMAT"),
         }
     return render_template(pack, "judgment", lang, context)
+
+
+COURT_ROLES = frozenset({"judge", "clerk", "president"})
+
+
+def _served_on(user: Any, case: Case) -> bool | None:
+    """Whether the judgment is served on every party ``user`` acts for (None: it was not
+    served on any of them, or the pack serves no judgment)."""
+    from netcourt.cases import policy
+    from netcourt.service.models import Service
+
+    rules = case.court.pack.service
+    served_as = [d.id for d in rules.documents if d.template == "judgment"] if rules else []
+    mine = Service.objects.filter(
+        case=case, document__in=served_as, party_id__in=policy.own_parties(user, case)
+    )
+    if not mine.exists():
+        return None
+    return not mine.filter(effective_at__isnull=True).exists()
+
+
+def judgment_for(user: Any, case: Case, roles: set[str], lang: str) -> str | None:
+    """The judgment's text for ``user``: the court's at once; a party's once it is served on
+    them (reading it through the served link is how a party who never agreed to electronic
+    service is served: shown before, the time to appeal would start unseen, or the text reach
+    a party not served)."""
+    if roles & COURT_ROLES or _served_on(user, case):
+        return judgment(case, lang)
+    return None
+
+
+def judgment_waits(user: Any, case: Case, roles: set[str]) -> bool:
+    """Whether a judgment was pronounced that ``user`` may read once it is served on them."""
+    return not roles & COURT_ROLES and _served_on(user, case) is False
 
 
 # The pack templates netcourt can fill from a case, by template id.

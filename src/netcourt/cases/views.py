@@ -368,26 +368,6 @@ def _documents(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
     return shown
 
 
-def _judgment(user: Any, case: Case, roles: set[str]) -> dict[str, Any]:
-    """The judgment's text for the page: to the court at once; to a party once it is served
-    on them (reading it through the served link is how a party who never agreed to electronic
-    service is served: the page does not show it before, so that the appeal period does not
-    start unseen, nor the text reach the party unserved). ``judgment_waiting`` when it waits."""
-    from netcourt.service.models import Service
-
-    text = documents.judgment(case, current_language())
-    if text is None or roles & {"judge", "clerk", "president"}:
-        return {"judgment": text, "judgment_waiting": False}
-    rules = case.court.pack.service
-    served_as = [d.id for d in rules.documents if d.template == "judgment"] if rules else []
-    mine = Service.objects.filter(
-        case=case, document__in=served_as, party_id__in=policy.own_parties(user, case)
-    )
-    if mine.exists() and not mine.filter(effective_at__isnull=True).exists():
-        return {"judgment": text, "judgment_waiting": False}
-    return {"judgment": None, "judgment_waiting": True}
-
-
 def _own_role_labels(user: Any, case: Case, roles: set[str]) -> list[str]:
     """The person's roles in the case as the page names them: a party's role, or, for
     someone who acts for a party only as its representative, that (not the party itself)."""
@@ -427,7 +407,8 @@ def _detail_context(
         "refunds": present.refunds(case),
         "pay_online": payment_policy.may_pay_online(request.user, case),
         "docket": [present.docket_entry(pack, e, private(e)) for e in events],
-        **_judgment(request.user, case, roles),
+        "judgment": documents.judgment_for(request.user, case, roles, current_language()),
+        "judgment_waiting": documents.judgment_waits(request.user, case, roles),
         "access_log": [
             present.access_entry(case.court.pack, e)
             for e in case.access_log.select_related("user")[:50]
