@@ -57,12 +57,14 @@ def test_the_demo_gives_the_courts_own_address(db: Any, settings: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_has_no_stale_service_to_e_mail_when_it_first_runs(mailoutbox: Any) -> None:
     """The demo's people read their inbox: nothing served in a case that went on is left
-    unread for the worker to chase by e-mail; only the documents whose service the demo's
-    cases wait for are (reading them would move those cases on). Committed as `netcourt demo` commits,
+    unread for the worker to chase by e-mail; only what the step each case stops at served
+    (for a visitor to read: the fee to pay, the hearing to come, the judgment to be served). Committed as `netcourt demo` commits,
     so that each step's jobs run as it goes."""
     load_demo()
     waiting = Service.objects.filter(effective_at__isnull=True)
     assert {(s.case.state, s.document) for s in waiting} == {
+        ("accepted", "fee_notice"),
+        ("hearing_scheduled", "hearing_notice"),
         ("judgment_issued", "judgment"),
         ("served", "complaint_copy"),
     }

@@ -327,13 +327,12 @@ def _make_case(
 def _read_what_was_served(case: Case, moving: clock.FixedClock) -> None:
     """The demo's people read what the court served in their inbox an hour after it came,
     as a careful litigant does, so that the worker does not, on its first run, fall back to
-    e-mailing them fee notices and summonses of cases long over. Not a document whose
-    reading would itself move the case on (the judgment of a case the demo leaves waiting
-    for its service): that one waits for the visitor."""
+    e-mailing them fee notices and summonses of cases long over. Not what the step the case's
+    story stops at served (the fee notice of a case left to pay, the summons of a hearing to
+    come, a judgment waiting for its service): those wait for the visitor."""
     case.refresh_from_db()
     pack = case.court.pack
-    rules = pack.service
-    if rules is None:
+    if pack.service is None:
         return
     waiting = Delivery.objects.filter(
         service__case=case,
@@ -341,11 +340,10 @@ def _read_what_was_served(case: Case, moving: clock.FixedClock) -> None:
         channel=Channel.INBOX,
         read_at__isnull=True,
         sent_at__isnull=False,
-    ).select_related("service")
+    ).select_related("service__served_by")
     for delivery in waiting:
-        steps = rules.document(delivery.service.document).when_served
-        if any(case.state in pack.events[step].from_states for step in steps):
-            continue
+        if pack.events[delivery.service.served_by.event].to_state == case.state:
+            continue  # served by the step the case's story stops at: for the visitor to read
         assert delivery.sent_at is not None  # (filtered above)
         read_at = min(delivery.sent_at + timedelta(hours=1), moving.now())
         with clock.use(clock.FixedClock(read_at)):
