@@ -60,3 +60,7 @@ def test_a_litigant_confirms_a_served_notice_and_chooses_how_to_be_served(
     page.get_by_role("link", name="公告送达").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("公告送达")
     a11y.check(page, "public notices of service", phone=True)
+    page.get_by_role("link", name="本院公开日志").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("本院公开日志")
+    expect(page.locator("main pre code")).to_contain_text("python -m netcourt.ledger.verify")
+    a11y.check(page, "the court's public log", phone=True)

@@ -285,3 +285,18 @@ def test_the_docket_api_shows_a_documents_fingerprint_only(accepted, alice, bob,
     docket = json.dumps(api_client(bob).get(f"/api/v1/cases/{accepted.pk}/docket").json())
     assert "dibao-zhangsan" not in docket and "Secret title" not in docket
     assert '"sha256"' in docket
+
+
+def test_the_log_has_a_page_for_people_in_both_languages(db) -> None:
+    """What the log is, its latest signed checkpoint, the court's key and how to check a
+    receipt offline; linked from every page's footer."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/log/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert keys.log_verifier_key() in text and "python -m netcourt.ledger.verify" in text
+    assert 'href="/log/"' in client.get("/").content.decode()
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/log/").content.decode()
+    assert "公开日志" in chinese

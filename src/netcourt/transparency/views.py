@@ -43,6 +43,14 @@ def _text(body: str | bytes, content_type: str, cache: str) -> HttpResponse:
 
 
 @require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    """The log explained, for people: what it holds, its latest signed checkpoint, the court's
+    key, and how to check a receipt offline."""
+    context = {"checkpoint": latest_checkpoint(), "key": keys.log_verifier_key()}
+    return render(request, "transparency/about.html", context)
+
+
+@require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
     return _text(latest_checkpoint().note, "text/plain; charset=utf-8", FRESH)
 
