@@ -1298,9 +1298,14 @@ def _revoke_guard(case: Case) -> str | None:
     return None
 
 
+def aid_application_waits(case: Case) -> bool:
+    """Whether an application for judicial aid waits for the court's decision."""
+    return _last_of(case, ("apply_fee_aid", "decide_fee_aid")) == "apply_fee_aid"
+
+
 def _aid_guard(case: Case) -> str | None:
     """The court decides on judicial aid when asked: an application waits for its decision."""
-    if _last_of(case, ("apply_fee_aid", "decide_fee_aid")) != "apply_fee_aid":
+    if not aid_application_waits(case):
         return translation.gettext("No application for judicial aid waits for a decision.")
     return None
 
@@ -1309,7 +1314,7 @@ def _no_aid_waiting(case: Case) -> str | None:
     """The case is not deemed withdrawn for an unpaid fee while an application for judicial
     aid with it waits for the court's decision (CPL Interpretation Art. 213: only once the
     aid is refused); the sweep tries again after the decision."""
-    if _aid_guard(case) is None:
+    if aid_application_waits(case):
         return translation.gettext(
             "An application for judicial aid with the fee waits for the court's decision."
         )

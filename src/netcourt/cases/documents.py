@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import formats, translation
 
+from netcourt.cases import policy
 from netcourt.cases.models import Case, Party, PartyRole
 from netcourt.core import clock
 from netcourt.core.money import format_money
@@ -148,13 +149,9 @@ def judgment(case: Case, lang: str) -> str | None:
     return render_template(pack, "judgment", lang, context)
 
 
-COURT_ROLES = frozenset({"judge", "clerk", "president"})
-
-
 def _served_on(user: Any, case: Case) -> bool | None:
     """Whether the judgment is served on every party ``user`` acts for (None: it was not
     served on any of them, or the pack serves no judgment)."""
-    from netcourt.cases import policy
     from netcourt.service.models import Service
 
     rules = case.court.pack.service
@@ -172,14 +169,14 @@ def judgment_for(user: Any, case: Case, roles: set[str], lang: str) -> str | Non
     them (reading it through the served link is how a party who never agreed to electronic
     service is served: shown before, the time to appeal would start unseen, or the text reach
     a party not served)."""
-    if roles & COURT_ROLES or _served_on(user, case):
+    if roles & policy.COURT_ROLES or _served_on(user, case):
         return judgment(case, lang)
     return None
 
 
 def judgment_waits(user: Any, case: Case, roles: set[str]) -> bool:
     """Whether a judgment was pronounced that ``user`` may read once it is served on them."""
-    return not roles & COURT_ROLES and _served_on(user, case) is False
+    return not roles & policy.COURT_ROLES and _served_on(user, case) is False
 
 
 # The pack templates netcourt can fill from a case, by template id.

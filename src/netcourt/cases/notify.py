@@ -117,9 +117,10 @@ def _served_without_account(case: Case, pack: Any, record: CaseEvent) -> list[tu
         (party.contact_email, language_of(party))
         for party in case.people()
         if party.contact_email
-        and party.services.exists()
-        and inbox_of(party) is None
+        and party.user_id is None  # (no query: most parties have their own account)
         and not any(party.role in d.to for d in serving)
+        and inbox_of(party) is None
+        and party.services.exists()
     ]
 
 

@@ -24,6 +24,8 @@ from netcourt.courts.models import CourtMembership, CourtRole
 
 PARTY_ROLES = ("plaintiff", "defendant", "third_party")
 SYSTEM_ROLE = "system"
+# The court's roles in a case: they read all of it (a party reads what is its own or shared).
+COURT_ROLES = frozenset({"judge", "clerk", "president"})
 
 
 def _organisations_of(user: Any, parties: list[Party]) -> set[int]:
@@ -73,7 +75,7 @@ def reads_private_inputs(user: Any, case: Case) -> Callable[[CaseEvent], bool]:
     """Whether ``user`` may read a step's private inputs (the pack's ``private``): the court
     (the judge, the clerk, the president) all of them; a party's side, those of the steps it
     took (itself or through its representative)."""
-    if case_roles(user, case) & {"judge", "clerk", "president"}:
+    if case_roles(user, case) & COURT_ROLES:
         return lambda event: True
     mine = own_parties(user, case)
     return lambda event: event.actor_id == user.pk or event.on_behalf_of_id in mine

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import translation
 
-from netcourt.cases.actions import CREATED_EVENT
+from netcourt.cases.actions import CREATED_EVENT, aid_application_waits
 from netcourt.cases.models import (
     AccessLogEntry,
     Case,
@@ -282,12 +282,6 @@ def fee_notice(case: Case) -> dict[str, Any] | None:
     key = "zh" if lang.startswith("zh") else "en"
     paid = case.events.filter(event="record_payment").exists()
     aid = (case.fee_aid or {}).get("kind")
-    asked = (
-        case.events.filter(event__in=("apply_fee_aid", "decide_fee_aid"))
-        .order_by("-seq")
-        .values_list("event", flat=True)
-        .first()
-    )
     if paid:
         standing = "paid"
     elif case.fee_due == 0:
@@ -296,7 +290,7 @@ def fee_notice(case: Case) -> dict[str, Any] | None:
         standing = "deferred"
     elif case.court.pack.states[case.state].terminal:
         standing = "unpaid"
-    elif asked == "apply_fee_aid":  # an application waits for the court's decision
+    elif aid_application_waits(case):
         standing = "aid_pending"
     else:
         standing = "due"

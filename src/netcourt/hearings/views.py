@@ -44,7 +44,7 @@ from netcourt.service.notifications import tell
 
 # Who sees what was recorded: the court and the parties (not public viewers, not witnesses).
 PLAYBACK_ROLES = frozenset({"judge", "clerk", *policy.PARTY_ROLES})
-STAFF_ROLES = frozenset({"judge", "clerk", "president"})
+STAFF_ROLES = policy.COURT_ROLES
 STATISTICS_DAYS = 90
 
 # What the room's script says, in the person's language.

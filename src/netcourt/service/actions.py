@@ -497,6 +497,12 @@ def mark_read(delivery: Delivery) -> None:
         settle(delivery.service)
 
 
+def joining_step(pack: Pack) -> Event | None:
+    """The pack's step by which a party served without an account joins the case online (the
+    one carrying ``link_party_account``), if it has one."""
+    return next((e for e in pack.events.values() if "link_party_account" in e.effects), None)
+
+
 def eid_reaches(pack: Pack, step: Event) -> bool:
     """Whether someone can be verified here to the level ``step`` needs: by the built-in
     document check, or by the court's eID provider when it has one that reaches it."""
@@ -539,7 +545,7 @@ def join_online(user: Any, token: str) -> Case:
         )
         party = Party.objects.get(pk=delivery.service.party_id)
         pack = case.court.pack
-        step = next((e for e in pack.events.values() if "link_party_account" in e.effects), None)
+        step = joining_step(pack)
         if step is None or case.state not in step.from_states:
             raise Problem(
                 "wrong_state",

@@ -198,10 +198,7 @@ def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) ->
     in_case = bool(case_policy.case_roles(request.user, service.case))
     party = service.party
     # The person served, not yet in the case with an account, may take part online with one.
-    joining = next(
-        (e for e in service.case.court.pack.events.values() if "link_party_account" in e.effects),
-        None,
-    )
+    joining = actions.joining_step(service.case.court.pack)
     may_join = (
         joining is not None
         and service.case.state in joining.from_states
