@@ -6,6 +6,8 @@ tokens with ``netcourt token create``, and drives the server over loopback with 
 clients (asyncio + httpx, one keep-alive connection each):
 
 * the trivial view: ``GET /healthz`` — the ceiling of Django + uvicorn on this machine;
+* an API read: ``GET /api/v1/courts`` with the litigant's bearer token — django-ninja, the
+  token's check and one small query: the least any authenticated API call costs here;
 * file-and-accept: one *operation* is three requests, each with its own ``Idempotency-Key``
   as a well-behaved client sends it:
   ``POST /api/v1/cases`` (a complete filing, as the litigant),
@@ -62,6 +64,11 @@ CLERK = "clerk.hangzhou"
 TARGET_RATIO = 0.25
 TARGET_P95_MS = 100.0
 BUSY_WARNING_CORES = 0.25
+WORKLOADS = {
+    "trivial": "GET /healthz",
+    "api": "GET /api/v1/courts",
+    "filing": "file-and-accept",
+}
 
 FILING: dict[str, Any] = {
     "court": "hangzhou",
@@ -297,6 +304,22 @@ async def _filing_client(
             phase.ops += 1
 
 
+async def _api_client(base_url: str, phase: Phase, token: str) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with _client(base_url) as client:
+        while phase.more():
+            t0 = time.perf_counter()
+            try:
+                response = await client.get("/api/v1/courts", headers=headers)
+            except httpx.HTTPError as exc:
+                phase.error("api", None, exc)
+                continue
+            if response.status_code == 200:
+                phase.record("api", time.perf_counter() - t0)
+            else:
+                phase.error("api", response, None)
+
+
 async def _run_phase(
     workload: str,
     base_url: str,
@@ -306,10 +329,12 @@ async def _run_phase(
     tokens: dict[str, str],
 ) -> Phase:
     phase = Phase(seconds=seconds, max_requests=max_requests)
+    litigants = [tokens[name] for name in LITIGANTS]
     if workload == "trivial":
         jobs = [_trivial_client(base_url, phase) for _ in range(clients)]
+    elif workload == "api":
+        jobs = [_api_client(base_url, phase, litigants[i % len(litigants)]) for i in range(clients)]
     else:
-        litigants = [tokens[name] for name in LITIGANTS]
         jobs = [
             _filing_client(base_url, phase, litigants[i % len(litigants)], tokens[CLERK], i)
             for i in range(clients)
@@ -330,7 +355,7 @@ def measure(
     tokens: dict[str, str],
     server_pid: int,
 ) -> dict[str, Any]:
-    label = "GET /healthz" if workload == "trivial" else "file-and-accept"
+    label = WORKLOADS[workload]
     if args.warmup > 0:
         log(f"  warm-up {label}: {args.warmup:g} s")
         warm = asyncio.run(
@@ -363,6 +388,8 @@ def measure(
     }
     if workload == "trivial":
         result["latency"] = latency_summary(phase.latencies.get("healthz", []))
+    elif workload == "api":
+        result["latency"] = latency_summary(phase.latencies.get("api", []))
     else:
         every = [s for k, v in phase.latencies.items() if k != "op" for s in v]
         result["ops"] = phase.ops
@@ -511,6 +538,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         base_url = f"http://{HOST}:{port}"
         log(f"{backend}: server up at {base_url} (pid {proc.pid})")
         trivial = measure("trivial", base_url, args, tokens, proc.pid)
+        api = measure("api", base_url, args, tokens, proc.pid)
         filing = measure("filing", base_url, args, tokens, proc.pid)
     ratio = filing["requests_per_s"] / trivial["requests_per_s"] if trivial["requests_per_s"] else 0
     cost = filing["server_cpu_ms_per_request"]
@@ -519,15 +547,19 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "backend": backend,
         "background_cores": background,
         "trivial": trivial,
+        "api": api,
         "filing": filing,
         "ratio": round(ratio, 3),
+        "api_ratio": round(api["requests_per_s"] / trivial["requests_per_s"], 3)
+        if trivial["requests_per_s"]
+        else 0,
         "cpu_ratio": round(cpu_ratio, 3),
         "targets": {
             "ratio_at_least": TARGET_RATIO,
             "ratio_met": ratio >= TARGET_RATIO,
             "p95_ms_under": TARGET_P95_MS,
             "p95_met": filing["latency"]["p95_ms"] < TARGET_P95_MS,
-            "no_errors": filing["errors"] == 0 and trivial["errors"] == 0,
+            "no_errors": filing["errors"] == 0 and trivial["errors"] == 0 and api["errors"] == 0,
         },
     }
 
@@ -607,11 +639,12 @@ def table(report: dict[str, Any]) -> str:
         if "failed" in result:
             lines += [f"{b:<9} failed: {result['failed'].splitlines()[0]}", ""]
             continue
-        t, f = result["trivial"], result["filing"]
-        lines.append(
-            row(b, t["workload"], t["requests"], t["requests_per_s"], "", t["latency"])
-            + f" {t['errors']:>6}  {cpu(t):<17} {t['server_cpu_ms_per_request']:>10.1f}"
-        )
+        t, a, f = result["trivial"], result["api"], result["filing"]
+        for w in (t, a):
+            lines.append(
+                row(b, w["workload"], w["requests"], w["requests_per_s"], "", w["latency"])
+                + f" {w['errors']:>6}  {cpu(w):<17} {w['server_cpu_ms_per_request']:>10.1f}"
+            )
         lines.append(
             row(
                 b,
@@ -638,6 +671,11 @@ def table(report: dict[str, Any]) -> str:
             f" {f['server_cpu_ms_per_request']:.1f} ms vs trivial"
             f" {t['server_cpu_ms_per_request']:.1f} ms"
             f" (trivial ÷ filing = {result['cpu_ratio'] * 100:.1f}%)"
+        )
+        lines.append(
+            f"{'':<9} the API read: {result['api_ratio'] * 100:.1f}% of trivial req/s,"
+            f" {a['server_cpu_ms_per_request']:.1f} ms of server CPU a request"
+            " (the floor of an authenticated API call here)"
         )
         if result["background_cores"] > BUSY_WARNING_CORES:
             lines.append(
