@@ -78,6 +78,20 @@ def test_the_same_idempotency_key_creates_one_case(alice, courts, frozen) -> Non
     assert Case.objects.count() == 1
 
 
+def test_a_retry_that_writes_the_same_json_differently_is_the_same_request(
+    alice, courts, frozen
+) -> None:
+    client = api_client(alice)
+    first = post(client, "/api/v1/cases", FILING, HTTP_IDEMPOTENCY_KEY="k-2")
+    reordered = json.dumps(dict(reversed(list(FILING.items()))), indent=2, ensure_ascii=True)
+    again = client.post(
+        "/api/v1/cases", data=reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    assert first.status_code == again.status_code == 201, again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert Case.objects.count() == 1
+
+
 def test_errors_are_problem_json_with_a_stable_code_and_write_nothing(alice, courts) -> None:
     client = api_client(alice)
     bad = dict(FILING, filing=dict(FILING["filing"], amount="-5"))

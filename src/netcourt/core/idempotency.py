@@ -29,8 +29,24 @@ def _fingerprint(request: HttpRequest, headers: Sequence[str] = ()) -> str:
     digest.update(b"\0" + request.path.encode() + b"\0")
     for name in headers:  # what the request says in headers rather than in its body
         digest.update(name.encode() + b":" + request.headers.get(name, "").encode() + b"\0")
-    digest.update(request.body)
+    digest.update(_canonical_body(request))
     return digest.hexdigest()
+
+
+def _canonical_body(request: HttpRequest) -> bytes:
+    """The body as what it says: a JSON body in one canonical form (keys sorted, no spaces),
+    so that a retry whose client wrote the same JSON differently (keys reordered, other
+    spacing) is the same request; any other body as sent."""
+    body = request.body
+    if request.content_type != "application/json":
+        return body
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body  # refused by the endpoint's own parsing
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
