@@ -181,9 +181,11 @@ class SecondFactorAdmin(SuperuserRemoves, admin.ModelAdmin[SecondFactor]):
 
 @admin.register(SignedInSession)
 class SignedInSessionAdmin(SuperuserRemoves, admin.ModelAdmin[SignedInSession]):
-    list_display = ["owner", "signed_in", "last_seen", "address", "browser"]
+    # No "last seen": allauth records activity only with USERSESSIONS_TRACK_ACTIVITY, a
+    # write on every page a signed-in person opens, which the court does without.
+    list_display = ["owner", "signed_in", "address", "browser"]
     search_fields = ["user__username", "user__email", "ip"]
-    fields = readonly_fields = ("owner", "signed_in", "last_seen", "address", "browser")
+    fields = readonly_fields = ("owner", "signed_in", "address", "browser")
 
     def delete_model(self, request: HttpRequest, obj: SignedInSession) -> None:
         """Removing a session signs it out (its row alone would leave the browser signed in)."""
@@ -200,10 +202,6 @@ class SignedInSessionAdmin(SuperuserRemoves, admin.ModelAdmin[SignedInSession]):
     @admin.display(description=_("signed in"), ordering="created_at")
     def signed_in(self, session: SignedInSession) -> str:
         return _when(session.created_at)
-
-    @admin.display(description=_("last seen"), ordering="last_seen_at")
-    def last_seen(self, session: SignedInSession) -> str:
-        return _when(session.last_seen_at)
 
     @admin.display(description=_("IP address"), ordering="ip")
     def address(self, session: SignedInSession) -> str:
