@@ -175,7 +175,7 @@ def test_the_back_office_names_factors_and_sessions_in_chinese_and_ending_one_si
     assert "第二重验证" in index and "登录会话" in index
     assert "Authenticators" not in index and "User sessions" not in index
     listed = admin.get("/backoffice/accounts/signedinsession/").content.decode()
-    assert "最近活动" in listed and "Firefox on a phone" in listed
+    assert "登录时间" in listed and "最近活动" not in listed and "Firefox on a phone" in listed
     factors = admin.get("/backoffice/accounts/secondfactor/").content.decode()
     assert "添加时间" in factors and str(zhao) in factors
     session = UserSession.objects.get(user=zhao)
