@@ -3,6 +3,8 @@ party at once, every event names both, and an ended representation ends access a
 
 from __future__ import annotations
 
+import json
+
 from datetime import UTC, datetime
 
 import pytest
@@ -172,11 +174,16 @@ def test_the_case_page_appoints_after_the_second_factor_is_confirmed(
     # No second factor yet: sent to set one up, with the reason.
     first = client.post(f"/cases/{accepted.id}/steps/", appointment)
     assert first["Location"] == f"/accounts/2fa/?next=%2Fcases%2F{accepted.id}%2F"
+    # What they typed waits for them on the case page, once, and not in clear in the session.
+    session = client.session.load()
+    assert LICENCE not in json.dumps(session) and lawyer.email not in json.dumps(session)
     # allauth's set-up pages forget where the person came from: each offers the way back,
     # until they are back on the case's page.
     back = f'<a href="/cases/{accepted.id}/">'
     assert back in client.get("/accounts/2fa/").content.decode()
-    client.get(f"/cases/{accepted.id}/")
+    returned = client.get(f"/cases/{accepted.id}/").content.decode()
+    assert f'value="{lawyer.email}"' in returned and f'value="{LICENCE}"' in returned
+    assert f'value="{LICENCE}"' not in client.get(f"/cases/{accepted.id}/").content.decode()
     assert back not in client.get("/accounts/2fa/").content.decode()
     add_totp(alice, SECRET)
     # A factor, but not used in this session: sent to confirm it, then back.

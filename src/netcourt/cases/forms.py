@@ -274,10 +274,11 @@ def event_form(
     files: Any = None,
     *,
     user: Any = None,
+    initial: dict[str, str] | None = None,
 ) -> forms.Form:
     """A form for one step, with a field for each input the pack declares. With ``user``, a
     choice of representative offers only the representations that person may end: their own,
-    or those of a party they are."""
+    or those of a party they are. ``initial`` fills it with what the person typed before."""
     lang = current_language()
     fields: dict[str, forms.Field] = {}
     for item in event.inputs:
@@ -344,5 +345,5 @@ def event_form(
         field.required = item.required and item.type != "bool"
         fields[item.name] = field
     form_class = type("EventForm", (TextForm,), dict(fields))
-    form: forms.Form = form_class(data, files, prefix=prefix or event.id)
+    form: forms.Form = form_class(data, files, prefix=prefix or event.id, initial=initial)
     return form

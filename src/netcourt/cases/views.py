@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from netcourt.accounts.models import User
 from netcourt.accounts.organisations import approved_memberships
 from netcourt.cases import actions, documents, forms, policy, present
 from netcourt.cases.models import Case
+from netcourt.core import vault as core_vault
 from netcourt.core.i18n import current_language
 from netcourt.core.numbers import whole_number
 from netcourt.core.problems import Problem
@@ -32,6 +34,7 @@ from netcourt.evidence.uploads import StagedFile, adopt, stage_files
 from netcourt.payments import policy as payment_policy
 from netcourt.payments.models import IntentStatus, PaymentIntent
 from netcourt.procedure import Event, load_pack
+from netcourt.vault import VaultError
 
 STEPS = ("parties", "claim", "territory", "review")
 STEP_TITLES = {
@@ -294,7 +297,8 @@ def _event_forms(
             continue
         form = (bound or {}).get(event.id)
         if form is None:
-            form = forms.event_form(pack, event, case, user=request.user)
+            typed = _typed(request, case, event.id)
+            form = forms.event_form(pack, event, case, user=request.user, initial=typed)
             if not forms.offered(form):
                 continue
         out.append(
@@ -458,6 +462,7 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @csrf_protect
 def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
     event_id = request.POST.get("event", "")
+    request.session.pop(TYPED, None)  # sent now: what was kept of an earlier try is done with
     pack = case.court.pack
     if event_id not in pack.events:
         return problem_page(request, Problem("unknown_event", status=422))
@@ -499,10 +504,12 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
                 messages.error(request, problem.message)
                 return redirect("cases:step", case.id, "review")
             if problem.code == "step_up_required":
+                _keep_typed(request, case, form)
                 back = reverse("cases:detail", args=[case.id])
                 return confirm_second_factor(request, problem, back)
             if problem.code == "assurance_required":
                 # Say what is needed and take the person where they can get it, then back.
+                _keep_typed(request, case, form)
                 messages.error(request, problem.message)
                 back = urlencode({"next": reverse("cases:detail", args=[case.id])})
                 return redirect(f"{reverse('account_identity')}?{back}")
@@ -517,6 +524,38 @@ def _take_step(request: HttpRequest, case: Case) -> HttpResponse:
     case.refresh_from_db()
     context = _detail_context(request, case, {event_id: form})
     return render(request, "cases/detail.html", context, status=422)
+
+
+# What a person typed into a step before being sent away to confirm a second factor or to
+# verify their identity: sealed under the court's keys (a judgment's text, the grounds for
+# judicial aid), one step at a time, given back to the step's form when they return.
+TYPED = "netcourt.typed_step"
+
+
+def _keep_typed(request: HttpRequest, case: Case, form: Any) -> None:
+    typed = {
+        name: value
+        for name in form.fields
+        if isinstance(value := form.data.get(form.add_prefix(name)), str) and value
+    }
+    request.session[TYPED] = {
+        "case": str(case.id),
+        "event": form.prefix,
+        "sealed": core_vault.seal_text(json.dumps(typed), f"{TYPED}:{case.id}"),
+    }
+
+
+def _typed(request: HttpRequest, case: Case, event_id: str) -> dict[str, str] | None:
+    """What the person typed into this step before they were sent away (once)."""
+    kept = request.session.get(TYPED)
+    if not kept or kept.get("case") != str(case.id) or kept.get("event") != event_id:
+        return None
+    request.session.pop(TYPED)
+    try:
+        typed = json.loads(core_vault.open_text(kept["sealed"], f"{TYPED}:{case.id}"))
+    except (VaultError, ValueError):
+        return None
+    return typed if isinstance(typed, dict) else None
 
 
 def _after_step(request: HttpRequest, case: Case) -> HttpResponse:
