@@ -1728,9 +1728,25 @@ def file_case(
     return case
 
 
-def log_access(user: Any, case: Case, what: str) -> None:
+# A later part of a file read within this time of an entry for the same file is not logged
+# again: a video player seeking asks for dozens of parts.
+READ_CONTINUES = timedelta(minutes=30)
+
+
+def log_access(user: Any, case: Case, what: str, *, continuing: bool = False) -> None:
+    """Write the read in the case's access log; ``continuing`` (a request for a later part of
+    a file, `downloads.continues_a_read`) is not written when the person's read of the same
+    thing was logged within `READ_CONTINUES`."""
+    now = clock.now()
+    if (
+        continuing
+        and AccessLogEntry.objects.filter(
+            case=case, user=user, what=what, at__gte=now - READ_CONTINUES
+        ).exists()
+    ):
+        return
     AccessLogEntry.objects.create(
-        case=case, user=user, roles=sorted(policy.case_roles(user, case)), what=what, at=clock.now()
+        case=case, user=user, roles=sorted(policy.case_roles(user, case)), what=what, at=now
     )
 
 

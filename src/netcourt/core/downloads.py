@@ -10,8 +10,9 @@ a header that does not parse are ignored, as RFC 9110 allows: the whole file, ``
 the range and anything else gets the whole file. Only the bytes asked for are decrypted
 (`netcourt.vault.read_range`).
 
-The caller checks who may read and writes the access log before calling, so a read of a part
-is logged as a read of the whole is.
+The caller checks who may read and writes the access log before calling: a read of a part is
+logged as a read of the whole is, except a later part of a file the same person read a moment
+ago (`continues_a_read`: a player seeking, a download resuming).
 """
 
 from __future__ import annotations
@@ -102,6 +103,13 @@ def parse_range(header: str, size: int) -> ByteRange | None:
     if suffix == 0 or size == 0:
         raise Problem("range_not_satisfiable", status=416)
     return max(size - suffix, 0), size - 1
+
+
+def continues_a_read(request: HttpRequest) -> bool:
+    """Whether the request asks for a part of a file other than its start: what a player
+    seeking or a download resuming asks for after a first request."""
+    header = request.headers.get("Range", "").replace(" ", "").lower()
+    return bool(header) and not header.startswith("bytes=0-")
 
 
 def _number(digits: str) -> int:

@@ -25,7 +25,7 @@ from netcourt.accounts.mfa import last_second_factor
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.core import idempotency
-from netcourt.core.downloads import file_download
+from netcourt.core.downloads import continues_a_read, file_download
 from netcourt.core.numbers import whole_number
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions, policy
@@ -291,10 +291,14 @@ def evidence_file(
     request: HttpRequest, case_id: UUID, item_id: UUID
 ) -> HttpResponse | StreamingHttpResponse:
     """The whole file, or one byte range of it (``Range``: 206, or 416 outside the file);
-    every read, of a part too, is written in the case's access log."""
+    every read, of a part too, is written in the case's access log (a later part of a file
+    read a moment ago counts with that read)."""
     item = policy.get_item(request.user, case_id, item_id)
     case_actions.log_access(
-        request.user, item.case, f"evidence.file:{item.party.role}:{item.number}"
+        request.user,
+        item.case,
+        f"evidence.file:{item.party.role}:{item.number}",
+        continuing=continues_a_read(request),
     )
     blob = item.blob
     blob.case = item.case

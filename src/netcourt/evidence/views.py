@@ -21,7 +21,7 @@ from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case
 from netcourt.cases.views import problem_page
-from netcourt.core.downloads import file_download
+from netcourt.core.downloads import continues_a_read, file_download
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.evidence import actions, platforms, policy
@@ -234,7 +234,10 @@ def download(
     except Problem as problem:
         return problem_page(request, problem)
     case_actions.log_access(
-        request.user, item.case, f"evidence.file:{item.party.role}:{item.number}"
+        request.user,
+        item.case,
+        f"evidence.file:{item.party.role}:{item.number}",
+        continuing=continues_a_read(request),
     )
     item.blob.case = item.case
     return _file_response(request, item.blob)

@@ -24,7 +24,7 @@ from netcourt.cases import policy
 from netcourt.cases.models import Case
 from netcourt.cases.views import problem_page
 from netcourt.core import clock
-from netcourt.core.downloads import file_response
+from netcourt.core.downloads import continues_a_read, file_response
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court, CourtRole
 from netcourt.evidence.store import plaintext
@@ -368,7 +368,7 @@ def recording(
 ) -> HttpResponse | StreamingHttpResponse:
     """Play a recording: the judge, the clerk and the parties. Shown in the browser (no
     attachment), whole or the byte range a player asks for to seek; each request for its
-    bytes, of a part too, is logged."""
+    bytes is logged, but a player's seeking counts with the playing it continues."""
     try:
         hearing, case, roles = _hearing_of(request, hearing_id)
     except Problem as problem:
@@ -380,7 +380,9 @@ def recording(
     )
     if row is None or row.blob is None or not roles & PLAYBACK_ROLES:
         raise Http404()
-    case_actions.log_access(request.user, case, f"recording:{row.pk}")
+    case_actions.log_access(
+        request.user, case, f"recording:{row.pk}", continuing=continues_a_read(request)
+    )
     blob = row.blob
     blob.case = case
     return file_response(
