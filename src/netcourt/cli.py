@@ -265,6 +265,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
                         "id": item.id,
                         "label": item.label.model_dump(),
                         "length": item.length,
+                        "track_lengths": item.track_lengths,
                         "unit": item.unit,
                         "direction": item.direction,
                         "extendable": item.extension is not None,
@@ -295,11 +296,20 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             [f"time limit {limit.id!r} cannot be extended; these can: {', '.join(extendable)}"],
         )
         return 1
+    if args.track is not None and args.track not in pack.tracks:
+        _refuse(
+            args,
+            "unknown_track",
+            [f"unknown track {args.track!r}; {pack.name} has: {', '.join(pack.tracks)}"],
+        )
+        return 1
     if args.start is None:
         print("netcourt deadline: --from is required with --limit", file=sys.stderr)
         return 2
     try:
-        deadline = compute_deadline(pack, limit.id, args.start, extended=args.extended)
+        deadline = compute_deadline(
+            pack, limit.id, args.start, extended=args.extended, track=args.track
+        )
         for suspension in sorted(args.suspensions, key=lambda s: s.suspended_on):
             deadline = suspend_deadline(pack, deadline, suspension)
     except ValueError as error:
@@ -805,6 +815,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deadline.add_argument(
         "--extended", action="store_true", help="apply the limit's extension, as approved"
+    )
+    deadline.add_argument(
+        "--track", help="the case's track, for a limit with a length of its own on some tracks"
     )
     deadline.add_argument(
         "--suspended",

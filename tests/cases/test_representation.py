@@ -4,7 +4,6 @@ party at once, every event names both, and an ended representation ends access a
 from __future__ import annotations
 
 import json
-
 from datetime import UTC, datetime
 
 import pytest

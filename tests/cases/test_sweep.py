@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from netcourt.cases import actions
 from netcourt.cases.models import Case
+from netcourt.procedure import compute_deadline
 
 
 def advance(case: Case, actor, *steps: str) -> None:
@@ -83,6 +84,19 @@ def test_the_evidence_period_stops_when_the_case_closes(accepted, staff) -> None
     )
     period.refresh_from_db()
     assert period.stopped_by is not None
+
+
+def test_a_small_claims_case_has_seven_days_for_evidence(accepted, staff) -> None:
+    """The case page shows the time the law gives the case's own track, with its basis."""
+    assert accepted.track == "small_claims"
+    advance(
+        accepted, staff["clerk-hangzhou"], "record_payment", "serve_complaint", "confirm_service"
+    )
+    period = accepted.deadlines.get(time_limit="evidence_period")
+    pack = accepted.court.pack
+    seven = compute_deadline(pack, "evidence_period", period.start, track="small_claims")
+    assert period.due == seven.due < compute_deadline(pack, "evidence_period", period.start).due
+    assert "小额诉讼案件的举证期限一般不得超过七日" in period.basis["text"]["zh"]
 
 
 def _rejected(submitted, clerk):

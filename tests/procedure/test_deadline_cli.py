@@ -109,10 +109,21 @@ def test_list_names_every_time_limit(capsys) -> None:
         "id": "answer",
         "label": {"en": "Defendant's answer", "zh": "答辩期"},
         "length": 15,
+        "track_lengths": {},
         "unit": "days",
         "direction": "after",
         "extendable": False,
     }
+    evidence = next(item for item in listed if item["id"] == "evidence_period")
+    assert evidence["track_lengths"] == {"small_claims": 7}
+
+
+def test_a_track_with_a_length_of_its_own(capsys) -> None:
+    given = [*BASE, "--limit", "evidence_period", "--from", "2026-12-01"]
+    assert main([*given, "--track", "small_claims", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["due"] == "2026-12-08"
+    assert main([*given, "--track", "small_claim", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["code"] == "unknown_track"
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,19 @@ def test_hearing_notice_counts_back_and_is_not_moved() -> None:
     assert "三日前" in deadline.basis.text.zh
 
 
+def test_small_claims_have_seven_days_for_evidence_where_other_tracks_have_fifteen() -> None:
+    """SPC Evidence Provisions Art. 51: at most seven days, as a rule, in small claims."""
+    start = date(2026, 12, 1)  # a Tuesday: both ends fall on working days
+    assert compute_deadline(PACK, "evidence_period", start, track="small_claims").due == date(
+        2026, 12, 8
+    )
+    for track in (None, "ordinary", "simplified"):
+        assert compute_deadline(PACK, "evidence_period", start, track=track).due == date(
+            2026, 12, 16
+        )
+    assert compute_deadline(PACK, "answer", start, track="small_claims").due == date(2026, 12, 16)
+
+
 def test_extension_only_where_the_law_gives_one() -> None:
     with pytest.raises(ValueError, match="cannot be extended"):
         compute_deadline(PACK, "answer", date(2026, 3, 2), extended=True)

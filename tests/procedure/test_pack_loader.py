@@ -341,6 +341,13 @@ BROKEN = {
         ),
         ["events.yaml: events[3].sets_track: needs a required choice input named 'track'"],
     ),
+    "track length for an unknown track": (
+        ("time_limits.yaml", "track_lengths: {small_claims: 7}", "track_lengths: {small_claim: 7}"),
+        [
+            "time_limits.yaml: time_limits[14].track_lengths: unknown track 'small_claim' (did you"
+            " mean 'small_claims'?)"
+        ],
+    ),
     "before-period without its date": (
         ("time_limits.yaml", "    starts_from: hearing_at\n", ""),
         [

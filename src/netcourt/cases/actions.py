@@ -811,7 +811,7 @@ def _fresh_second_factor(pack: Pack, step_up: StepUp | None) -> dict[str, str]:
 def _new_deadline(
     case: Case, pack: Pack, limit: str, record: CaseEvent, start: date
 ) -> CaseDeadline:
-    deadline = compute_deadline(pack, limit, start)
+    deadline = compute_deadline(pack, limit, start, track=case.track)
     time_limit = pack.time_limits[limit]
     if deadline.direction == "before" and deadline.due < clock.today():
         raise Problem(
@@ -1339,10 +1339,10 @@ def _resume_guard(case: Case) -> str | None:
     return None
 
 
-def recomputed(pack: Pack, row: CaseDeadline) -> Any:
-    """The deadline of ``row`` computed again from its start, with its extension and every
-    completed suspension (a pure ``Deadline``)."""
-    deadline = compute_deadline(pack, row.time_limit, row.start, extended=row.extended)
+def recomputed(pack: Pack, row: CaseDeadline, track: str) -> Any:
+    """The deadline of ``row`` computed again from its start, on the case's ``track``, with
+    its extension and every completed suspension (a pure ``Deadline``)."""
+    deadline = compute_deadline(pack, row.time_limit, row.start, extended=row.extended, track=track)
     for suspended_on, resumed_on in row.suspensions:
         suspension = Suspension(date.fromisoformat(suspended_on), date.fromisoformat(resumed_on))
         deadline = suspend_deadline(pack, deadline, suspension)
@@ -1357,7 +1357,7 @@ def _extend_duration(case: Case, pack: Pack, inputs: Mapping[str, object]) -> di
     duration = _duration(case, pack)
     assert duration is not None  # the guard saw it
     duration.extended = True
-    deadline = recomputed(pack, duration)
+    deadline = recomputed(pack, duration, case.track)
     before = duration.due
     duration.due, duration.provisional = deadline.due, deadline.provisional
     duration.basis = deadline.basis.model_dump(mode="json")
@@ -1383,7 +1383,7 @@ def _resume_time_limits(case: Case, pack: Pack, inputs: Mapping[str, object]) ->
         assert row.suspended_on is not None
         row.suspensions = [*row.suspensions, [row.suspended_on.isoformat(), today.isoformat()]]
         row.suspended_on = None
-        deadline = recomputed(pack, row)
+        deadline = recomputed(pack, row, case.track)
         row.due, row.provisional = deadline.due, deadline.provisional
         row.save(update_fields=["suspensions", "suspended_on", "due", "provisional"])
         moved[row.time_limit] = deadline.due.isoformat()

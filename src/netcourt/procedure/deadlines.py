@@ -82,14 +82,22 @@ def _carried(pack: Pack, deadline: Deadline, period_end: date) -> Deadline:
 
 
 def compute_deadline(
-    pack: Pack, time_limit_id: str, start: date, *, extended: bool = False
+    pack: Pack,
+    time_limit_id: str,
+    start: date,
+    *,
+    extended: bool = False,
+    track: str | None = None,
 ) -> Deadline:
-    """The deadline of a time limit that starts on `start`.
+    """The deadline of a time limit that starts on `start`, in a case on `track` (a track the
+    time limit names in its `track_lengths` has a length of its own).
 
     `extended` applies the time limit's extension (e.g. a simplified-procedure case extended by
     one month); ValueError if it has none. KeyError for an unknown time limit.
     """
     limit = pack.time_limit(time_limit_id)
+    if track in limit.track_lengths:
+        limit = limit.model_copy(update={"length": limit.track_lengths[track]})
     basis = limit.basis
     if extended:
         if limit.extension is None:

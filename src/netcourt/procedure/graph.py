@@ -77,6 +77,8 @@ def _period(limit: TimeLimit) -> str:
     text = f"{limit.length} {limit.unit} {limit.direction}"
     if limit.starts_from:
         text += f" `{limit.starts_from}`"
+    for track, length in limit.track_lengths.items():
+        text += f"; `{track}`: {length} {limit.unit}"
     return text
 
 

@@ -423,7 +423,12 @@ def _check_machine(f: _Files, errors: _Errors) -> None:
     before = len(errors.items)
     for i, event in enumerate(f.events.events):
         _check_event(i, event, f, errors, terminal)
+    tracks = {t.id for t in f.pack.tracks}
     for i, limit in enumerate(f.time_limits.time_limits):
+        for track in limit.track_lengths:
+            errors.ref(
+                "time_limits.yaml", f"time_limits[{i}].track_lengths", "track", track, tracks
+            )
         if limit.direction == "before" and limit.extension is not None:
             errors.add(
                 "time_limits.yaml",

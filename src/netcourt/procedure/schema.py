@@ -194,11 +194,14 @@ class Extension(Model):
 
 class TimeLimit(Model):
     """A period. It runs from the day of the event that starts it, or, with `starts_from`, from
-    the date given in that input of the starting event (e.g. the hearing date)."""
+    the date given in that input of the starting event (e.g. the hearing date). A track named
+    in `track_lengths` has a length of its own (a small-claims case's shorter time for
+    evidence)."""
 
     id: Id
     label: Text
     length: PositiveInt
+    track_lengths: dict[Id, PositiveInt] = {}
     unit: Unit
     direction: Literal["after", "before"] = "after"
     basis: Basis
