@@ -14,7 +14,7 @@ from netcourt.cases.models import AccessLogEntry, Case
 from netcourt.core import clock
 from netcourt.evidence.store import case_keys
 from netcourt.hearings import actions, recordings, stats
-from netcourt.hearings.models import Hearing, HearingStatus, Participant, Role
+from netcourt.hearings.models import Hearing, HearingStatus, Mode, Participant, Role
 from netcourt.service.models import Notification
 from tests.conftest import make_user, signed_in
 
@@ -39,8 +39,24 @@ def in_five_days(exchanging: Case, clerk: Any, *, public: bool) -> Hearing:
 
 @pytest.fixture
 def hearing(exchanging: Case, staff: dict[str, Any], frozen: Any) -> Hearing:
-    """A public online hearing of the Hangzhou case in five days."""
+    """A public hearing of the Hangzhou case in five days, in the courtroom (no party agreed
+    to take part online)."""
     return in_five_days(exchanging, staff["clerk-hangzhou"], public=True)
+
+
+def test_a_hearing_in_the_courtroom_offers_no_online_room(hearing: Hearing, alice: Any) -> None:
+    """No party agreed to take part online: the judge is not offered a room, nor told that
+    they did not agree; the parties are told where the hearing is."""
+    Hearing.objects.filter(pk=hearing.pk).update(mode=Mode.OFFLINE)
+    url = reverse("hearings:hearing", args=[hearing.pk])
+    for person in (hearing.case.judge, alice):
+        page = signed_in(person).get(url).content.decode()
+        assert "Enter the hearing" not in page and "进入庭审" not in page
+        assert "held in the courtroom" in page or "在法庭进行" in page
+        assert "not agreed" not in page and "未同意" not in page
+    refused = signed_in(hearing.case.judge).post(reverse("hearings:enter", args=[hearing.pk]))
+    assert refused.status_code == 409
+    assert "there is no online room" in refused.content.decode()
 
 
 def test_the_judge_calls_a_witness_who_sees_the_hearing_and_nothing_else_of_the_case(
@@ -57,7 +73,8 @@ def test_the_judge_calls_a_witness_who_sees_the_hearing_and_nothing_else_of_the_
     told = Notification.objects.get(user=witness)
     assert reverse("hearings:hearing", args=[hearing.pk]) in told.body
     page = signed_in(witness).get(reverse("hearings:hearing", args=[hearing.pk]))
-    assert page.status_code == 200 and "Enter the hearing" in page.content.decode()
+    # Held in the courtroom (no party agreed to take part online): the witness is told so.
+    assert page.status_code == 200 and "held in the courtroom" in page.content.decode()
     assert (
         signed_in(witness).get(reverse("hearings:case", args=[hearing.case_id])).status_code == 404
     )

@@ -261,6 +261,23 @@ def shown_name(user: Any, role: str) -> str:
     return name or str(Role(role).label)
 
 
+def in_court_because(hearing: Hearing, party: Party | None) -> str:
+    """Why someone in ``party``'s place (None: the court, a witness, the public) attends
+    ``hearing`` in the courtroom; empty when they take part online."""
+    if hearing.mode == Mode.OFFLINE:
+        return gettext("This hearing is held in the courtroom: there is no online room to enter.")
+    attendance: dict[str, str] = hearing.scheduled_by.payload.get("attendance", {})
+    if party is not None and attendance.get(str(party.pk)) == "in_court":
+        return _not_online()
+    return ""
+
+
+def _not_online() -> str:
+    return gettext(
+        "You have not agreed to take part online, so you attend this hearing in the courtroom."
+    )
+
+
 def participant_for(user: Any, hearing: Hearing) -> Participant | None:
     """The person's place in the hearing, made on their first visit and brought up to date
     (their role now) on each."""
@@ -268,8 +285,7 @@ def participant_for(user: Any, hearing: Hearing) -> Participant | None:
     if place is None:
         return None
     role, party = place
-    attendance: dict[str, str] = hearing.scheduled_by.payload.get("attendance", {})
-    online = party is None or attendance.get(str(party.pk)) != "in_court"
+    online = not in_court_because(hearing, party)
     participant, made = Participant.objects.get_or_create(
         hearing=hearing,
         user=user,
@@ -414,15 +430,9 @@ def issue_pass(participant: Participant, step_up: StepUp | None) -> str:
     now = clock.now()
     if hearing.status in (HearingStatus.ENDED, HearingStatus.CANCELLED):
         raise Problem("hearing_not_open", status=409)
-    if hearing.mode == Mode.OFFLINE or not participant.online:
-        raise Problem(
-            "attends_in_court",
-            gettext(
-                "You have not agreed to take part online, so you attend this hearing in the "
-                "courtroom."
-            ),
-            status=409,
-        )
+    reason = in_court_because(hearing, participant.party)
+    if reason or not participant.online:
+        raise Problem("attends_in_court", reason or _not_online(), status=409)
     if participant.presence == Presence.REMOVED:
         raise Problem("hearing_removed", status=403)
     if now < hearing.starts_at - ENTRY_OPENS and participant.role not in (Role.JUDGE, Role.CLERK):

@@ -180,6 +180,7 @@ def _item(
         "hearing": hearing,
         "when": both_zones(hearing.starts_at, request.user),
         "place": place[0] if place else None,
+        "in_court": actions.in_court_because(hearing, place[1]) if place else "",
         "recordings": [],
         "log": [],
         "may_invite": may_invite,
