@@ -333,6 +333,17 @@ BROKEN = {
             " 'cn_internet_court'"
         ],
     ),
+    "step taken once per party open to the court": (
+        (
+            "events.yaml",
+            "to_state: rejected\n    roles: [clerk]\n",
+            "to_state: rejected\n    roles: [clerk]\n    once_per_party: true\n",
+        ),
+        [
+            "events.yaml: events[4].roles[0]: role 'clerk' is not a party's: a step taken once"
+            " per party is taken only by parties"
+        ],
+    ),
     "track chosen by an optional input": (
         (
             "events.yaml",
