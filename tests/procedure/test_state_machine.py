@@ -188,6 +188,50 @@ def test_a_step_taken_once_per_party_is_refused_only_to_a_party_that_took_it() -
     assert theirs.event == event
 
 
+GROUNDS = {"grounds": "原审认定事实错误。"}
+
+
+def test_each_party_lodges_its_own_appeal_once_and_the_time_to_appeal_keeps_running() -> None:
+    first = transition(PACK, "appeal_period", "lodge_appeal", "plaintiff", GROUNDS)
+    assert (first.state_after, first.stops) == ("appeal_lodged", ())
+    assert not PACK.state("appeal_lodged").terminal
+    second = transition(PACK, "appeal_lodged", "lodge_appeal", "defendant", GROUNDS)
+    assert second.state_after == "appeal_lodged"
+    error = _refused(
+        "appeal_lodged", "lodge_appeal", "plaintiff", GROUNDS, party_history=["lodge_appeal"]
+    )
+    assert error.code == "limit_reached"
+
+
+def test_when_the_time_to_appeal_ends_an_appeal_goes_up_and_no_appeal_is_final() -> None:
+    expiring = {e.id for e in PACK.events.values() if e.on_expiry == "appeal_judgment"}
+    for state, after in (("appeal_period", "final"), ("appeal_lodged", "appealed")):
+        [step] = [e for e in available_events(PACK, state, ["system"]) if e.id in expiring]
+        result = transition(PACK, state, step.id, "system", {})
+        assert result.state_after == after and PACK.state(after).terminal
+        assert "appeal_judgment" in result.stops
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["plaintiff", "defendant", "third_party"]), max_size=8))
+def test_whatever_the_order_each_party_appeals_at_most_once(lodgers: list[str]) -> None:
+    state = "appeal_period"
+    taken: dict[str, list[str]] = {role: [] for role in lodgers}
+    for role in lodgers:
+        try:
+            result = transition(
+                PACK, state, "lodge_appeal", role, GROUNDS, party_history=taken[role]
+            )
+        except TransitionError as error:
+            assert error.code == "limit_reached" and taken[role] == ["lodge_appeal"]
+            continue
+        assert taken[role] == []
+        taken[role].append("lodge_appeal")
+        state = result.state_after
+    assert state == ("appeal_lodged" if lodgers else "appeal_period")
+    assert all(history == ["lodge_appeal"] for history in taken.values())
+
+
 @pytest.mark.parametrize(
     "value, expected",
     [
