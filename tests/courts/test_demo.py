@@ -7,12 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from netcourt.cases.models import Case, CaseDeadline
 from netcourt.core import clock
 from netcourt.courts.demo import load_demo
 from netcourt.payments import policy as payment_policy
 from netcourt.payments.models import IntentStatus, Refund, RefundStatus
+from netcourt.procedure import load_pack
 from netcourt.service import actions as service_actions
 from netcourt.service.models import Service
 from tests.conftest import signed_in
@@ -73,3 +75,20 @@ def test_the_worker_has_no_stale_service_to_e_mail_when_it_first_runs(mailoutbox
         service_actions.sweep()
     chased = {s.case.number for s in waiting}
     assert mailoutbox and all(any(n in m.subject for n in chased) for m in mailoutbox)
+
+
+def test_the_demo_has_a_case_in_every_state_and_an_appeal_the_shop_may_still_join(
+    demo: dict[str, Any],
+) -> None:
+    """A plaintiff appealed; the time to appeal still runs, and the defendant, the shop, is
+    offered its own appeal (the plaintiff is not offered a second)."""
+    pack = load_pack(settings.NETCOURT_DEFAULT_PACK)
+    assert {case["state"] for case in demo["cases"]} == set(pack.states)
+    [case] = Case.objects.filter(state="appeal_lodged")
+    assert CaseDeadline.objects.filter(
+        case=case, time_limit="appeal_judgment", stopped_by__isnull=True
+    ).exists()
+    form = 'name="event" value="lodge_appeal"'
+    shop = case.parties.get(role="defendant").user
+    assert form in signed_in(shop).get(f"/cases/{case.id}/").content.decode()
+    assert form not in signed_in(case.created_by).get(f"/cases/{case.id}/").content.decode()

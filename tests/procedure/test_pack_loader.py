@@ -76,7 +76,13 @@ def test_unknown_pack_name_is_refused() -> None:
 
 BROKEN = {
     "expiry of an unknown time limit": (
-        ("events.yaml", "on_expiry: appeal_judgment\n", "on_expiry: appeal_judgement\n"),
+        (
+            "events.yaml",
+            "to_state: final\n    roles: [system]\n    effects: [notify_parties]\n"
+            "    on_expiry: appeal_judgment\n",
+            "to_state: final\n    roles: [system]\n    effects: [notify_parties]\n"
+            "    on_expiry: appeal_judgement\n",
+        ),
         [
             "events.yaml: events[29].on_expiry: unknown time limit 'appeal_judgement'"
             " (did you mean 'appeal_judgment'?)"
@@ -119,7 +125,7 @@ BROKEN = {
             "或小额诉讼判决）。\n    terminal: true",
             "或小额诉讼判决）。\n    terminal: false",
         ),
-        ["states.yaml: states[14]: state 'final' is not terminal but no event leads out of it"],
+        ["states.yaml: states[15]: state 'final' is not terminal but no event leads out of it"],
     ),
     "event out of a terminal state": (
         (
@@ -135,7 +141,7 @@ BROKEN = {
     "unreachable state": (
         ("events.yaml", "to_state: rejection_final", "to_state: final"),
         [
-            "states.yaml: states[20]: state 'rejection_final' cannot be reached from the initial"
+            "states.yaml: states[21]: state 'rejection_final' cannot be reached from the initial"
             " state 'draft'"
         ],
     ),
@@ -331,6 +337,17 @@ BROKEN = {
         [
             "pack.yaml: name: 'cn_internet_courts' does not match the folder name"
             " 'cn_internet_court'"
+        ],
+    ),
+    "step taken once per party open to the court": (
+        (
+            "events.yaml",
+            "to_state: rejected\n    roles: [clerk]\n",
+            "to_state: rejected\n    roles: [clerk]\n    once_per_party: true\n",
+        ),
+        [
+            "events.yaml: events[4].roles[0]: role 'clerk' is not a party's: a step taken once"
+            " per party is taken only by parties"
         ],
     ),
     "track chosen by an optional input": (

@@ -19,6 +19,7 @@ from netcourt.procedure import (
     TransitionError,
     available_events,
     load_pack,
+    taken_by_party,
     transition,
 )
 
@@ -153,6 +154,82 @@ def test_corrections_may_be_requested_only_once() -> None:
     assert "request_corrections" not in [
         e.id for e in available_events(PACK, state, ["clerk"], history)
     ]
+
+
+def test_a_step_taken_once_per_party_is_refused_only_to_a_party_that_took_it() -> None:
+    """Any step may be made one each party takes once: the engine reads the events taken on
+    behalf of the party the step is for."""
+    event = PACK.events["apply_asynchronous_trial"].model_copy(update={"once_per_party": True})
+    pack = dataclasses.replace(PACK, events={**PACK.events, event.id: event})
+    reasons = {"reasons": "双方对事实无争议。"}
+    on = {"track": "simplified"}
+    mine = ["answer_questions"]
+    assert not taken_by_party(event, mine)
+    done = transition(
+        pack, "evidence_exchange", event.id, "plaintiff", reasons, party_history=mine, **on
+    )
+    assert done.state_after == "evidence_exchange"
+    mine.append(event.id)
+    assert taken_by_party(event, mine)
+    assert not taken_by_party(PACK.events[event.id], mine)  # as shipped: no limit per party
+    with pytest.raises(TransitionError) as refused:
+        transition(
+            pack, "evidence_exchange", event.id, "plaintiff", reasons, party_history=mine, **on
+        )
+    assert refused.value.code == "limit_reached"
+    assert refused.value.message.en == (
+        "Each party may take the step “Apply for an asynchronous trial” once;"
+        " it has already been taken for this party."
+    )
+    assert refused.value.message.zh == (
+        "每一方当事人只能进行一次“申请非同步审理”；该当事人已经进行过。"
+    )
+    theirs = transition(pack, "evidence_exchange", event.id, "defendant", reasons, **on)
+    assert theirs.event == event
+
+
+GROUNDS = {"grounds": "原审认定事实错误。"}
+
+
+def test_each_party_lodges_its_own_appeal_once_and_the_time_to_appeal_keeps_running() -> None:
+    first = transition(PACK, "appeal_period", "lodge_appeal", "plaintiff", GROUNDS)
+    assert (first.state_after, first.stops) == ("appeal_lodged", ())
+    assert not PACK.state("appeal_lodged").terminal
+    second = transition(PACK, "appeal_lodged", "lodge_appeal", "defendant", GROUNDS)
+    assert second.state_after == "appeal_lodged"
+    error = _refused(
+        "appeal_lodged", "lodge_appeal", "plaintiff", GROUNDS, party_history=["lodge_appeal"]
+    )
+    assert error.code == "limit_reached"
+
+
+def test_when_the_time_to_appeal_ends_an_appeal_goes_up_and_no_appeal_is_final() -> None:
+    expiring = {e.id for e in PACK.events.values() if e.on_expiry == "appeal_judgment"}
+    for state, after in (("appeal_period", "final"), ("appeal_lodged", "appealed")):
+        [step] = [e for e in available_events(PACK, state, ["system"]) if e.id in expiring]
+        result = transition(PACK, state, step.id, "system", {})
+        assert result.state_after == after and PACK.state(after).terminal
+        assert "appeal_judgment" in result.stops
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["plaintiff", "defendant", "third_party"]), max_size=8))
+def test_whatever_the_order_each_party_appeals_at_most_once(lodgers: list[str]) -> None:
+    state = "appeal_period"
+    taken: dict[str, list[str]] = {role: [] for role in lodgers}
+    for role in lodgers:
+        try:
+            result = transition(
+                PACK, state, "lodge_appeal", role, GROUNDS, party_history=taken[role]
+            )
+        except TransitionError as error:
+            assert error.code == "limit_reached" and taken[role] == ["lodge_appeal"]
+            continue
+        assert taken[role] == []
+        taken[role].append("lodge_appeal")
+        state = result.state_after
+    assert state == ("appeal_lodged" if lodgers else "appeal_period")
+    assert all(history == ["lodge_appeal"] for history in taken.values())
 
 
 @pytest.mark.parametrize(
@@ -305,8 +382,10 @@ def _inputs(draw: st.DrawFn, event: Event) -> dict[str, object]:
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_random_steps_only_ever_follow_the_packs_edges(data: st.DataObject) -> None:
-    """Mostly legal steps (to get deep into the procedure) mixed with arbitrary ones."""
+    """Mostly legal steps (to get deep into the procedure) mixed with arbitrary ones; each
+    party role stands for one party, with the steps taken on its behalf."""
     state, history, track = PACK.initial_state, [], None
+    parties: dict[str, list[str]] = {r.id: [] for r in PACK.roles.values() if r.kind == "party"}
     for _ in range(data.draw(st.integers(0, 40))):
         legal = available_events(PACK, state, ROLES, history, track=track)
         onward = [e for e in legal if not (e.to_state and PACK.state(e.to_state).terminal)]
@@ -319,9 +398,16 @@ def test_random_steps_only_ever_follow_the_packs_edges(data: st.DataObject) -> N
             event = data.draw(st.sampled_from(list(PACK.events.values())))
             role = data.draw(st.sampled_from(ROLES))
         inputs = data.draw(st.composite(_inputs)(event))
-        allowed = available_events(PACK, state, [role], history, track=track)
+        mine = parties.get(role, [])
+        allowed = [
+            e
+            for e in available_events(PACK, state, [role], history, track=track)
+            if not taken_by_party(e, mine)
+        ]
         try:
-            result = transition(PACK, state, event.id, role, inputs, history, track=track)
+            result = transition(
+                PACK, state, event.id, role, inputs, history, track=track, party_history=mine
+            )
         except TransitionError as error:
             assert error.code in ERROR_CODES
             assert event not in allowed
@@ -335,9 +421,12 @@ def test_random_steps_only_ever_follow_the_packs_edges(data: st.DataObject) -> N
         state = result.state_after
         track = result.track or track
         history.append(event.id)
+        mine.append(event.id)
     for event in PACK.events.values():
         if event.max_per_case is not None:
             assert history.count(event.id) <= event.max_per_case
+        if event.once_per_party:
+            assert all(taken.count(event.id) <= 1 for taken in parties.values())
     if PACK.state(state).terminal:
         assert available_events(PACK, state, ROLES, history, track=track) == []
 

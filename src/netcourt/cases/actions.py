@@ -64,6 +64,7 @@ from netcourt.procedure import (
     propose_track,
     quote,
     suspend_deadline,
+    taken_by_party,
     transition,
 )
 from netcourt.transparency import actions as transparency
@@ -543,6 +544,20 @@ def _choose_role(event: Event, roles: set[str]) -> str | None:
     return None
 
 
+def _acting_for(user: Any, case: Case, event: Event, roles: set[str]) -> Party | None:
+    """The party on whose behalf ``user`` would take ``event``: by the first of its roles
+    they hold, as :func:`_fire_locked` chooses."""
+    role = _choose_role(event, roles)
+    return None if role is None else policy.acting_party(user, case, role)
+
+
+def _party_history(case: Case, party: Party | None) -> list[str]:
+    """The ids of the events taken on behalf of ``party`` in ``case`` (none without one)."""
+    if party is None:
+        return []
+    return list(case.events.filter(on_behalf_of=party).values_list("event", flat=True))
+
+
 def fire(
     user: Any,
     case_id: UUID | str,
@@ -686,9 +701,17 @@ def _fire_locked(
     history = list(case.event_ids())
     if event.sets_track and case.track and not inputs.get(event.sets_track):
         inputs = {**inputs, event.sets_track: case.track}
+    on_behalf = None if user is None else policy.acting_party(user, case, role)
     try:
         step = transition(
-            pack, case.state, event_id, role, inputs, history, track=case.track or None
+            pack,
+            case.state,
+            event_id,
+            role,
+            inputs,
+            history,
+            track=case.track or None,
+            party_history=_party_history(case, on_behalf) if event.once_per_party else (),
         )
     except TransitionError as error:
         raise _transition_problem(error) from None
@@ -701,7 +724,6 @@ def _fire_locked(
         before = EFFECTS[effect].before
         if before is not None:
             payload.update(before(case, pack, step.inputs))
-    on_behalf = None if user is None else policy.acting_party(user, case, role)
     record = _append_event(
         case,
         event_id=event_id,
@@ -1230,8 +1252,16 @@ def open_steps_for(user: Any, case: Case, roles: set[str]) -> list[Event]:
     """`open_steps` for one person: less a step nothing of which is theirs to take now
     (ending a representation, when none is theirs to end: the one they hold, or one of a
     party they are; appointing one, for someone who acts for the party only as its
-    representative: the party itself appoints)."""
-    steps = open_steps(case, roles)
+    representative: the party itself appoints; a step each party takes once, when the party
+    they would take it for has taken it)."""
+    steps = [
+        e
+        for e in open_steps(case, roles)
+        if not (
+            e.once_per_party
+            and taken_by_party(e, _party_history(case, _acting_for(user, case, e, roles)))
+        )
+    ]
     parties = case.people()
     if not any(
         rep.active and (rep.user_id == user.pk or policy.acts_for_party(user, party))

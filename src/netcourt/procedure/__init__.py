@@ -40,6 +40,7 @@ from netcourt.procedure.machine import (
     Transition,
     TransitionError,
     available_events,
+    taken_by_party,
     transition,
 )
 from netcourt.procedure.pack import Calendar, Pack
@@ -137,6 +138,7 @@ __all__ = [
     "render_pack_doc",
     "render_template",
     "suspend_deadline",
+    "taken_by_party",
     "template_fields",
     "transition",
 ]

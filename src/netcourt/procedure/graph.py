@@ -130,6 +130,8 @@ def render_pack_doc(pack: Pack) -> str:
             f"`{i.name}` ({i.type}{'' if i.required else ', optional'})" for i in event.inputs
         )
         once = f" (at most {event.max_per_case}×)" if event.max_per_case else ""
+        if event.once_per_party:
+            once += " (once per party)"
         identity = ", ".join(
             part
             for part in (

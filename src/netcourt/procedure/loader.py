@@ -342,6 +342,16 @@ def _check_event(
         errors.add(file, f"{at}.roles", "must list at least one role")
     for j, role in enumerate(event.roles):
         errors.ref(file, f"{at}.roles[{j}]", "role", role, roles)
+    if event.once_per_party:
+        kinds = {r.id: r.kind for r in f.pack.roles}
+        for j, role in enumerate(event.roles):
+            if kinds.get(role, "party") != "party":
+                errors.add(
+                    file,
+                    f"{at}.roles[{j}]",
+                    f"role {role!r} is not a party's: a step taken once per party is taken"
+                    " only by parties",
+                )
     if event.step_up and f.pack.step_up_minutes is None:
         errors.add(
             file,

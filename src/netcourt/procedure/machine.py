@@ -205,6 +205,12 @@ def _check_track(pack: Pack, event: Event, track: str | None) -> None:
     )
 
 
+def taken_by_party(event: Event, party_history: Sequence[str]) -> bool:
+    """Whether `event` is one each party takes once (`once_per_party`) and the party whose
+    `party_history` this is (the ids of the events taken on its behalf) has taken it."""
+    return event.once_per_party and event.id in party_history
+
+
 def transition(
     pack: Pack,
     state: str,
@@ -214,11 +220,14 @@ def transition(
     history: Sequence[str] = (),
     *,
     track: str | None = None,
+    party_history: Sequence[str] = (),
 ) -> Transition:
     """Check a step against the pack and return what it does; raise TransitionError if refused.
 
     `history` lists the ids of the events already taken in the case (for `max_per_case`);
-    `track` is the case's current track (for events limited to some tracks).
+    `track` is the case's current track (for events limited to some tracks); `party_history`
+    lists the ids of the events already taken on behalf of the party the step is taken for
+    (for `once_per_party`).
     """
     event = pack.events.get(event_id)
     if event is None:
@@ -273,6 +282,15 @@ def transition(
                     f"每个案件至多可进行{event.max_per_case}次“{event.label.zh}”，本案已进行{done}次。",
                 ),
             )
+    if taken_by_party(event, party_history):
+        raise TransitionError(
+            "limit_reached",
+            _t(
+                f"Each party may take the step “{event.label.en}” once;"
+                " it has already been taken for this party.",
+                f"每一方当事人只能进行一次“{event.label.zh}”；该当事人已经进行过。",
+            ),
+        )
     values = _check_inputs(event, inputs)
     starts = event.starts
     new_track: str | None = None
@@ -308,7 +326,8 @@ def available_events(
     *,
     track: str | None = None,
 ) -> list[Event]:
-    """The events that any of `roles` may take now, in pack order (inputs not considered)."""
+    """The events that any of `roles` may take now, in pack order (inputs not considered;
+    nor which party would take them: see `taken_by_party`)."""
     held = set(roles)
     return [
         event

@@ -159,6 +159,8 @@ class Event(Model):
     the transition then puts the case on that track and starts the track's duration.
     `notice` is what the parties are told once the step is taken (a sentence saying what
     happened; the label, which names the step to take, when there is none).
+    `once_per_party` lets each party take the step once, by itself or through whoever acts
+    for it (e.g. each party lodges its own appeal); only party roles may then take it.
     """
 
     id: Id
@@ -171,6 +173,7 @@ class Event(Model):
     starts: tuple[Id, ...] = ()
     stops: tuple[Id, ...] = ()
     max_per_case: PositiveInt | None = None
+    once_per_party: StrictBool = False
     tracks: tuple[Id, ...] = ()
     sets_track: Id | None = None
     effects: tuple[Id, ...] = ()
