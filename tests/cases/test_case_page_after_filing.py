@@ -168,6 +168,24 @@ def test_a_draft_and_a_filing_sent_back_for_corrections_keep_their_forms(
     assert "<form" in page.content.decode()
 
 
+def test_the_defects_to_correct_are_listed_where_the_plaintiff_corrects(draft: Case, staff) -> None:
+    client = signed_in(draft.created_by)
+    actions.fire(draft.created_by, draft.id, "submit", draft.version)
+    draft.refresh_from_db()
+    defects = ["补充被告的统一社会信用代码", "请提供订单截图"]
+    actions.fire(
+        staff["clerk-hangzhou"],
+        draft.id,
+        "request_corrections",
+        draft.version,
+        {"defects": defects},
+    )
+    page = client.get(f"/cases/{draft.id}/").content.decode()
+    banner = page.split("法院要求您补正起诉材料")[1].split("</div>")[0]
+    assert "需要补正的内容：<br>补充被告的统一社会信用代码<br>请提供订单截图" in banner
+    assert "; " not in banner
+
+
 # --- the docket shows a choice by its label --------------------------------------------------
 
 

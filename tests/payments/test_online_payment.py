@@ -92,7 +92,11 @@ def test_a_plaintiff_pays_through_the_sandbox_and_the_case_moves_on(
     accepted: Case, plaintiff: Client
 ) -> None:
     page = plaintiff.get(f"/cases/{accepted.id}/").content.decode()
-    assert f"/payments/cases/{accepted.id}/pay/" in page
+    # First thing on the page after the case's facts: what to pay, by when, and the button.
+    top = page.split('id="actions-h"')[0]
+    due = accepted.deadlines.get(time_limit="pay_fee").due
+    assert "交纳案件受理费" in top and f"/payments/cases/{accepted.id}/pay/" in top
+    assert f"{due.year}年{due.month}月{due.day}日" in top and "按撤诉处理" in top
     back = checkout(plaintiff, start(plaintiff, accepted), SUCCEEDS)
     # The webhook came in right after checkout: the case is paid before the payer is back.
     [step] = paid_steps(accepted)

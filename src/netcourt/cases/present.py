@@ -71,7 +71,7 @@ def _value(pack: Pack, value: Any) -> str:
     if isinstance(value, bool):
         return translation.gettext("yes") if value else translation.gettext("no")
     if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
+        return "\n".join(str(item) for item in value)  # one a line: each defect, each order
     if isinstance(value, str) and value in pack.tracks:
         return pack.tracks[value].label.get(current_language())
     return str(value)
@@ -116,7 +116,10 @@ def _notes(pack: Pack, event_id: str, shown: dict[str, Any]) -> list[str]:
             continue
         item = inputs.get(name)
         label = item.label.get(lang) if item is not None else name
-        notes.append(f"{label}{colon}{_shown(pack, item, value)}")
+        shown_value = _shown(pack, item, value)
+        if "\n" in shown_value:
+            shown_value = "\n" + shown_value  # a list starts under its label
+        notes.append(f"{label}{colon}{shown_value}")
     return notes
 
 

@@ -399,18 +399,28 @@ def _detail_context(
     events = case.events.select_related("actor", "on_behalf_of")
     private = policy.reads_private_inputs(request.user, case)
     actions_ = _event_forms(request, case, open_events, bound)
+    docket = [present.docket_entry(pack, e, private(e)) for e in events]
+    deadlines = [present.deadline(d) for d in case.deadlines.select_related("stopped_by")]
     return {
         "case": case,
         "summary": present.summary(case),
         "roles": sorted(roles),
         "role_labels": _own_role_labels(request.user, case, roles),
         "parties": _parties_with_identity(case),
-        "deadlines": [present.deadline(d) for d in case.deadlines.select_related("stopped_by")],
+        "deadlines": deadlines,
+        "fee_due": next(
+            (d["due"] for d in deadlines if d["time_limit"] == "pay_fee" and d["running"]), None
+        ),
         "fee": present.fee_notice(case),
         "receipts": PaymentIntent.objects.filter(case=case, status=IntentStatus.SUCCEEDED),
         "refunds": present.refunds(case),
         "pay_online": payment_policy.may_pay_online(request.user, case),
-        "docket": [present.docket_entry(pack, e, private(e)) for e in events],
+        "docket": docket,
+        # The step that brought the case to where it stands (what the court asked for, when
+        # it asked for corrections), shown where the person acts on it.
+        "brought_here": next(
+            (e for e in reversed(docket) if e["state_before"] != e["state_after"]), None
+        ),
         "judgment": documents.judgment_for(request.user, case, roles, current_language()),
         "judgment_waiting": documents.judgment_waits(request.user, case, roles),
         "access_log": [
