@@ -112,3 +112,41 @@ def test_evidence_goes_in_is_examined_and_its_receipt_verifies(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     a11y.assert_clean()
+
+
+def test_a_refused_file_is_explained_next_to_the_file_field(
+    new_context: Callable[..., BrowserContext],
+    server: Server,
+    a11y: Accessibility,
+    tmp_path: Path,
+) -> None:
+    """A Word file sent from a phone: the refusal says what to do, in the person's language,
+    next to the file field (linked to it and focused), with no MIME type in it."""
+    case_id, plaintiff, _judge = _case_in_exchange(server)
+    word = tmp_path / "letter.docx"
+    word.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 64)
+    page = new_context(locale="zh-CN").new_page()
+    sign_in(page, plaintiff)
+    page.goto(f"/cases/{case_id}/evidence/")
+    form = page.locator("main form[data-resumable]")
+    # The chooser offers what the court takes, and the page says how large a file may be.
+    accept = form.locator("input[type=file]").get_attribute("accept") or ""
+    assert ".pdf" in accept.split(",") and "application/pdf" in accept.split(",")
+    expect(form).to_contain_text("MB")
+    form.locator("input[type=file]").set_input_files(str(word))
+    form.locator("input[name=title]").fill("Letter")
+    form.locator("textarea[name=purpose]").fill("It was sent.")
+    form.locator("input[name=source]").fill("My computer")
+    form.locator("button[type=submit]").click()
+    refusal = form.locator(".field-error")
+    # In the person's own language (bob works in English, alice in Chinese).
+    said = "本院不接收此类文件" if plaintiff == "alice" else "The court does not take files"
+    expect(refusal).to_contain_text(said)
+    expect(refusal).not_to_contain_text("application/")
+    field = form.locator("input[type=file]")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    described = field.get_attribute("aria-describedby") or ""
+    assert refusal.get_attribute("id") in described.split()
+    a11y.check(page, "evidence page (a refused file)", phone=True)
+    a11y.assert_clean()

@@ -344,10 +344,14 @@ SCAN_MESSAGES = {
     "empty": lambda d: translation.gettext("The file is empty."),
     "too_large": lambda d: translation.gettext("The file is larger than the court takes."),
     "type_not_allowed": lambda d: (
+        # What the file was found to be (its MIME type) is in the problem's ``check``, for
+        # software; a person is told what to do.
         translation.gettext(
-            "The court does not take files of this type (%(found)s). It takes: %(types)s."
+            "The court does not take files of this type. It takes: %(types)s. Save or export "
+            "the file as one of these (a document as PDF, a picture as JPG or PNG), then choose "
+            "it again."
         )
-        % {"found": d.get("mime", "?"), "types": d.get("accepted", "?")}
+        % {"types": d.get("accepted", "?")}
     ),
     "active_content": lambda d: (
         translation.gettext(

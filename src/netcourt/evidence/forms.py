@@ -27,6 +27,13 @@ class EvidenceForm(Form):
         help_text=_("For example: the order page on the shop's website, saved on 3 May 2026."),
     )
 
+    def __init__(self, *args: Any, accept: str = "", **kwargs: Any) -> None:
+        """``accept``: the file types the court takes, offered first by the file chooser (a
+        hint to the browser; the court still checks what each file contains)."""
+        super().__init__(*args, **kwargs)
+        if accept:
+            self.fields["file"].widget.attrs["accept"] = accept
+
 
 VERDICTS = [
     (Verdict.ACCEPTED, _("accepted")),

@@ -94,7 +94,8 @@ def _page_context(
         "may_submit": actions.SUBMIT_EVENT in open_events and bool(mine),
         "may_reply": actions.EXAMINE_EVENT in open_events and bool(mine),
         "mine": mine,
-        "form": form or EvidenceForm(),
+        "form": form or EvidenceForm(accept=_accept(rules)),
+        "max_mb": rules.max_bytes // (1024 * 1024) if rules else 0,
         "opinion_form": OpinionForm(),
         "reply_form": ReplyForm(),
         "basis": rules.basis.article.get(lang) if rules else "",
@@ -150,9 +151,18 @@ def submit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     return _submit(request, case)
 
 
+def _accept(rules: Any) -> str:
+    """The file chooser's ``accept``: the extensions and types the court takes."""
+    if rules is None:
+        return ""
+    return ",".join(
+        [f".{ext}" for extensions in rules.types.values() for ext in extensions] + list(rules.types)
+    )
+
+
 @csrf_protect
 def _submit(request: HttpRequest, case: Case) -> HttpResponse:
-    form = EvidenceForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES, accept=_accept(case.court.pack.evidence))
     staged = request.FILES.get("file")
     if form.is_valid() and isinstance(staged, StagedFile):
         try:

@@ -13,6 +13,36 @@
   var texts = JSON.parse(document.getElementById("upload-texts").textContent);
 
   function say(text) { status.textContent = text; }
+  // A refusal is shown as the page shows a form's errors: next to the field it is about
+  // (the file, unless it names another), linked to it for screen readers, and focused.
+  function clearRefusal() {
+    var shown = form.querySelectorAll(".field-error[data-refusal]");
+    for (var i = 0; i < shown.length; i++) {
+      var input = document.getElementById(shown[i].dataset.refusal);
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", input.dataset.describedby || "");
+      shown[i].remove();
+    }
+    status.removeAttribute("role");
+    status.className = "help";
+  }
+  function refuse(text, field) {
+    var name = field === "upload" || !field ? "file" : field;
+    var input = form.querySelector("[name=" + name + "]") || form.querySelector("input[type=file]");
+    var error = document.createElement("p");
+    error.className = "field-error";
+    error.id = input.id + "-refusal";
+    error.dataset.refusal = input.id;
+    error.textContent = text;
+    input.parentNode.insertBefore(error, input);
+    if (input.dataset.describedby === undefined) {
+      input.dataset.describedby = input.getAttribute("aria-describedby") || "";
+    }
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", (input.dataset.describedby + " " + error.id).trim());
+    status.textContent = "";
+    input.focus();
+  }
   function headers(extra) {
     var h = { "Tus-Resumable": "1.0.0", "X-CSRFToken": csrf };
     for (var k in extra) { h[k] = extra[k]; }
@@ -66,6 +96,7 @@
     var file = input && input.files && input.files[0];
     if (!file) { return; }  // the server explains what is missing
     event.preventDefault();
+    clearRefusal();
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     var field = function (name) { return form.querySelector("[name=" + name + "]").value; };
@@ -93,8 +124,7 @@
       return r.json().then(function (p) { throw { problem: p }; });
     }).catch(function (error) {
       var p = (error && error.problem) || { detail: texts.failed };
-      say(p.detail || p.title || texts.failed);
-      status.setAttribute("role", "alert");
+      refuse(p.detail || p.title || texts.failed, p.field);
       button.disabled = false;
     });
   });
