@@ -172,7 +172,10 @@ def test_identity_validate_gives_each_reason_and_exit_1(capsys) -> None:
     number = "910105194912310021"
     assert main(["identity", "validate", "prc-id", number, "--lang", "zh-hans"]) == 1
     out = capsys.readouterr().out
-    assert out.splitlines() == ["前两位“91”不是省级行政区划代码。", "校验码应为 9，而不是 1。"]
+    assert out.splitlines() == [
+        "前两位“91”不是省级行政区划代码。",
+        "号码与其最后一位（校验码）不符：可能有某一位输错或两位颠倒。请对照证件核对。",
+    ]
     assert main(["identity", "validate", "prc-id", number, "--json"]) == 1
     out = capsys.readouterr().out
     report = json.loads(out)
@@ -181,7 +184,8 @@ def test_identity_validate_gives_each_reason_and_exit_1(capsys) -> None:
     assert report["details"] == {}
     assert report["findings"][1] == {
         "code": "check_character",
-        "message": "The check character should be 9, not 1.",
+        "message": "The number does not add up to its last character (the check character): a"
+        " character was mistyped or two were swapped. Check it against the document.",
     }
     assert number not in out
 

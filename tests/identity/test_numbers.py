@@ -182,8 +182,9 @@ FINDINGS = [
         "prc-id",
         "110105194912310021",
         "check_character",
-        "The check character should be X, not 1.",
-        "校验码应为 X，而不是 1。",
+        "The number does not add up to its last character (the check character): a character"
+        " was mistyped or two were swapped. Check it against the document.",
+        "号码与其最后一位（校验码）不符：可能有某一位输错或两位颠倒。请对照证件核对。",
     ),
     (
         "uscc",
@@ -212,15 +213,17 @@ FINDINGS = [
         "uscc",
         "91350100M000100Y5" + uscc_check_character("91350100M000100Y5"),
         "organisation_check",
-        "The organisation code's check character (character 17) should be 4, not 5.",
-        "组织机构代码的校验码（第 17 位）应为 4，而不是 5。",
+        "Characters 9 to 16 (the organisation code) do not add up to character 17 (their"
+        " check character): one was mistyped or two were swapped.",
+        "第 9 至 16 位（组织机构代码）与第 17 位（其校验码）不符：可能有某一位输错或两位颠倒。",
     ),
     (
         "uscc",
         "91350100M000100Y4X",
         "check_character",
-        "The check character should be 3, not X.",
-        "校验码应为 3，而不是 X。",
+        "The number does not add up to its last character (the check character): a character"
+        " was mistyped or two were swapped. Check it against the document.",
+        "号码与其最后一位（校验码）不符：可能有某一位输错或两位颠倒。请对照证件核对。",
     ),
     (
         "passport-cn",

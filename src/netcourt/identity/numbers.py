@@ -141,12 +141,16 @@ def _character_finding(number: str, position: int, rule: Text) -> Finding:
     )
 
 
-def _check_finding(expected: str, actual: str) -> Finding:
+# A check character that does not match means a character was mistyped or two swapped: the
+# findings say so and never give the character that would match, which would invite changing
+# the last one to it and so pass a wrong number.
+def _check_finding() -> Finding:
     return Finding(
         "check_character",
         _t(
-            f"The check character should be {expected}, not {actual}.",
-            f"校验码应为 {expected}，而不是 {actual}。",
+            "The number does not add up to its last character (the check character): a"
+            " character was mistyped or two were swapped. Check it against the document.",
+            "号码与其最后一位（校验码）不符：可能有某一位输错或两位颠倒。请对照证件核对。",
         ),
     )
 
@@ -216,7 +220,7 @@ def _prc_id(number: str, today: date) -> tuple[list[Finding], dict[str, str]]:
         findings.append(date_finding)
     expected = prc_id_check_character(number[:17])
     if number[17] != expected:
-        findings.append(_check_finding(expected, number[17]))
+        findings.append(_check_finding())
     if findings or born is None:
         return findings, {}
     return findings, {
@@ -266,15 +270,15 @@ def _uscc(number: str) -> tuple[list[Finding], dict[str, str]]:
             Finding(
                 "organisation_check",
                 _t(
-                    f"The organisation code's check character (character 17) should be"
-                    f" {organisation}, not {number[16]}.",
-                    f"组织机构代码的校验码（第 17 位）应为 {organisation}，而不是 {number[16]}。",
+                    "Characters 9 to 16 (the organisation code) do not add up to character 17"
+                    " (their check character): one was mistyped or two were swapped.",
+                    "第 9 至 16 位（组织机构代码）与第 17 位（其校验码）不符：可能有某一位输错或两位颠倒。",
                 ),
             )
         )
     expected = uscc_check_character(number[:17])
     if number[17] != expected:
-        findings.append(_check_finding(expected, number[17]))
+        findings.append(_check_finding())
     if findings:
         return findings, {}
     return findings, {
