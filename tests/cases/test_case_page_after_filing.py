@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 
 from netcourt.cases import actions
-from netcourt.cases.models import Case, Representative
+from netcourt.cases.models import AccessLogEntry, Case, Representative
 from netcourt.core import clock
 from netcourt.evidence import actions as evidence_actions
 from netcourt.payments.models import Refund, RefundReason, RefundStatus
@@ -363,3 +363,16 @@ def test_the_docket_details_read_without_a_space_after_a_chinese_colon(accepted:
     page = signed_in(accepted.created_by).get(f"/cases/{accepted.id}/").content.decode()
     assert f"案号：{accepted.number}" in page and "程序：" in page
     assert "案号： " not in page and "程序： " not in page
+
+
+def test_the_access_log_on_the_case_page_lists_who_else_opened_it(accepted: Case, staff) -> None:
+    plaintiff = signed_in(accepted.created_by)
+    for _ in range(3):
+        page = plaintiff.get(f"/cases/{accepted.id}/").content.decode()
+    assert "还没有其他人查阅" in page
+    signed_in(staff["clerk-hangzhou"]).get(f"/cases/{accepted.id}/")
+    page = plaintiff.get(f"/cases/{accepted.id}/").content.decode()
+    listed = page.split('id="access-h"')[1]
+    assert str(staff["clerk-hangzhou"]) in listed
+    assert str(accepted.created_by) not in listed
+    assert AccessLogEntry.objects.filter(user=accepted.created_by).count() == 4

@@ -423,9 +423,11 @@ def _detail_context(
         ),
         "judgment": documents.judgment_for(request.user, case, roles, current_language()),
         "judgment_waiting": documents.judgment_waits(request.user, case, roles),
+        # Who else opened the file: a person's own reads, dozens a visit, would hide them (the
+        # API's access log lists every read).
         "access_log": [
             present.access_entry(case.court.pack, e)
-            for e in case.access_log.select_related("user")[:50]
+            for e in case.access_log.exclude(user=request.user).select_related("user")[:50]
         ],
         "actions": actions_,
         "evidence": _evidence_summary(request, case, open_events),
