@@ -66,6 +66,9 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert english is not None and "CIVIL JUDGMENT" in english and case.number in english
     assert "1. The defendant refunds CNY 4,299.00" in english and "2. The contract ends." in english
     assert "1. 1." not in english
+    # The fee as the judge wrote it, as judgments state it, not after a label of its own.
+    assert "\nThe defendant bears the acceptance fee.\n" in english
+    assert "Acceptance fee: The defendant" not in english
     chinese = documents.judgment(case, "zh-hans")
     assert chinese is not None and "民事判决书" in chinese and "二、The contract ends." in chinese
     final = "本判决为终审判决。" if case.track == "small_claims" else "上诉于上一级人民法院"
