@@ -97,7 +97,7 @@ def test_each_band_used_is_a_line_a_clerk_can_check_by_hand() -> None:
 def test_the_last_band_has_no_upper_end() -> None:
     result = quote(PACK, kind="property", amount="25000000")
     assert codes(result) == ["flat"] + ["band"] * 9
-    assert result.lines[-1].label.en == "Above 20,000,000 at 0.5%: 5,000,000.00 × 0.5%"
+    assert result.lines[-1].label.en == "Above 20,000,000 at 0.5%: 5,000,000 × 0.5%"
     assert result.total == Decimal("166800.00")
 
 
@@ -159,7 +159,7 @@ def test_mediation_or_withdrawal_is_named_and_halves() -> None:
     assert codes(result) == ["flat", "band", "reduction"]
     assert result.lines[-1].amount == Decimal("-1150.00")
     assert result.lines[-1].label.en == (
-        "Settled by mediation or withdrawn: 50% of 2,300.00 is payable"
+        "Settled by mediation or withdrawn: 50% of 2,300 is payable"
     )
     assert "Art. 15" in result.lines[-1].basis.article.en
     assert result.total == Decimal("1150.00")
@@ -209,7 +209,7 @@ def test_judicial_aid_reduction_takes_off_the_share_after_halving() -> None:
         Decimal("-345.00"),
     )
     assert result.lines[-1].label.en == (
-        "Reduction of the fee (judicial aid): 30% of 1,150.00 is taken off"
+        "Reduction of the fee (judicial aid): 30% of 1,150 is taken off"
     )
     assert "46" in result.lines[-1].basis.article.en
     assert result.total == Decimal("805.00")

@@ -92,7 +92,11 @@ def _t(en: str, zh: str) -> Text:
 
 
 def _n(amount: Decimal) -> str:
-    """An amount with thousands separators and no exponent: 123,456.78."""
+    """An amount with thousands separators and no exponent, a whole one without cents however
+    it was written (90,000 beside 86,000, never 86,000.00), any other as it is (23,456.78,
+    and 2,769.1356 before it is rounded)."""
+    if amount == amount.to_integral_value():
+        return f"{amount.quantize(Decimal(1)):,f}"
     return f"{amount:,f}"
 
 
