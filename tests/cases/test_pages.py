@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from netcourt.cases import forms
 from netcourt.cases.models import Case
 from tests.conftest import signed_in
 
@@ -140,3 +146,32 @@ def test_an_unverified_filer_is_taken_to_verify_and_back(hangzhou, frozen) -> No
     client.post(f"/cases/{case.id}/steps/", {"event": "submit", "version": case.version})
     case.refresh_from_db()
     assert case.state == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("3,299元", Decimal("3299")),
+        ("¥3,299.50", Decimal("3299.50")),
+        ("￥ 3299", Decimal("3299")),
+        ("３２９９元整", Decimal("3299")),
+        ("RMB 12,000", Decimal("12000")),
+    ],
+)
+def test_an_amount_is_read_with_the_currency_people_write_around_it(
+    typed: str, read: Decimal
+) -> None:
+    form = forms.ClaimForm({"title": "T", "amount": typed, "claims": "C", "facts": "F"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == read
+
+
+def test_an_amount_that_is_not_figures_says_how_to_write_one() -> None:
+    with translation.override("zh-hans"):
+        form = forms.ClaimForm({"title": "T", "amount": "三千元", "claims": "C", "facts": "F"})
+        assert not form.is_valid()
+        assert form.errors["amount"] == ["请用数字填写金额，例如 3299 或 3,299.50。"]
+    for typed in ("3,29,9", "1_000", "3299美元"):
+        assert not forms.ClaimForm(
+            {"title": "T", "amount": typed, "claims": "C", "facts": "F"}
+        ).is_valid()

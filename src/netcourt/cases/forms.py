@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,9 @@ class TextForm(Form):
                 field.validators.append(validate_plain_text)
 
 
+_YUAN = re.compile(r"^(?:[¥￥]|CNY|RMB)\s*|\s*(?:元整?|CNY|RMB)$", re.IGNORECASE)
+
+
 class AmountField(forms.DecimalField):
     """An amount of money as typed: ASCII or full-width digits, an optional decimal point and
     thousands separators where they belong ("1,000.50"); never underscores, exponents or
@@ -41,13 +45,18 @@ class AmountField(forms.DecimalField):
     the browser sends what was typed."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal"})
+    default_error_messages = {
+        "invalid": _("Enter the amount in figures, for example 3299 or 3,299.50."),
+    }
 
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
         if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
             return super().to_python(value)
-        text = amount_text(str(value))
+        # The currency people write around an amount in yuan ("¥3,299", "3,299元") is theirs
+        # to write; the figures are read as they are.
+        text = amount_text(_YUAN.sub("", str(value).strip()))
         if text is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(text)
