@@ -294,7 +294,7 @@ def test_an_amount_not_written_in_digits_is_refused(draft, alice, typed) -> None
         f"/cases/{draft.id}/file/claim/", claim(draft.version, amount=typed)
     )
     assert response.status_code == 200
-    assert "Enter a number." in response.content.decode()
+    assert "Enter the amount in figures, for example 3299 or 3,299.50." in response.content.decode()
     assert unchanged(draft) == before
 
 

@@ -391,6 +391,12 @@ def _own_role_labels(user: Any, case: Case, roles: set[str]) -> list[str]:
     return labels
 
 
+def _reader(request: HttpRequest) -> User:
+    """The signed-in person reading a page (the views here require one)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _detail_context(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -427,7 +433,7 @@ def _detail_context(
         # API's access log lists every read).
         "access_log": [
             present.access_entry(case.court.pack, e)
-            for e in case.access_log.exclude(user=request.user).select_related("user")[:50]
+            for e in case.access_log.exclude(user=_reader(request)).select_related("user")[:50]
         ],
         "actions": actions_,
         "evidence": _evidence_summary(request, case, open_events),
