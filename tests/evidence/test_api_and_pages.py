@@ -99,7 +99,7 @@ def test_a_file_goes_in_by_tus_and_comes_back_whole(exchanging, alice, bob) -> N
     )
     assert own.status_code == 403 and own.json()["code"] == "role_not_allowed"
     receipt = other.get(f"/api/v1/cases/{exchanging.pk}/evidence/{body['id']}/receipt").json()
-    assert receipt["record"]["sha256"] == body["sha256"]
+    assert receipt["opening"]["sha256"] == body["sha256"]
 
 
 def test_tus_protocol_errors_have_stable_codes(exchanging, alice) -> None:

@@ -170,7 +170,7 @@ def test_a_signed_record_becomes_platform_sourced_evidence_of_the_party_that_ask
     assert provenance["request"] == str(request.pk)
     assert provenance["related_party"] == ""
     leaf = LogEntry.objects.get(ref=f"evidence:{item.pk}")
-    assert item.blob.sha256 in leaf.record and "张伟" not in leaf.record
+    assert item.blob.sha256 not in leaf.record and "张伟" not in leaf.record
     request.refresh_from_db()
     assert request.used_at is not None and request.item_id == item.pk
     assert exchanging.events.filter(event="submit_evidence", actor=alice).count() == 1

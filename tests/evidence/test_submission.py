@@ -55,7 +55,7 @@ def test_an_item_is_stored_encrypted_and_comes_back_whole(
     assert not list(actions.staging().root.iterdir())
     assert not Upload.objects.exists()
     leaf = LogEntry.objects.get(ref=f"evidence:{item.pk}")
-    assert item.blob.sha256 in leaf.record and "Order" not in leaf.record
+    assert item.blob.sha256 not in leaf.record and "Order" not in leaf.record
     assert exchanging.events.filter(event="submit_evidence").count() == 1
 
 

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from netcourt.ledger.canonical import canonical_json
+from netcourt.ledger.canonical import canonical_json, new_salt, record_hash
 from netcourt.ledger.checkpoint import Checkpoint
 from netcourt.ledger.errors import LedgerError
 from netcourt.ledger.note import new_signer, sign_note, verifier_key
@@ -67,12 +69,13 @@ def refused(receipt: Any, code: str, match: str | None = None, **options: Any) -
 def test_a_receipt_is_one_json_document_with_the_agreed_fields() -> None:
     assert list(RECEIPT) == list(FIELDS)
     assert RECEIPT["format"] == "netcourt-receipt"
-    assert RECEIPT["version"] == 1
+    assert RECEIPT["version"] == 2
     assert RECEIPT["leaf_index"] == 12 and RECEIPT["tree_size"] == 40
     assert all(len(h) == 64 and h == h.lower() for h in RECEIPT["inclusion_proof"])
     assert RECEIPT["checkpoint"] == NOTE
     assert RECEIPT["verifier_key"] == KEY
     assert RECEIPT["timestamp"] is None
+    assert RECEIPT["opening"] is None
     assert load_receipt(json.dumps(RECEIPT)) == RECEIPT
 
 
@@ -146,7 +149,7 @@ def test_each_missing_field_is_named(name: str) -> None:
     ("name", "value", "message"),
     [
         ("format", "netcourt-receipt-v2", "format"),
-        ("version", 2, "version"),
+        ("version", 3, "version"),
         ("version", "1", "version"),
         ("version", True, "version"),
         ("kind", "", "kind"),
@@ -174,6 +177,9 @@ def test_each_missing_field_is_named(name: str) -> None:
         ("timestamp", "", "timestamp"),
         ("timestamp", "not base64!", "timestamp"),
         ("timestamp", "AB==", "canonical"),
+        ("opening", [], "opening"),
+        ("opening", "salt", "opening"),
+        ("opening", {"size": 1.5}, "opening has no canonical form"),
     ],
 )
 def test_each_wrong_field_is_named(name: str, value: Any, message: str) -> None:
@@ -245,6 +251,14 @@ def test_the_file_must_be_the_records() -> None:
     refused(plain, "mismatch", "no sha256", blob_sha256="0" * 64)
 
 
+def test_a_receipt_made_before_openings_still_checks() -> None:
+    """Version 1 receipts, handed out before salts, had no ``opening`` field."""
+    old = {name: value for name, value in RECEIPT.items() if name != "opening"} | {"version": 1}
+    report = check_receipt(old, trusted_key=KEY, blob_sha256=RECORDS[12]["sha256"])
+    assert report.file_checked and report.opening is None
+    refused({**old, "opening": None}, "malformed", "unknown field 'opening'")
+
+
 def test_make_receipt_refuses_to_hand_out_a_receipt_that_does_not_check() -> None:
     with pytest.raises(LedgerError):
         make_receipt(
@@ -279,6 +293,143 @@ def test_load_receipt_is_strict() -> None:
         load_receipt("[]")
     with pytest.raises(LedgerError, match="not JSON"):
         load_receipt(b"\xff")
+
+
+# --- openings: the salted record behind a logged hash ----------------------------------------
+# A leaf publishes only the hash of a salted record; the receipt of those entitled to it holds
+# that record (its opening), and the checker hashes it again.
+
+FILED = b"the invoice, as filed"
+
+
+def filing(actor: int, salt: str | None) -> dict[str, Any]:
+    """A case's first event as its hashed record has it: every field but the salt is small."""
+    record: dict[str, Any] = {
+        "case": "3f0c6f4e-8d1e-4d7b-9a5e-2b7f0c1d9e21",
+        "seq": 1,
+        "event": "create_draft",
+        "actor_role": "plaintiff",
+        "state_before": "",
+        "state_after": "draft",
+        "payload_sha256": hashlib.sha256(b'{"category":"online_loan"}').hexdigest(),
+        "pack_version": "1",
+        "at": "2026-11-02T02:00:00+00:00",
+        "actor": str(actor),
+        "on_behalf_of": None,
+        "prev": "0" * 64,
+    }
+    if salt is not None:
+        record["salt"] = salt
+    return record
+
+
+def exhibit(salt: str) -> dict[str, Any]:
+    return {
+        "case": "3f0c6f4e-8d1e-4d7b-9a5e-2b7f0c1d9e21",
+        "item": "9b2e",
+        "sha256": hashlib.sha256(FILED).hexdigest(),
+        "size": len(FILED),
+        "salt": salt,
+    }
+
+
+def leaf_of(opening: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The public leaf the court logs for ``opening``: identifiers and its hash."""
+    shared = {name: opening[name] for name in ("case", "seq", "item", "at") if name in opening}
+    return {"kind": kind, **shared, "hash": record_hash(opening)}
+
+
+def receipt_opening(record: dict[str, Any], opening: dict[str, Any] | None) -> dict[str, Any]:
+    """A one-leaf log holding ``record``, and its receipt with ``opening``."""
+    note = sign_note(Checkpoint(ORIGIN, 1, leaf_hash(canonical_json(record))).text(), SIGNER)
+    receipt = make_receipt(
+        kind=record["kind"],
+        record=record,
+        leaf_index=0,
+        tree_size=1,
+        inclusion_proof=[],
+        checkpoint=note,
+        verifier_key=KEY,
+    )
+    return {**receipt, "opening": opening}
+
+
+def test_without_its_salt_a_guessed_record_does_not_match_the_logged_hash() -> None:
+    """Trying every account id, as a reviewer's script did, finds the filer only with the salt."""
+    salt = new_salt()
+    logged = leaf_of(filing(41, salt), "case_event")["hash"]
+    assert [a for a in range(1, 60) if record_hash(filing(a, None)) == logged] == []
+    assert [a for a in range(1, 60) if record_hash(filing(a, salt)) == logged] == [41]
+
+
+def test_salts_are_secret_random_256_bit_values() -> None:
+    salts = {new_salt() for _ in range(100)}
+    assert len(salts) == 100
+    assert all(len(bytes.fromhex(salt)) == 32 for salt in salts)
+
+
+def test_an_event_receipt_opens_its_logged_hash() -> None:
+    opening = filing(7, new_salt())
+    receipt = receipt_opening(leaf_of(opening, "case_event"), opening)
+    report = check_receipt(receipt, trusted_key=KEY)
+    assert report.checks[2] == "contents: match the logged hash"
+    assert report.opening == opening and report.to_json()["opening"] == opening
+    refused(receipt, "mismatch", "no sha256", blob_sha256=hashlib.sha256(FILED).hexdigest())
+
+
+def test_an_evidence_receipt_checks_the_file_against_its_opening() -> None:
+    opening = exhibit(new_salt())
+    leaf = {**leaf_of(opening, "evidence"), "at": "2026-11-02T02:00:00+00:00"}
+    assert hashlib.sha256(FILED).hexdigest() not in json.dumps(leaf)
+    receipt = receipt_opening(leaf, opening)
+    report = check_receipt(receipt, trusted_key=KEY, blob_sha256=hashlib.sha256(FILED).hexdigest())
+    assert report.file_checked and report.checks[-1] == "file: sha256 matches"
+    other = hashlib.sha256(FILED + b"!").hexdigest()
+    refused(receipt, "mismatch", "not the record", blob_sha256=other)
+    refused({**receipt, "opening": None}, "mismatch", "no sha256", blob_sha256=other)
+
+
+salts = st.text("0123456789abcdef", min_size=64, max_size=64)
+values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(salt=salts, actor=st.integers(1, 59), data=st.data())
+def test_any_change_to_an_opening_is_refused(salt: str, actor: int, data: st.DataObject) -> None:
+    opening = filing(actor, salt)
+    receipt = receipt_opening(leaf_of(opening, "case_event"), opening)
+    check_receipt(receipt, trusted_key=KEY)
+    name = data.draw(st.sampled_from(sorted(opening)), label="field")
+    value = data.draw(values.filter(lambda v: v != opening[name]), label="value")
+    refused({**receipt, "opening": {**opening, name: value}}, "mismatch", trusted_key=KEY)
+    without = {k: v for k, v in opening.items() if k != name}
+    refused({**receipt, "opening": without}, "mismatch", trusted_key=KEY)
+    extra = {**opening, "note": data.draw(values, label="note")}
+    refused({**receipt, "opening": extra}, "mismatch", trusted_key=KEY)
+
+
+@settings(max_examples=100, deadline=None)
+@given(salt=salts, position=st.integers(0, 63))
+def test_a_flipped_salt_is_refused(salt: str, position: int) -> None:
+    opening = exhibit(salt)
+    receipt = receipt_opening({**leaf_of(opening, "evidence"), "at": "…"}, opening)
+    flipped = salt[:position] + ("1" if salt[position] == "0" else "0") + salt[position + 1 :]
+    error = refused(
+        {**receipt, "opening": {**opening, "salt": flipped}}, "mismatch", trusted_key=KEY
+    )
+    assert "does not hash to the record's hash" in str(error)
+
+
+def test_the_opening_must_say_what_the_logged_record_says() -> None:
+    """A hash that matches does not make up for a leaf logged under another case or step."""
+    opening = filing(7, new_salt())
+    leaf = {**leaf_of(opening, "case_event"), "seq": 2}
+    refused(receipt_opening(leaf, opening), "mismatch", "says seq 1, the logged record 2")
+
+
+def test_an_opening_needs_a_logged_hash_to_open() -> None:
+    opening = exhibit(new_salt())
+    refused(receipt_opening(RECORDS[12], opening), "mismatch", "record has no hash")
 
 
 # --- the timestamp: plumbing only, with a stand-in verifier ----------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from netcourt.ledger.canonical import canonical_json
+from netcourt.ledger.canonical import canonical_json, new_salt, record_hash
 from netcourt.ledger.checkpoint import Checkpoint
 from netcourt.ledger.note import new_signer, sign_note, verifier_key
 from netcourt.ledger.receipt import make_receipt
@@ -47,6 +47,32 @@ def _receipt(blob_sha256: str) -> dict[str, Any]:
         inclusion_proof=tree.inclusion_proof(12),
         checkpoint=note,
         verifier_key=KEY,
+    )
+
+
+def _salted_receipt(blob: bytes) -> dict[str, Any]:
+    """An evidence receipt as the court hands it out: the leaf publishes the hash of a salted
+    record of the file; the receipt holds that record."""
+    opening = {
+        "case": "C-1",
+        "item": "E-1",
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "size": len(blob),
+        "salt": new_salt(),
+    }
+    record = {"kind": "evidence", "case": "C-1", "item": "E-1", "hash": record_hash(opening)}
+    tree = MemoryTree([leaf_hash(canonical_json({"kind": "evidence", "item": "E-0"}))])
+    tree.append(leaf_hash(canonical_json(record)))
+    note = sign_note(Checkpoint(ORIGIN, tree.size, tree.root()).text(), SIGNER)
+    return make_receipt(
+        kind="evidence",
+        record=record,
+        leaf_index=1,
+        tree_size=tree.size,
+        inclusion_proof=tree.inclusion_proof(1),
+        checkpoint=note,
+        verifier_key=KEY,
+        opening=opening,
     )
 
 
@@ -101,6 +127,38 @@ def test_the_wrong_file_is_refused(
     out, err = capsys.readouterr()
     assert "included: leaf 12 of 40" in out
     assert err.startswith("REFUSED (mismatch): the file's SHA-256")
+
+
+def test_a_salted_receipt_opens_its_hash_and_checks_the_file(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    receipt = _salted_receipt(BLOB)
+    files["receipt"].write_text(json.dumps(receipt), encoding="utf-8")
+    assert main([str(files["receipt"]), "--key", KEY, "--file", str(files["blob"])]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"signature: ok by {ORIGIN}",
+        "included: leaf 1 of 2",
+        "contents: match the logged hash",
+        "timestamp: none in this receipt",
+        "file: sha256 matches",
+    ]
+    salt = receipt["opening"]["salt"]
+    receipt["opening"]["salt"] = ("1" if salt[0] == "0" else "0") + salt[1:]
+    files["receipt"].write_text(json.dumps(receipt), encoding="utf-8")
+    assert main([str(files["receipt"]), "--key", KEY, "--file", str(files["blob"])]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"signature: ok by {ORIGIN}", "included: leaf 1 of 2"]
+    assert err.startswith("REFUSED (mismatch): the receipt's opening does not hash")
+
+
+def test_a_salted_receipt_refuses_another_file(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    files["receipt"].write_text(json.dumps(_salted_receipt(BLOB + b"!")), encoding="utf-8")
+    assert main([str(files["receipt"]), "--key", KEY, "--file", str(files["blob"]), "--json"]) == 1
+    failure = json.loads(capsys.readouterr().out)
+    assert failure["code"] == "mismatch" and "the file's SHA-256" in failure["message"]
+    assert "contents: match the logged hash" in failure["checks"]
 
 
 def test_the_wrong_key_is_refused(

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from netcourt.cases.models import CaseEvent
+from netcourt.cases import actions as case_actions
+from netcourt.cases.models import Case, CaseEvent
 from netcourt.evidence import actions as evidence_actions
 from netcourt.evidence.models import EvidenceItem
 from netcourt.ledger.checkpoint import parse_checkpoint
@@ -24,6 +25,7 @@ from netcourt.transparency.audit import audit
 from netcourt.transparency.models import Checkpoint, LogEntry, LogNode
 from tests.conftest import confirmed, signed_in
 from tests.evidence.test_submission import pdf, submit
+from tests.transparency.test_salts import flip
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -229,9 +231,26 @@ def test_reordered_leaves_are_named(logged: EvidenceItem) -> None:
 
 def test_an_edited_leaf_record_is_named(logged: EvidenceItem) -> None:
     entry = LogEntry.objects.get(ref=f"evidence:{logged.pk}")
-    LogEntry.objects.filter(pk=entry.pk).update(record=entry.record.replace('"size":', '"size":1'))
+    LogEntry.objects.filter(pk=entry.pk).update(
+        record=entry.record.replace('"hash":"', '"hash":"f')
+    )
     faults = audit()
     assert any(f"evidence:{logged.pk}" in f and "record was altered" in f for f in faults)
+
+
+def test_a_flipped_event_salt_is_named(logged: EvidenceItem) -> None:
+    event = CaseEvent.objects.get(case=logged.case, seq=3)
+    CaseEvent.objects.filter(pk=event.pk).update(salt=flip(event.salt))
+    assert audit() == [
+        f"event:{logged.case_id}:3: the case event was altered after it was logged "
+        f"(event {event.event})."
+    ]
+    assert not case_actions.verify_chain(Case.objects.get(pk=logged.case_id))
+
+
+def test_a_flipped_item_salt_is_named(logged: EvidenceItem) -> None:
+    EvidenceItem.objects.filter(pk=logged.pk).update(salt=flip(logged.salt))
+    assert audit() == [f"evidence:{logged.pk}: the item's recorded hash, size or salt was altered."]
 
 
 def test_a_forged_checkpoint_is_named(logged: EvidenceItem) -> None:
@@ -297,6 +316,8 @@ def test_the_log_has_a_page_for_people_in_both_languages(db) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert keys.log_verifier_key() in text and "python -m netcourt.ledger.verify" in text
+    assert "a salt" in text and "keep your receipts as private as the case file" in text
     assert 'href="/log/"' in client.get("/").content.decode()
     chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/log/").content.decode()
     assert "公开日志" in chinese
+    assert "盐值" in chinese

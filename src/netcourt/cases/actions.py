@@ -45,7 +45,7 @@ from netcourt.core.numbers import amount_text, parse_amount, whole_number
 from netcourt.core.problems import Conflict, NotFound, Problem
 from netcourt.core.text import refuse_control_characters, refuse_line_breaks
 from netcourt.courts.models import Court, CourtMembership, CourtRole
-from netcourt.ledger import record_hash, sha256_hex
+from netcourt.ledger import new_salt, record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
 from netcourt.procedure import (
     Aid,
@@ -180,6 +180,7 @@ def _append_event(
         pack_version=case.pack_version,
         at=clock.now().astimezone(UTC),
         prev_hash=case.last_event_hash or GENESIS_HASH,
+        salt=new_salt(),
     )
     event.hash = digest = record_hash(event_record(event))
     history = case.event_ids()  # read before the new event is saved, then kept in step
@@ -192,8 +193,11 @@ def _append_event(
 
 
 def event_record(event: CaseEvent) -> dict[str, Any]:
-    """The record whose hash is ``event.hash``; anyone can recompute the chain from these."""
-    return {
+    """The record whose hash is ``event.hash``, chained by ``prev``. Its fields are few and
+    guessable (account ids, states, a small payload's hash), so it carries the event's secret
+    salt: the published hash confirms no guess. An event made before salts has none, and its
+    record stays as it was hashed."""
+    record: dict[str, Any] = {
         "case": str(event.case_id),
         "seq": event.seq,
         "event": event.event,
@@ -207,6 +211,14 @@ def event_record(event: CaseEvent) -> dict[str, Any]:
         "on_behalf_of": str(event.on_behalf_of_id) if event.on_behalf_of_id else None,
         "prev": event.prev_hash,
     }
+    if event.salt:
+        record["salt"] = event.salt
+    return record
+
+
+def event_receipt(event: CaseEvent) -> dict[str, Any]:
+    """The event's receipt, with its salted record: for the people of its case only."""
+    return transparency.receipt_for(event_leaf_ref(event), opening=event_record(event))
 
 
 def event_leaf_ref(event: CaseEvent) -> str:
@@ -216,8 +228,8 @@ def event_leaf_ref(event: CaseEvent) -> str:
 def event_leaf(event: CaseEvent) -> dict[str, Any]:
     """The event's record in the public transparency log: identifiers and its hash only.
     Not even the step's name: anyone who knows a case's id could otherwise read that, say,
-    a hardship application was made in it. The hash covers the step, for those who hold the
-    event."""
+    a hardship application was made in it. The hash covers the step and a secret salt, for
+    those who hold the event's receipt."""
     return {
         "case": str(event.case_id),
         "seq": event.seq,

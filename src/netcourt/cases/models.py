@@ -310,6 +310,10 @@ class CaseEvent(models.Model):
     at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Secret: in the hashed record (so the published hash cannot be guessed from its
+    # low-entropy fields) and in the event's receipt, nowhere public. Empty on events made
+    # before salts, whose record has none.
+    salt = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["case_id", "seq"]

@@ -49,6 +49,7 @@ from netcourt.evidence.models import (
 )
 from netcourt.evidence.staging import StagingArea, StagingMissing
 from netcourt.evidence.store import blob_context, blob_key, blob_store, case_keys
+from netcourt.ledger import new_salt, record_hash
 from netcourt.procedure import Event, EvidenceRules
 from netcourt.transparency import actions as transparency
 from netcourt.vault import VaultError, store_encrypted
@@ -538,6 +539,7 @@ def submit(
             submitted_at=event.at,
             platform=platform,
             provenance=provenance or {},
+            salt=new_salt(),
         )
         transparency.append(EVIDENCE_LEAF, item_leaf_ref(item), item_leaf(item))
         Upload.objects.filter(pk=upload.pk).delete()
@@ -595,15 +597,40 @@ def item_leaf_ref(item: EvidenceItem) -> str:
     return f"evidence:{item.pk}"
 
 
-def item_leaf(item: EvidenceItem) -> dict[str, Any]:
-    """The item's record in the public log: identifiers and the file's hash, nothing personal."""
+def item_record(item: EvidenceItem) -> dict[str, Any] | None:
+    """The salted record whose hash the item's leaf publishes: the file's SHA-256 and size
+    with the item's secret salt, so that no one holding a copy of a file can learn from the
+    log that it was filed, or where. None for an item logged before salts."""
+    if not item.salt:
+        return None
     return {
         "case": str(item.case_id),
         "item": str(item.pk),
         "sha256": item.blob.sha256,
         "size": item.blob.size,
+        "salt": item.salt,
+    }
+
+
+def item_leaf(item: EvidenceItem) -> dict[str, Any]:
+    """The item's record in the public log: identifiers and the hash of its salted record,
+    nothing personal. An item logged before salts has the file's own SHA-256 and size."""
+    leaf: dict[str, Any] = {
+        "case": str(item.case_id),
+        "item": str(item.pk),
         "at": transparency.at_utc(item.submitted_at),
     }
+    record = item_record(item)
+    if record is None:
+        leaf.update(sha256=item.blob.sha256, size=item.blob.size)
+    else:
+        leaf["hash"] = record_hash(record)
+    return leaf
+
+
+def item_receipt(item: EvidenceItem) -> dict[str, Any]:
+    """The item's receipt, with its salted record: for those who may see the item only."""
+    return transparency.receipt_for(item_leaf_ref(item), opening=item_record(item))
 
 
 def _verdict(value: str, field: str) -> str:

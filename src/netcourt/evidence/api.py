@@ -31,7 +31,6 @@ from netcourt.core.problems import Problem
 from netcourt.evidence import actions, policy
 from netcourt.evidence.models import EvidenceItem, Upload
 from netcourt.evidence.store import plaintext
-from netcourt.transparency.actions import receipt_for
 
 router = Router(tags=["evidence"])
 uploads_router = Router(tags=["evidence"])
@@ -315,7 +314,7 @@ def evidence_file(
 @router.get("/{case_id}/evidence/{item_id}/receipt", summary="The item's transparency receipt")
 def evidence_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> dict[str, Any]:
     item = policy.get_item(request.user, case_id, item_id)
-    return receipt_for(actions.item_leaf_ref(item))
+    return actions.item_receipt(item)
 
 
 @router.get("/{case_id}/events/{seq}/receipt", summary="A case event's transparency receipt")
@@ -324,7 +323,7 @@ def event_receipt(request: HttpRequest, case_id: UUID, seq: int) -> dict[str, An
     event = case.events.filter(seq=seq).first()
     if event is None:
         raise Problem("not_found", status=404)
-    return receipt_for(case_actions.event_leaf_ref(event))
+    return case_actions.event_receipt(event)
 
 
 Verdict = Literal["accepted", "disputed", "no_opinion"]

@@ -57,6 +57,9 @@ class EvidenceItem(models.Model):
         "Platform", on_delete=models.PROTECT, null=True, blank=True, related_name="items"
     )
     provenance = models.JSONField(default=dict, blank=True)
+    # Secret: in the salted record whose hash the item's log leaf publishes instead of the
+    # file's own SHA-256, and in the item's receipt. Empty on items logged before salts.
+    salt = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["party__position", "round", "number"]

@@ -31,7 +31,6 @@ from netcourt.evidence.pdf import evidence_list_pdf
 from netcourt.evidence.store import plaintext
 from netcourt.evidence.uploads import StagedFile, adopt, file_missing, stage_files
 from netcourt.procedure import available_events
-from netcourt.transparency.actions import receipt_for
 from netcourt.transparency.views import json_download
 
 
@@ -287,9 +286,7 @@ def item_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResp
         item = policy.get_item(request.user, case_id, item_id)
     except Problem as problem:
         return problem_page(request, problem)
-    return json_download(
-        receipt_for(actions.item_leaf_ref(item)), f"receipt-evidence-{item.pk}.json"
-    )
+    return json_download(actions.item_receipt(item), f"receipt-evidence-{item.pk}.json")
 
 
 @login_required

@@ -1,7 +1,7 @@
 """The transparency log's pure core: canonical records, the RFC 9162 tree and its proofs,
 tiles, signed notes and checkpoints, and receipts that anyone can check offline."""
 
-from netcourt.ledger.canonical import canonical_json, record_hash, sha256_hex
+from netcourt.ledger.canonical import canonical_json, new_salt, record_hash, sha256_hex
 from netcourt.ledger.checkpoint import Checkpoint, parse_checkpoint
 from netcourt.ledger.errors import ERROR_CODES, LedgerError
 from netcourt.ledger.note import OpenedNote, new_signer, open_note, sign_note, verifier_key
@@ -48,6 +48,7 @@ __all__ = [
     "leaf_hash",
     "load_receipt",
     "make_receipt",
+    "new_salt",
     "new_signer",
     "node_hash",
     "open_note",

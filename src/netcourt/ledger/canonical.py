@@ -3,12 +3,17 @@
 Keys sorted, no insignificant white space, UTF-8, no NaN or infinity. Only str, int, bool,
 None, lists and dicts are accepted: anything else (floats, dates, decimals) must be turned
 into a string by the caller, so that two implementations cannot disagree on its form.
+
+A record whose hash is published but whose fields could be guessed (small account ids, a
+handful of states, a known file) carries a ``salt`` from :func:`new_salt`: without it no one
+can test a guess against the hash; with it, those given the record can check it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,3 +48,11 @@ def sha256_hex(data: bytes) -> str:
 
 def record_hash(record: Mapping[str, Any]) -> str:
     return sha256_hex(canonical_json(record))
+
+
+SALT_BYTES = 32
+
+
+def new_salt() -> str:
+    """A secret random salt for a record whose hash is published: 256 bits, as hex."""
+    return secrets.token_hex(SALT_BYTES)

@@ -4,7 +4,7 @@ A receipt is one JSON object::
 
     {
       "format": "netcourt-receipt",
-      "version": 1,
+      "version": 2,
       "kind": "evidence",
       "record": {...},                 # the leaf data is canonical_json(record)
       "leaf_index": 12,
@@ -12,15 +12,25 @@ A receipt is one JSON object::
       "inclusion_proof": ["<hex>", ...],
       "checkpoint": "<signed note>",   # a C2SP checkpoint of size tree_size, signed by the court
       "verifier_key": "<name>+<id>+<key>",
-      "timestamp": "<base64 DER RFC 3161 TimeStampToken over the signed note's UTF-8>" | null
+      "timestamp": "<base64 DER RFC 3161 TimeStampToken over the signed note's UTF-8>" | null,
+      "opening": {"salt": "<hex>", ...} | null
     }
+
+A leaf's record publishes a ``hash``: the SHA-256 of the canonical JSON of a record that
+includes a secret random ``salt`` (:func:`~netcourt.ledger.canonical.new_salt`), so that no
+one can confirm a guess about what it covers. The ``opening`` is that salted record, in the
+receipts of those entitled to hold it. Version 1 receipts (before openings) have no
+``opening`` field and still check.
 
 :func:`check_receipt` checks, in this order: the shape of every field; the checkpoint's
 signature (with the key the caller trusts, or failing that the receipt's own key, which the
 report then flags as not independently checked); that the checkpoint is of ``tree_size``; that
 the record's leaf hash is included at ``leaf_index`` under the checkpoint's root, and that the
-record's ``kind`` is the receipt's; the RFC 3161 timestamp over the signed checkpoint; and, if
-the caller has the file, that its SHA-256 is the record's ``sha256``. Any failure raises :class:`~netcourt.ledger.errors.LedgerError`.
+record's ``kind`` is the receipt's; that the opening, if any, hashes to the record's ``hash``
+and agrees with every field the record shares with it; the RFC 3161 timestamp over the signed
+checkpoint; and, if the caller has the file, that its SHA-256 is the ``sha256`` of the opening
+(or, without one, of the record). Any failure raises
+:class:`~netcourt.ledger.errors.LedgerError`.
 """
 
 from __future__ import annotations
@@ -35,14 +45,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from netcourt.ledger.canonical import canonical_json
+from netcourt.ledger.canonical import canonical_json, record_hash
 from netcourt.ledger.checkpoint import Checkpoint, parse_checkpoint
 from netcourt.ledger.errors import LedgerError
 from netcourt.ledger.note import open_note, parse_verifier_key
 from netcourt.ledger.tree import HASH_SIZE, leaf_hash, verify_inclusion
 
 FORMAT = "netcourt-receipt"
-VERSION = 1
+VERSION = 2
 FIELDS = (
     "format",
     "version",
@@ -54,7 +64,10 @@ FIELDS = (
     "checkpoint",
     "verifier_key",
     "timestamp",
+    "opening",
 )
+#: The fields of each version this verifier knows: version 1 had no ``opening``.
+VERSION_FIELDS = {1: FIELDS[:-1], VERSION: FIELDS}
 MAX_PROOF_LENGTH = 128
 
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -132,6 +145,7 @@ class ReceiptReport:
     timestamp: Stamp | None
     timestamp_pinned: bool
     file_checked: bool
+    opening: dict[str, Any] | None = None
     checks: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -149,6 +163,7 @@ class ReceiptReport:
             "timestamp": self.timestamp.to_json() if self.timestamp else None,
             "timestamp_pinned": self.timestamp_pinned,
             "file_checked": self.file_checked,
+            "opening": self.opening,
             "checks": list(self.checks),
         }
 
@@ -172,10 +187,12 @@ def make_receipt(
     checkpoint: str,
     verifier_key: str,
     timestamp: bytes | None = None,
+    opening: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A receipt, checked before it is handed out (all but the timestamp, which is the TSA's).
 
-    ``checkpoint`` is the signed note of a checkpoint of ``tree_size`` leaves.
+    ``checkpoint`` is the signed note of a checkpoint of ``tree_size`` leaves; ``opening`` the
+    salted record whose hash is the record's ``hash``, for those entitled to hold it.
     """
     receipt: dict[str, Any] = {
         "format": FORMAT,
@@ -188,6 +205,7 @@ def make_receipt(
         "checkpoint": checkpoint,
         "verifier_key": verifier_key,
         "timestamp": base64.b64encode(timestamp).decode("ascii") if timestamp else None,
+        "opening": dict(opening) if opening is not None else None,
     }
     _check(receipt, trusted_key=verifier_key, check_timestamp=False)
     return receipt
@@ -229,17 +247,20 @@ def _int(receipt: Mapping[str, Any], name: str) -> int:
 def _structure(receipt: object) -> None:
     if not isinstance(receipt, dict):
         raise LedgerError("malformed", "a receipt is a JSON object")
-    for name in FIELDS:
+    version = receipt.get("version")
+    fields = VERSION_FIELDS.get(version, FIELDS) if type(version) is int else FIELDS
+    for name in fields:
         if name not in receipt:
             raise LedgerError("malformed", f"receipt: missing field {name!r}")
-    extra = sorted(set(receipt) - set(FIELDS))
+    extra = sorted(set(receipt) - set(fields))
     if extra:
         raise LedgerError("malformed", f"receipt: unknown field {extra[0]!r}")
     if receipt["format"] != FORMAT:
         raise LedgerError("malformed", f"receipt: format must be {FORMAT!r}")
-    if type(receipt["version"]) is not int or receipt["version"] != VERSION:
+    if type(version) is not int or version not in VERSION_FIELDS:
+        known = " or ".join(str(number) for number in VERSION_FIELDS)
         raise LedgerError(
-            "malformed", f"receipt: version must be {VERSION} (this verifier knows no other)"
+            "malformed", f"receipt: version must be {known} (this verifier knows no other)"
         )
     if not isinstance(receipt["kind"], str) or not _KIND.fullmatch(receipt["kind"]):
         raise LedgerError(
@@ -251,6 +272,16 @@ def _structure(receipt: object) -> None:
         canonical_json(receipt["record"])
     except TypeError as exc:
         raise LedgerError("malformed", f"receipt: record has no canonical form: {exc}") from None
+    opening = receipt.get("opening")
+    if opening is not None:
+        if not isinstance(opening, dict):
+            raise LedgerError("malformed", "receipt: opening must be a JSON object or null")
+        try:
+            canonical_json(opening)
+        except TypeError as exc:
+            raise LedgerError(
+                "malformed", f"receipt: opening has no canonical form: {exc}"
+            ) from None
     leaf_index = _int(receipt, "leaf_index")
     tree_size = _int(receipt, "tree_size")
     if leaf_index >= tree_size:
@@ -397,6 +428,12 @@ def _check(
             f"the receipt says {receipt['kind']!r} but its record is {record.get('kind')!r}",
         )
 
+    # The salted record behind the record's hash, when the receipt holds it.
+    opening = receipt.get("opening")
+    if opening is not None:
+        _check_opening(record, opening)
+        passed("contents: match the logged hash")
+
     # 4. The signed checkpoint existed at the time the authority says.
     stamp: Stamp | None = None
     if receipt["timestamp"] is None:
@@ -427,10 +464,10 @@ def _check(
 
     # 5. The file is the one the record describes.
     if expected_sha256 is not None:
-        recorded = record.get("sha256")
+        recorded = (opening if opening is not None else record).get("sha256")
         if not isinstance(recorded, str):
             raise LedgerError(
-                "mismatch", "the record has no sha256, so no file can be checked against it"
+                "mismatch", "the receipt has no sha256, so no file can be checked against it"
             )
         if recorded.lower() != expected_sha256:
             raise LedgerError(
@@ -451,5 +488,27 @@ def _check(
         timestamp=stamp,
         timestamp_pinned=stamp is not None and tsa_certificate is not None,
         file_checked=expected_sha256 is not None,
+        opening=opening,
         checks=checks,
     )
+
+
+def _check_opening(record: Mapping[str, Any], opening: Mapping[str, Any]) -> None:
+    """The opening is the salted record whose hash the logged record publishes, and says the
+    same as the logged record wherever both have a field (the case, the item, the sequence)."""
+    logged = record.get("hash")
+    if not isinstance(logged, str):
+        raise LedgerError(
+            "mismatch", "the record has no hash, so the receipt's opening cannot be checked"
+        )
+    if record_hash(opening) != logged:
+        raise LedgerError(
+            "mismatch", "the receipt's opening does not hash to the record's hash: it was altered"
+        )
+    for name in sorted(opening.keys() & record.keys()):
+        if opening[name] != record[name]:
+            raise LedgerError(
+                "mismatch",
+                f"the receipt's opening says {name} {opening[name]!r}, "
+                f"the logged record {record[name]!r}",
+            )

@@ -2,7 +2,9 @@
 
 No network, no database, no Django: only the receipt, the court's verifier key (``--key``,
 obtained independently; without it the receipt's own key is used and the output says so) and,
-for evidence, the file itself (``--file``, hashed as a stream).
+for evidence, the file itself (``--file``, hashed as a stream). The salted record a party's
+receipt holds (its ``opening``) is hashed again and must be the one the log published; the
+file must be the one that record names.
 
 Exit status: 0 when every check passed, 1 when the receipt was refused, 2 for a usage error or
 a file that cannot be read.

@@ -201,8 +201,9 @@ def latest_checkpoint() -> Checkpoint:
     return checkpoint
 
 
-def receipt_for(ref: str) -> dict[str, Any]:
-    """The receipt of the leaf ``ref``: integrated first if it is still queued."""
+def receipt_for(ref: str, opening: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The receipt of the leaf ``ref``: integrated first if it is still queued. ``opening`` is
+    the salted record behind the leaf's ``hash``: secret, so only for those who may hold it."""
     from netcourt.ledger.receipt import make_receipt
     from netcourt.transparency.proofs import inclusion_proof
 
@@ -223,6 +224,7 @@ def receipt_for(ref: str) -> dict[str, Any]:
         checkpoint=checkpoint.note,
         verifier_key=keys.log_verifier_key(),
         timestamp=bytes(checkpoint.timestamp) if checkpoint.timestamp else None,
+        opening=opening,
     )
 
 

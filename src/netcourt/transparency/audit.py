@@ -114,6 +114,7 @@ def _check_event(ref: str, record: dict[str, Any]) -> Iterator[str]:
 
 
 def _check_item(ref: str, record: dict[str, Any], files: bool) -> Iterator[str]:
+    from netcourt.evidence.actions import EVIDENCE_LEAF, item_leaf
     from netcourt.evidence.models import EvidenceItem
     from netcourt.evidence.store import blob_context, blob_store, case_keys
     from netcourt.vault import verify_blob
@@ -127,8 +128,8 @@ def _check_item(ref: str, record: dict[str, Any], files: bool) -> Iterator[str]:
         yield _("%(ref)s: the evidence item the log names was deleted.") % {"ref": ref}
         return
     blob = item.blob
-    if blob.sha256 != record.get("sha256") or blob.size != record.get("size"):
-        yield _("%(ref)s: the item's recorded hash or size was altered.") % {"ref": ref}
+    if {"kind": EVIDENCE_LEAF, **item_leaf(item)} != record:
+        yield _("%(ref)s: the item's recorded hash, size or salt was altered.") % {"ref": ref}
     if not files:
         return
     try:
@@ -141,7 +142,7 @@ def _check_item(ref: str, record: dict[str, Any], files: bool) -> Iterator[str]:
             % {"ref": ref, "title": item.title, "why": error.code}
         )
         return
-    if sha256 != record.get("sha256") or size != record.get("size"):
+    if sha256 != blob.sha256 or size != blob.size:
         yield (
             _("%(ref)s: the stored file of “%(title)s” is not the file that was logged.")
             % {"ref": ref, "title": item.title}

@@ -26,7 +26,7 @@ from netcourt.core.problems import Problem, problem_response
 from netcourt.ledger.errors import LedgerError
 from netcourt.ledger.tiles import TILE_HEIGHT, entry_bundle, parse_tile_path
 from netcourt.transparency import keys
-from netcourt.transparency.actions import latest_checkpoint, receipt_for
+from netcourt.transparency.actions import latest_checkpoint
 from netcourt.transparency.models import LogEntry, LogNode
 from netcourt.transparency.proofs import consistency_proof, inclusion_proof
 
@@ -179,6 +179,4 @@ def event_receipt(request: HttpRequest, case_id: UUID, seq: int) -> HttpResponse
     event = case.events.filter(seq=seq).first()
     if event is None:
         return render(request, "cases/problem.html", {"problem": Problem("not_found")}, status=404)
-    return json_download(
-        receipt_for(case_actions.event_leaf_ref(event)), f"receipt-event-{case.pk}-{seq}.json"
-    )
+    return json_download(case_actions.event_receipt(event), f"receipt-event-{case.pk}-{seq}.json")
