@@ -232,20 +232,32 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_context(browser: Browser, server: Server) -> Iterator[Callable[..., BrowserContext]]:
-    """A fresh browser profile (cookies, language) per call; pages resolve paths on ``server``."""
+    """A fresh browser profile (cookies, language) per call; pages resolve paths on ``server``.
+    Anything the site's Content-Security-Policy stopped on those pages fails the test: the
+    policy must never break a page (and a page must not need more than it allows)."""
     made: list[BrowserContext] = []
+    refused: list[str] = []
 
     def make(locale: str = "en-US", base_url: str | None = None) -> BrowserContext:
         context = browser.new_context(
             base_url=base_url or server.base_url, locale=locale, viewport=DESKTOP
         )
         context.set_default_timeout(15_000)
+        context.on(
+            "console",
+            lambda message: (
+                refused.append(f"{message.location.get('url')}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         made.append(context)
         return context
 
     yield make
     for context in made:
         context.close()
+    assert not refused, "the Content-Security-Policy stopped:\n" + "\n".join(refused)
 
 
 def sign_in(page: Page, user: str) -> None:

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
 CSRF_FAILURE_VIEW = "netcourt.web.errors.csrf_failure"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "netcourt.core.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
