@@ -243,7 +243,12 @@ NETCOURT_EID: dict[str, Any] | None = json.loads(os.environ.get("NETCOURT_EID") 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # No secret of a link (a served document's, a calendar address) in a request's log line.
+    "filters": {"mask_secrets": {"()": "netcourt.core.logs.MaskSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        name: {"filters": ["mask_secrets"]} for name in ("django.request", "django.security.csrf")
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("NETCOURT_LOG_LEVEL", "WARNING")},
 }
 NETCOURT_BASE_URL = os.environ.get("NETCOURT_BASE_URL", "http://127.0.0.1:8000")
