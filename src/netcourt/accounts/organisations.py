@@ -107,9 +107,11 @@ def accepted_types() -> str:
 
 
 def staged_form_file(staged: Any) -> Incoming:
-    """A browser form's file, staged as it arrived (``netcourt.evidence.uploads``)."""
+    """A browser form's file, staged as it arrived (``netcourt.evidence.uploads``); its
+    refusal, if it was refused before it was staged."""
     from netcourt.evidence.actions import staging
 
+    staged.taken()
     area, name = staging(), str(staged.upload_id)
     size = int(staged.size or 0)
     return Incoming(

@@ -145,9 +145,10 @@ def submit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except Problem as problem:
         return problem_page(request, problem)
     rules = case.court.pack.evidence
-    if rules is not None:
-        stage_files(request, rules.max_bytes)
-    return _submit(request, case)
+    if rules is None:
+        return _submit(request, case)
+    with stage_files(request, rules.max_bytes):
+        return _submit(request, case)
 
 
 @csrf_protect
@@ -178,8 +179,6 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
                 % {"number": item.number, "title": item.title},
             )
             return redirect("evidence:page", case.pk)
-    elif isinstance(staged, StagedFile):
-        actions.staging().remove(str(staged.upload_id))
     if request.FILES.get("file") is None:
         file_missing(form, "file")
     case.refresh_from_db()
