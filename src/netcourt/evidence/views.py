@@ -276,6 +276,9 @@ def item_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResp
         item = policy.get_item(request.user, case_id, item_id)
     except Problem as problem:
         return problem_page(request, problem)
+    case_actions.log_access(
+        request.user, item.case, f"evidence.receipt:{item.party.role}:{item.number}"
+    )
     return json_download(
         receipt_for(actions.item_leaf_ref(item)), f"receipt-evidence-{item.pk}.json"
     )
