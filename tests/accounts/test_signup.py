@@ -35,6 +35,22 @@ def test_a_weak_password_is_refused_with_a_reason(db) -> None:
     assert not User.objects.filter(email="x@example.test").exists()
 
 
+def test_a_name_of_invisible_characters_is_refused(db) -> None:
+    for name in ("\u2800", "Li\u00adNa", "Li\tNa", "\u0301"):
+        response = Client().post(
+            "/accounts/signup/",
+            {
+                "display_name": name,
+                "email": "x@example.test",
+                "password1": "a long passphrase 2026",
+                "password2": "a long passphrase 2026",
+            },
+        )
+        assert response.status_code == 200
+        assert "The text contains characters that are not allowed." in response.content.decode()
+        assert not User.objects.filter(email="x@example.test").exists()
+
+
 def test_a_short_password_is_refused_in_chinese_too(db) -> None:
     """Django 5.2's own Chinese catalogue lacks its new wording of this message."""
     page = Client(HTTP_ACCEPT_LANGUAGE="zh-CN").post(

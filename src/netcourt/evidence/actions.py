@@ -498,9 +498,9 @@ def submission_texts(*, title: str, purpose: str, source: str) -> dict[str, str]
     """An item's title, purpose and source as :func:`submit` keeps them; refused (422) when
     missing, too long or holding control characters. Cheap: check them before the file."""
     return {
-        "title": clean_text(title, "title", MAX_TITLE),
+        "title": clean_text(title, "title", MAX_TITLE, one_line=True),
         "purpose": clean_text(purpose, "purpose", MAX_TEXT),
-        "source": clean_text(source, "source", MAX_SOURCE),
+        "source": clean_text(source, "source", MAX_SOURCE, one_line=True),
     }
 
 
