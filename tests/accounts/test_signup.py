@@ -77,6 +77,24 @@ def test_signing_in_says_so_in_the_persons_own_language(db) -> None:
     assert "成功登录" in done and "Successfully signed in" not in done
 
 
+def test_the_greeting_is_kept_on_the_server_not_in_a_readable_cookie(db) -> None:
+    """Flash messages (which name the person) live in the instance's own session, not in a
+    cookie any page of the host can read and another instance on it would show."""
+    from tests.conftest import make_user
+
+    person = make_user("zhou", "zh-hans", display_name="周杰")
+    person.set_password("a long passphrase 2026")
+    person.save()
+    client = Client()
+    signed = client.post(
+        "/accounts/login/", {"login": person.email, "password": "a long passphrase 2026"}
+    )
+    assert signed.status_code == 302
+    assert "messages" not in signed.cookies
+    assert not any("周杰" in morsel.value for morsel in client.cookies.values())
+    assert "成功登录" in client.get(signed["Location"], follow=True).content.decode()
+
+
 def test_the_security_key_form_names_its_field_in_chinese(db) -> None:
     from allauth.mfa import app_settings
     from allauth.mfa.webauthn.views import AddWebAuthnView

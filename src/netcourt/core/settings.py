@@ -228,6 +228,9 @@ SESSION_COOKIE_NAME = os.environ.get(
 )
 CSRF_COOKIE_NAME = os.environ.get("NETCOURT_CSRF_COOKIE_NAME", f"netcourt_csrf_{_INSTANCE}")
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages name people ("Successfully signed in as …"): kept in the session, on the
+# server and per instance, not in a cookie of their own (signed, not encrypted).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
