@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,11 +29,13 @@ from tests.conftest import make_user
 
 
 def run(*args: str, env_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The ``netcourt`` command in a process of its own, on the sources under test."""
+    source = {k: v for k, v in os.environ.items() if k == "PYTHONPATH"}
     return subprocess.run(
         [sys.executable, "-m", "netcourt.cli", *args],
         capture_output=True,
         text=True,
-        env={"NETCOURT_DATA_DIR": str(env_dir), "PATH": "/usr/bin:/bin"},
+        env={"NETCOURT_DATA_DIR": str(env_dir), "PATH": "/usr/bin:/bin", **source},
         timeout=120,
         check=False,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -55,9 +56,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
+        log_config=_uvicorn_logging(),
         ws_max_size=MAX_MESSAGE_BYTES,  # a hearing room's largest message, before any is read
     )
     return 0
+
+
+def _uvicorn_logging() -> dict[str, Any]:
+    """uvicorn's own logging, with the access log's lines (``--access-log``) holding no
+    secret of a link (netcourt.core.logs)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"mask_secrets": {"()": "netcourt.core.logs.MaskSecrets"}}
+    config["handlers"]["access"]["filters"] = ["mask_secrets"]
+    return config
 
 
 def _why_one_process(settings: Any) -> str:

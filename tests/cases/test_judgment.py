@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from netcourt.cases import actions, documents
@@ -82,9 +81,9 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert api_client(case.created_by).get(f"/api/v1/cases/{case.id}").json()["judgment"] is None
     served = Service.objects.get(case=case, document="judgment", party__role="plaintiff")
     delivery = served.deliveries.first()
-    assert delivery is not None
-    link = reverse("service:open", args=[delivery.token])
-    reader = Client()
+    assert delivery is not None and delivery.channel == "inbox"
+    link = reverse("service:received", args=[delivery.pk])
+    reader = plaintiff
     assert "The contract ends." not in reader.get(link).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         assert "The contract ends." in reader.post(link).content.decode()

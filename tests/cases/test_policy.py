@@ -109,3 +109,61 @@ def test_a_lawyer_whose_representation_ends_loses_the_case(hangzhou, staff, froz
     with pytest.raises(Problem) as refused:
         actions.fire(lawyer, case.id, "submit", case.version)
     assert refused.value.status == 404
+
+
+def test_a_judge_whose_membership_ends_loses_their_cases(accepted: Case, staff) -> None:
+    """A judge made inactive at the court keeps no power over the cases they were given: the
+    case is a 404 on the page and in the API, no step goes through either way, and the clerk's
+    queue shows the case as needing another judge."""
+    from netcourt.courts.models import CourtMembership, CourtRole
+    from tests.conftest import api_client, signed_in
+
+    judge = accepted.judge
+    assert judge is not None
+    step = {"event": "request_extension", "version": accepted.version}
+    page, api = signed_in(judge), api_client(judge)
+    assert page.get(f"/cases/{accepted.id}/").status_code == 200
+    clerk = signed_in(staff["clerk-hangzhou"])
+    assert "need another judge" not in clerk.get("/courts/hangzhou/queue/").content.decode()
+
+    CourtMembership.objects.filter(user=judge, role=CourtRole.JUDGE).update(active=False)
+
+    assert policy.case_roles(judge, accepted) == set()
+    assert not policy.visible_cases(judge).exists()
+    assert page.get(f"/cases/{accepted.id}/").status_code == 404
+    assert accepted.title not in page.get("/dashboard/").content.decode()
+    assert api.get(f"/api/v1/cases/{accepted.id}").status_code == 404
+    assert api.get(f"/api/v1/cases/{accepted.id}/docket").status_code == 404
+    taken = api.post(
+        f"/api/v1/cases/{accepted.id}/events",
+        {**step, "inputs": {"reasons": "More time."}},
+        content_type="application/json",
+    )
+    assert taken.status_code == 404 and taken.json()["code"] == "not_found"
+    posted = page.post(
+        f"/cases/{accepted.id}/steps/", {**step, "request_extension-reasons": "More time."}
+    )
+    assert posted.status_code == 404
+    accepted.refresh_from_db()
+    assert not accepted.events.filter(event="request_extension").exists()
+    queue = clerk.get("/courts/hangzhou/queue/").content.decode()
+    assert "Cases that need another judge" in queue
+    assert f"/cases/{accepted.id}/" in queue.split("Cases that need another judge")[1]
+
+    # Active again at the court, as a judge: the case comes back.
+    CourtMembership.objects.filter(user=judge, role=CourtRole.JUDGE).update(active=True)
+    assert policy.case_roles(judge, accepted) == {"judge"}
+
+
+def test_a_judge_of_another_court_does_not_judge_a_case_assigned_to_them_here(
+    accepted: Case, staff
+) -> None:
+    """Being an active judge somewhere is not enough: of the case's own court."""
+    from netcourt.courts.models import CourtMembership, CourtRole
+
+    judge = accepted.judge
+    CourtMembership.objects.filter(user=judge, role=CourtRole.JUDGE).update(active=False)
+    beijing = Court.objects.get(slug="beijing")
+    CourtMembership.objects.create(court=beijing, user=judge, role=CourtRole.JUDGE)
+    assert policy.case_roles(judge, accepted) == set()
+    assert not policy.visible_cases(judge).exists()

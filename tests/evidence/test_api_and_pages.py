@@ -526,3 +526,25 @@ def test_a_side_gives_one_opinion_on_an_item_and_answers_in_its_thread(
         alice, exchanging.pk, item.pk, reply_to=first.pk, comment="Agreed.", step_up=confirmed()
     )
     assert reply.reply_to_id == first.pk
+
+
+def test_every_read_of_an_item_or_a_receipt_is_in_the_access_log(exchanging, alice, bob) -> None:
+    """The item over the API, its receipt (API and page) and a step's receipt over the API:
+    each read is written in the case's access log, as the parties see it."""
+    item = submit(alice, exchanging, pdf())
+    seq = exchanging.events.order_by("seq").last().seq
+    api, page = api_client(bob), signed_in(bob)
+    base = f"/api/v1/cases/{exchanging.pk}"
+    reads = {
+        f"{base}/evidence/{item.pk}": "evidence.item:plaintiff:1",
+        f"{base}/evidence/{item.pk}/receipt": "evidence.receipt:plaintiff:1",
+        f"/cases/{exchanging.pk}/evidence/{item.pk}/receipt.json": "evidence.receipt:plaintiff:1",
+        f"{base}/events/{seq}/receipt": f"event.receipt:{seq}",
+    }
+    for url, what in reads.items():
+        before = AccessLogEntry.objects.filter(case=exchanging, user=bob, what=what).count()
+        answer = (page if url.startswith("/cases/") else api).get(url)
+        assert answer.status_code == 200, (url, answer.content)
+        after = AccessLogEntry.objects.filter(case=exchanging, user=bob, what=what)
+        assert after.count() == before + 1, url
+        assert after.first().roles == ["defendant"]

@@ -67,3 +67,11 @@ def test_the_judge_schedules_and_postpones_over_the_api(
     assert api_client(mallory).get(url).status_code == 404
     as_party = api_client(bob).post(url, body, content_type="application/json")
     assert as_party.status_code == 403, as_party.content
+
+
+def test_reading_the_hearings_is_in_the_access_log(exchanging: Case, alice: Any) -> None:
+    from netcourt.cases.models import AccessLogEntry
+
+    assert api_client(alice).get(f"/api/v1/cases/{exchanging.pk}/hearings").status_code == 200
+    entry = AccessLogEntry.objects.get(case=exchanging, what="api.hearings")
+    assert entry.user == alice and entry.roles == ["plaintiff"]

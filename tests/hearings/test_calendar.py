@@ -274,7 +274,10 @@ def test_no_calendar_for_a_closed_account_or_staff_without_a_second_factor(
     Authenticator.objects.filter(user=judge).delete()
     with caplog.at_level(logging.DEBUG):
         assert Client().get(judges).status_code == 404
-    assert not [r for r in caplog.records if judges in r.getMessage()], "a live secret logged"
+        assert Client().post(judges).status_code == 405  # refused before the view runs
+    secret = judges.rsplit("/", 2)[-2]
+    assert not [r for r in caplog.records if secret in r.getMessage()], "a live secret logged"
+    assert "Method Not Allowed (POST): /hearings/calendar/subscribed/…/hearings.ics" in caplog.text
     alices = _address(signed_in(alice).post(reverse("hearings:calendar-address")).content.decode())
     alice.is_active = False
     alice.save()

@@ -255,3 +255,15 @@ def test_a_witness_s_inbox_notice_links_the_hearing_s_own_page(
     assert note.link == reverse("hearings:hearing", args=[hearing.pk])
     inbox = signed_in(person).get(reverse("service:inbox")).content.decode()
     assert f'href="{note.link}"' in inbox
+
+
+def test_a_judge_who_left_the_court_has_no_judges_place_at_the_hearing(hearing: Hearing) -> None:
+    from netcourt.courts.models import CourtMembership, CourtRole
+
+    judge = hearing.case.judge
+    CourtMembership.objects.filter(user=judge, role=CourtRole.JUDGE).update(active=False)
+    assert actions.place_for(judge, hearing) == (Role.VIEWER, None)  # a public hearing
+    assert not actions.may_call(judge, hearing)
+    answer = call(signed_in(judge), hearing, make_user("witness").email)
+    assert answer.status_code == 403  # a viewer of the public hearing, who calls no one
+    assert not Participant.objects.filter(hearing=hearing, role=Role.WITNESS).exists()

@@ -38,3 +38,18 @@ def test_there_is_no_receipt_for_an_unpaid_intent(accepted: Case) -> None:
     intent = PaymentIntent.objects.get(case=accepted)
     url = f"/payments/cases/{accepted.id}/receipts/{intent.id}.pdf"
     assert plaintiff.get(url).status_code == 404
+
+
+def test_reading_the_receipt_is_in_the_access_log(accepted: Case, staff) -> None:
+    from netcourt.cases.models import AccessLogEntry
+
+    plaintiff = signed_in(accepted.created_by)
+    checkout(plaintiff, start(plaintiff, accepted), SUCCEEDS)
+    intent = PaymentIntent.objects.get(case=accepted)
+    clerk = staff["clerk-hangzhou"]
+    assert (
+        signed_in(clerk).get(f"/payments/cases/{accepted.id}/receipts/{intent.id}.pdf").status_code
+        == 200
+    )
+    entry = AccessLogEntry.objects.get(case=accepted, what=f"fee.receipt:{intent.pk}")
+    assert entry.user == clerk and entry.roles == ["clerk"]

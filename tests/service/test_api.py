@@ -50,3 +50,16 @@ def test_consent_and_service_records_over_the_api(
     ]
     stranger = api_client(mallory).get(f"/api/v1/cases/{accepted.pk}/service")
     assert stranger.status_code == 404
+
+
+def test_reading_consents_and_service_records_is_in_the_access_log(accepted, bob) -> None:
+    from netcourt.cases.models import AccessLogEntry
+
+    party = accepted.parties.get(role="defendant")
+    party.user = bob
+    party.save()
+    client = api_client(bob)
+    for what in ("consents", "service"):
+        assert client.get(f"/api/v1/cases/{accepted.pk}/{what}").status_code == 200
+        entry = AccessLogEntry.objects.get(case=accepted, what=f"api.{what}")
+        assert entry.user == bob and entry.roles == ["defendant"]

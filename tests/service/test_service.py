@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core import mail as sent_mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -42,6 +44,22 @@ def _serve_complaint(case: Case, staff: dict[str, Any], capture: Any) -> Case:
     return case
 
 
+SERVED_LINK = re.compile(r"https?://[^/\s]+(/served/[^/\s]+/)")
+
+
+def served_link(text: str) -> str:
+    """The path of the served document's link in a message's ``text``."""
+    found = SERVED_LINK.search(text)
+    assert found is not None, text
+    return found.group(1)
+
+
+def mailed_link(address: str) -> str:
+    """The served link in the last message e-mailed to ``address`` (Django's test outbox)."""
+    [*_, last] = [m for m in sent_mail.outbox if address in m.to]
+    return served_link(last.body)
+
+
 def _statuses(case: Case) -> list[tuple[str, str]]:
     return [
         (e.payload["channel"], e.payload["status"])
@@ -65,7 +83,10 @@ def test_a_party_who_agreed_to_the_inbox_is_served_there_and_the_answer_period_s
     answer = CaseDeadline.objects.get(case=case, time_limit="answer")
     assert answer.start == clock.today()
     note = Notification.objects.get(user=bob, delivery__isnull=False)
-    assert note.link == reverse("service:open", args=[note.delivery.token])
+    opened = reverse("service:received", args=[note.delivery_id])
+    assert f'href="{opened}"' in signed_in(bob).get(reverse("service:inbox")).content.decode()
+    assert signed_in(bob).get(opened).status_code == 200
+    assert signed_in(case.created_by).get(opened).status_code == 404  # bob's inbox alone
     confirm = CaseEvent.objects.get(case=case, event="confirm_service")
     assert confirm.actor is None and confirm.payload["served"] == "complaint_copy"
     leaves = [json.loads(r) for r in LogEntry.objects.values_list("record", flat=True)]
@@ -87,8 +108,7 @@ def test_an_address_never_agreed_to_serves_only_when_read(
     delivery = service.deliveries.get()
     assert delivery.status == "delivered" and not delivery.consented
     assert service.effective_at is None
-    link = reverse("service:open", args=[delivery.token])
-    assert link in mail.message.get_content()
+    link = served_link(mail.message.get_content())
     reader = Client()
     assert reader.get(link).status_code == 200
     service.refresh_from_db()
@@ -482,9 +502,8 @@ def test_the_person_served_joins_the_case_online_with_a_verified_account(
     party.kind, party.name = "natural", str(carol)
     party.save()
     case = _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
-    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
-    link = reverse("service:open", args=[delivery.token])
-    join = reverse("service:join", args=[delivery.token])
+    link = mailed_link("carol@example.org")
+    join = f"{link}join/"
     assert "Take part in this case online" not in Client().get(link).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         page = Client().post(link).content.decode()
@@ -525,13 +544,52 @@ def test_an_organisation_does_not_join_through_a_served_link(
 
     _defendant(accepted, None, "orders@shop.example")  # the fixture's company
     _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
-    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    link = mailed_link("orders@shop.example")
     with django_capture_on_commit_callbacks(execute=True):
-        page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
+        page = Client().post(link).content.decode()
     assert "Take part in this case online" not in page
-    joined = signed_in(make_user("clerkish")).post(reverse("service:join", args=[delivery.token]))
+    joined = signed_in(make_user("clerkish")).post(f"{link}join/")
     assert joined.status_code == 409
     assert "An organisation takes part through its members" in joined.content.decode()
+
+
+def test_a_served_links_secret_is_in_neither_the_database_nor_the_log(
+    accepted, staff, django_capture_on_commit_callbacks, caplog
+) -> None:
+    """Only the secret's SHA-256 is kept, and every refusal at a served link (a join that
+    conflicts, a form without its CSRF token, a method not taken, a link one character off)
+    is logged with the secret masked."""
+    import hashlib
+    import logging
+
+    from django.apps import apps
+
+    from tests.conftest import make_user
+
+    _defendant(accepted, None, "orders@shop.example")
+    _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
+    link = mailed_link("orders@shop.example")
+    secret = link.split("/")[2]
+    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    assert delivery.digest == hashlib.sha256(secret.encode()).hexdigest()
+    for model in apps.get_models():
+        for row in model.objects.values():
+            assert secret not in str(row), f"{model.__name__} holds the secret"
+    with caplog.at_level(logging.DEBUG):
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post(link)  # receipt confirmed: the offer to join shows
+        assert signed_in(make_user("clerkish")).post(f"{link}join/").status_code == 409
+        forms = Client(enforce_csrf_checks=True)
+        forms.force_login(make_user("no-csrf"))
+        assert forms.post(f"{link}join/").status_code == 403
+        assert Client().put(link).status_code == 405
+        assert Client().get(f"{link[:-2]}/").status_code == 404
+    lines = [r.getMessage() for r in caplog.records]
+    assert not [line for line in lines if secret in line or secret[:-1] in line], lines
+    assert "Conflict: /served/…/join/" in lines
+    assert "Forbidden (CSRF cookie not set.): /served/…/join/" in lines
+    assert "Method Not Allowed (PUT): /served/…/" in lines
+    assert "Not Found: /served/…/" in lines
 
 
 def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
@@ -544,11 +602,11 @@ def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
     party.kind, party.name = "natural", "Dan"
     party.save()
     _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
-    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    link = mailed_link("dan@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
+        page = Client().post(link).content.decode()
     assert "contact the court" in page and "/accounts/login/?next=" not in page
-    refused = signed_in(make_user("dan")).post(reverse("service:join", args=[delivery.token]))
+    refused = signed_in(make_user("dan")).post(f"{link}join/")
     assert refused.status_code == 403 and "none is set up here" in refused.content.decode()
 
 

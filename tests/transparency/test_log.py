@@ -321,3 +321,13 @@ def test_the_log_has_a_page_for_people_in_both_languages(db) -> None:
     chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/log/").content.decode()
     assert "公开日志" in chinese
     assert "盐值" in chinese
+
+
+def test_reading_a_steps_receipt_is_in_the_access_log(accepted) -> None:
+    from netcourt.cases.models import AccessLogEntry
+
+    plaintiff = accepted.created_by
+    answer = signed_in(plaintiff).get(f"/cases/{accepted.pk}/events/1/receipt.json")
+    assert answer.status_code == 200
+    entry = AccessLogEntry.objects.get(case=accepted, what="event.receipt:1")
+    assert entry.user == plaintiff and entry.roles == ["plaintiff"]

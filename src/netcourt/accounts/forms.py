@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from netcourt.core.forms import Form
+from netcourt.core.text import validate_one_line
 from netcourt.hearings.times import court_zone
 
 # Zones offered in the list: the places (Area/City), not aliases kept for old systems.
@@ -32,6 +33,7 @@ class SignupForm(AllauthSignupForm):  # type: ignore[misc]
         label=_("Full name"),
         max_length=150,
         help_text=_("As it appears on your identity document."),
+        validators=[validate_one_line],
     )
 
     field_order = ["display_name", "email", "password1", "password2"]

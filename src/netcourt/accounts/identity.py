@@ -32,6 +32,7 @@ from netcourt.accounts.models import IdentityVerification
 from netcourt.core import clock, ratelimit, vault
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
+from netcourt.core.text import has_forbidden_characters
 from netcourt.identity import numbers
 from netcourt.procedure import Event, Pack, load_pack
 
@@ -227,9 +228,15 @@ def verify_eid(
 
 
 def clean_name(legal_name: str) -> str | None:
-    """The name with its spaces normalised, or None when it cannot be a person's legal name."""
+    """The name with its spaces normalised, or None when it cannot be a person's legal name
+    (empty, too long, or holding what a name may not: `has_forbidden_characters`)."""
     name = " ".join(legal_name.split())
-    if not name or len(name) > 200 or not name.isprintable():
+    if (
+        not name
+        or len(name) > 200
+        or not name.isprintable()
+        or has_forbidden_characters(name, one_line=True)
+    ):
         return None
     return name
 

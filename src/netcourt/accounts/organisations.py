@@ -107,9 +107,11 @@ def accepted_types() -> str:
 
 
 def staged_form_file(staged: Any) -> Incoming:
-    """A browser form's file, staged as it arrived (``netcourt.evidence.uploads``)."""
+    """A browser form's file, staged as it arrived (``netcourt.evidence.uploads``); its
+    refusal, if it was refused before it was staged."""
     from netcourt.evidence.actions import staging
 
+    staged.taken()
     area, name = staging(), str(staged.upload_id)
     size = int(staged.size or 0)
     return Incoming(
@@ -378,7 +380,7 @@ def check_registration(user: Any, name: str, credit_code: str, role: str) -> Reg
     """Everything about a registration that can be checked before its file is."""
     require_checked_identity(user)
     cleaned = Registration(
-        name=clean_text(name, "name", MAX_NAME, required=True),
+        name=clean_text(name, "name", MAX_NAME, one_line=True),
         credit_code=normalise_credit_code(credit_code),
         role=role,
     )
@@ -496,7 +498,7 @@ def approve(
 ) -> OrganisationMember:
     """The clerk has read the document and approves; ``name`` corrects the organisation's
     registered name (to the one on its business licence)."""
-    new_name = clean_text(name, "name", MAX_NAME, required=True) if name is not None else None
+    new_name = clean_text(name, "name", MAX_NAME, one_line=True) if name is not None else None
     return _decide(clerk, member_id, MemberStatus.APPROVED, reasons, new_name=new_name)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -196,18 +197,20 @@ def _staged(request: HttpRequest, name: str) -> Any:
     return staged if isinstance(staged, StagedFile) else None
 
 
-def _use_staging(request: HttpRequest) -> None:
-    """Files of the form go straight into the encrypted staging area as they arrive."""
-    if request.method == "POST":
-        stage_files(request, organisations.max_document_bytes())
+def _staging(request: HttpRequest) -> AbstractContextManager[None]:
+    """Files of the form go straight into the encrypted staging area as they arrive, and
+    whatever the form did not take is removed when it has answered."""
+    if request.method != "POST":
+        return nullcontext()
+    return stage_files(request, organisations.max_document_bytes())
 
 
 @csrf_exempt
 @login_required
 def organisations_page(request: HttpRequest) -> HttpResponse:
     """The organisations the person acts for or asked to, and the form to ask."""
-    _use_staging(request)
-    return _organisations_page(request)
+    with _staging(request):
+        return _organisations_page(request)
 
 
 @csrf_protect
@@ -240,11 +243,8 @@ def _organisations_page(request: HttpRequest) -> HttpResponse:
                     % {"organisation": member.organisation.name},
                 )
                 return redirect("account_organisations")
-        else:
-            if staged is not None:
-                organisations.staged_form_file(staged).discard()
-            if staged is None:
-                file_missing(form, "document")
+        elif staged is None:
+            file_missing(form, "document")
     person: Any = request.user
     memberships = OrganisationMember.objects.filter(user=person).select_related(
         "organisation", "document"
@@ -344,8 +344,8 @@ class RepresentForm(Form):
 @login_required
 def represent(request: HttpRequest) -> HttpResponse:
     """A lawyer or agent who is not in a case asks to represent one of its parties."""
-    _use_staging(request)
-    return _represent(request)
+    with _staging(request):
+        return _represent(request)
 
 
 @csrf_protect
@@ -385,11 +385,8 @@ def _represent(request: HttpRequest) -> HttpResponse:
                     ),
                 )
                 return redirect("cases:represent")
-        else:
-            if staged is not None:
-                organisations.staged_form_file(staged).discard()
-            if staged is None:
-                file_missing(form, "document")
+        elif staged is None:
+            file_missing(form, "document")
     return render(
         request,
         "cases/represent.html",

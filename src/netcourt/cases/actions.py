@@ -43,7 +43,7 @@ from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.core.numbers import amount_text, parse_amount, whole_number
 from netcourt.core.problems import Conflict, NotFound, Problem
-from netcourt.core.text import refuse_control_characters, refuse_line_breaks
+from netcourt.core.text import refuse_control_characters, refuse_for_one_line
 from netcourt.courts.models import Court, CourtMembership, CourtRole
 from netcourt.ledger import new_salt, record_hash, sha256_hex
 from netcourt.ledger.canonical import canonical_json
@@ -408,11 +408,11 @@ def _create_draft(
 def _apply_filing(case: Case, data: FilingData) -> list[str]:
     for name in ("title", "claims", "facts", "platform", "connection", "factors", "exclusions"):
         refuse_control_characters(getattr(data, name), name)
-    refuse_line_breaks(data.title or "", "title")
+    refuse_for_one_line(data.title or "", "title")
     for index, party in enumerate(data.parties or []):
         refuse_control_characters(vars(party), f"parties[{index}]")
         for name in ("name", "address", "contact_email", "representative_name"):
-            refuse_line_breaks(getattr(party, name), f"parties[{index}].{name}")
+            refuse_for_one_line(getattr(party, name), f"parties[{index}].{name}")
     changed: list[str] = []
     filing = dict(case.filing)
     for key in ("claims", "facts", "platform", "connection"):
@@ -799,7 +799,7 @@ def _refuse_oversized_text(event: Event, inputs: Mapping[str, object]) -> None:
             )
         if item.type != "longtext":
             for text in texts:
-                refuse_line_breaks(text, item.name)
+                refuse_for_one_line(text, item.name)
 
 
 def _amounts_as_typed(event: Event, inputs: Mapping[str, object]) -> Mapping[str, object]:

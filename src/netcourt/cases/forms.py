@@ -19,20 +19,22 @@ from netcourt.cases.present import choice_label
 from netcourt.core.forms import Form, WholeNumberField
 from netcourt.core.i18n import current_language
 from netcourt.core.numbers import amount_text
-from netcourt.core.text import validate_plain_text
+from netcourt.core.text import validate_one_line, validate_plain_text
 from netcourt.courts.models import Court
 from netcourt.procedure import Event, Pack
 
 
 class TextForm(Form):
     """Every text field refuses control and bidirectional control characters, as the actions
-    do (:mod:`netcourt.core.text`), so the message shows next to the field it is about."""
+    do (:mod:`netcourt.core.text`), so the message shows next to the field it is about; a
+    one-line field (not a text area) what a one-line answer may not hold either."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
-                field.validators.append(validate_plain_text)
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(validate_plain_text if multiline else validate_one_line)
 
 
 _YUAN = re.compile(r"^(?:[¥￥]|CNY|RMB)\s*|\s*(?:元整?|CNY|RMB)$", re.IGNORECASE)

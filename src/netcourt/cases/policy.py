@@ -2,9 +2,10 @@
 
 A person's roles in a case come from four places: being a party, acting for a party that is
 an organisation (an approved member of the organisation the party is linked to), being a
-party's active representative, being the judge the case is assigned to, and being a clerk of
-the court once the case has left the filer's hands. Ending a membership or a representation
-ends the role at the next request. Having opened the filing gives no role by itself:
+party's active representative, being the judge the case is assigned to while an active judge
+of its court, and being a clerk of the court once the case has left the filer's hands. Ending
+a membership (of an organisation or of the court) or a representation ends the role at the
+next request. Having opened the filing gives no role by itself:
 a lawyer whose representation ends loses the case with it. Anyone with no role does not learn that the case
 exists: reads answer 404, exactly as for a case that was never filed.
 """
@@ -94,7 +95,7 @@ def case_roles(user: Any, case: Case) -> set[str]:
             roles.add(party.role)
     if case.submitted_at is None:
         return roles & {"plaintiff"}
-    if case.judge_id == user.pk:
+    if is_judge_of(user, case):
         roles.add("judge")
     court_roles = set(
         CourtMembership.objects.filter(
@@ -107,10 +108,33 @@ def case_roles(user: Any, case: Case) -> set[str]:
     return roles | court_roles
 
 
+def is_judge_of(user: Any, case: Case) -> bool:
+    """Whether ``user`` is the judge ``case`` is assigned to and still an active judge of its
+    court: a judge whose membership ended keeps no power over the cases they were given."""
+    return (
+        case.judge_id is not None
+        and case.judge_id == user.pk
+        and CourtMembership.objects.filter(
+            court_id=case.court_id, user=user, role=CourtRole.JUDGE, active=True
+        ).exists()
+    )
+
+
+def judging(user: Any) -> Q:
+    """The cases ``user`` judges, as `is_judge_of` decides for one case."""
+    return Q(
+        judge=user,
+        court__in=CourtMembership.objects.filter(
+            user=user, role=CourtRole.JUDGE, active=True
+        ).values("court"),
+    )
+
+
 def visible_cases(user: Any) -> QuerySet[Case]:
     """The cases ``user`` has a role in, in one query, as `case_roles` decides for one case:
     a draft only to the plaintiff's side, the others to their parties (themselves, their
-    organisation's members, their representatives), their judge and their court's staff."""
+    organisation's members, their representatives), their judge (while a judge of the court)
+    and their court's staff."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     staff_courts = CourtMembership.objects.filter(
@@ -124,7 +148,7 @@ def visible_cases(user: Any) -> QuerySet[Case]:
             parties__organisation__members__status=MemberStatus.APPROVED,
         )
     ) & (Q(submitted_at__isnull=False) | Q(parties__role="plaintiff"))  # a draft: its filer's
-    court = (Q(judge=user) | Q(court__in=staff_courts)) & Q(submitted_at__isnull=False)
+    court = (judging(user) | Q(court__in=staff_courts)) & Q(submitted_at__isnull=False)
     ids = Case.objects.filter(own | court).values("id")
     return Case.objects.filter(id__in=ids)
 

@@ -105,13 +105,17 @@ def check_request(user: Any, data: RequestData) -> RequestData:
     organisations.require_checked_identity(user)
     cleaned = RequestData(
         case_number=normalise_number(
-            clean_text(data.case_number, "case_number", MAX_NUMBER, required=True)
+            clean_text(data.case_number, "case_number", MAX_NUMBER, one_line=True)
         ),
         role=_choice(data.role, list(PartyRole.values), "role"),
         kind=_choice(data.kind, list(RepresentativeKind.values), "kind"),
-        party_name=clean_text(data.party_name, "party_name", MAX_NAME, required=False),
-        licence_number=clean_text(data.licence_number, "licence_number", 40, required=False),
-        firm=clean_text(data.firm, "firm", MAX_NAME, required=False),
+        party_name=clean_text(
+            data.party_name, "party_name", MAX_NAME, required=False, one_line=True
+        ),
+        licence_number=clean_text(
+            data.licence_number, "licence_number", 40, required=False, one_line=True
+        ),
+        firm=clean_text(data.firm, "firm", MAX_NAME, required=False, one_line=True),
     )
     if cleaned.kind == RepresentativeKind.LAWYER and not LAWYER_LICENCE.fullmatch(
         cleaned.licence_number

@@ -472,9 +472,10 @@ def take_step(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except Problem as problem:
         return problem_page(request, problem)
     rules = case.court.pack.evidence
-    if rules is not None:
-        stage_files(request, rules.max_bytes)
-    return _take_step(request, case)
+    if rules is None:
+        return _take_step(request, case)
+    with stage_files(request, rules.max_bytes):
+        return _take_step(request, case)
 
 
 @csrf_protect

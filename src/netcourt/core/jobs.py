@@ -37,6 +37,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from netcourt.core import clock
 from netcourt.core.models import Job
+from netcourt.core.private import private_database
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +248,7 @@ def queue() -> tuple[Huey, Any]:
     if where.startswith(("redis://", "rediss://", "unix://")):
         huey: Huey = RedisHuey("netcourt", url=where)
     else:
+        private_database(settings.DATA_DIR / "jobs.sqlite3")
         huey = SqliteHuey("netcourt", filename=str(settings.DATA_DIR / "jobs.sqlite3"))
     task = huey.task(name="netcourt.job")(_work)
     huey.periodic_task(crontab(minute="*"), name="netcourt.tick")(_tick)

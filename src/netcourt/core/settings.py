@@ -16,11 +16,13 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from netcourt.core.private import private_dir
+
 django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("NETCOURT_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+private_dir(DATA_DIR)  # the database, keys and files: the server's alone
 
 
 def _generated_secret(variable: str, file_name: str) -> str:
@@ -227,6 +229,9 @@ SESSION_COOKIE_NAME = os.environ.get(
 )
 CSRF_COOKIE_NAME = os.environ.get("NETCOURT_CSRF_COOKIE_NAME", f"netcourt_csrf_{_INSTANCE}")
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages name people ("Successfully signed in as …"): kept in the session, on the
+# server and per instance, not in a cookie of their own (signed, not encrypted).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -244,7 +249,12 @@ NETCOURT_EID: dict[str, Any] | None = json.loads(os.environ.get("NETCOURT_EID") 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # No secret of a link (a served document's, a calendar address) in a request's log line.
+    "filters": {"mask_secrets": {"()": "netcourt.core.logs.MaskSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        name: {"filters": ["mask_secrets"]} for name in ("django.request", "django.security.csrf")
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("NETCOURT_LOG_LEVEL", "WARNING")},
 }
 NETCOURT_BASE_URL = os.environ.get("NETCOURT_BASE_URL", "http://127.0.0.1:8000")

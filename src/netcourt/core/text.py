@@ -4,7 +4,8 @@ Text with NUL or other control characters is refused on every database alike (Po
 cannot store NUL at all; SQLite would keep it silently). So is text with bidirectional
 control characters: an unclosed right-to-left override in a name or a title turns the court's
 own words printed after it backwards (a party could make "identity: not verified" read as
-something else).
+something else); and text with characters that show nothing, or made of accents on nothing,
+with which two names look the same or a name of nothing looks like one.
 """
 
 from __future__ import annotations
@@ -27,16 +28,46 @@ BIDI_CONTROLS = frozenset(
 )
 
 
-# Characters that show nothing: zero-width space, word joiner and invisible operators, the
-# byte-order mark, the interlinear annotation marks, the Mongolian vowel separator, the Hangul
-# fillers and the tag characters. In a name or a title they make two different texts look the
-# same, or a name of nothing look like one.
-INVISIBLE = frozenset(
-    ["\u200b", "\ufeff", "\u180e", "\u115f", "\u1160", "\u3164", "\uffa0"]
-    + [chr(c) for c in range(0x2060, 0x2065)]
-    + [chr(c) for c in range(0xFFF9, 0xFFFC)]
-    + [chr(c) for c in range(0xE0000, 0xE0080)]
+def _span(first: int, last: int) -> list[str]:
+    return [chr(c) for c in range(first, last + 1)]
+
+
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 16): characters a
+# renderer shows as nothing when it does not support them — the soft hyphen, the combining
+# grapheme joiner, the Hangul and Khmer fillers, Mongolian selectors, zero-width spaces and
+# joiners, word joiner and invisible operators, variation selectors, the byte-order mark,
+# shorthand format controls, musical beam and phrase controls, tags, and the code points kept
+# for more of them.
+DEFAULT_IGNORABLE = frozenset(
+    ["\u00ad", "\u034f", "\u061c", "\u3164", "\ufeff", "\uffa0"]
+    + _span(0x115F, 0x1160)
+    + _span(0x17B4, 0x17B5)
+    + _span(0x180B, 0x180F)
+    + _span(0x200B, 0x200F)
+    + _span(0x202A, 0x202E)
+    + _span(0x2060, 0x206F)
+    + _span(0xFE00, 0xFE0F)
+    + _span(0xFFF0, 0xFFF8)
+    + _span(0x1BCA0, 0x1BCA3)
+    + _span(0x1D173, 0x1D17A)
+    + _span(0xE0000, 0xE0FFF)
 )
+# Of those, the ones that join or vary the characters around them inside a longer text: the
+# zero-width non-joiner and joiner (Persian and Indic words, emoji sequences) and the variation
+# selectors (an emoji's presentation, an ideograph's registered variant). A name or a title,
+# which people tell apart by how it looks, has no room for them.
+JOINERS = frozenset(_span(0x200C, 0x200D) + _span(0xFE00, 0xFE0F) + _span(0xE0100, 0xE01EF))
+# Characters that show nothing, anywhere: the default ignorable ones but the joiners, the
+# interlinear annotation marks and the braille pattern blank (a space that is not one). In a
+# name or a title they make two different texts look the same, or a name of nothing look
+# like one.
+INVISIBLE = (DEFAULT_IGNORABLE - JOINERS) | frozenset(["\u2800", *_span(0xFFF9, 0xFFFB)])
+# Noncharacters: code points Unicode keeps out of interchange for good.
+NONCHARACTERS = frozenset(
+    _span(0xFDD0, 0xFDEF)
+    + [chr(plane + end) for plane in range(0, 0x110000, 0x10000) for end in (0xFFFE, 0xFFFF)]
+)
+_REFUSED = BIDI_CONTROLS | INVISIBLE | NONCHARACTERS
 LINE_BREAKS = frozenset("\n\r\u2028\u2029\x85\x0b\x0c")
 
 
@@ -44,20 +75,26 @@ def _not_allowed() -> str:
     return translation.gettext("The text contains characters that are not allowed.")
 
 
-def has_forbidden_characters(value: str) -> bool:
+def has_forbidden_characters(value: str, *, one_line: bool = False) -> bool:
     """Whether ``value`` holds a control character (other than a line break or a tab), a
-    bidirectional control character or an invisible one."""
-    return any(
-        c in BIDI_CONTROLS
-        or c in INVISIBLE
-        or (unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL)
+    bidirectional control character, an invisible one or a noncharacter, or is made of
+    combining marks alone (accents on nothing). In a ``one_line`` answer (a name, a title)
+    a tab, a joiner and a variation selector are refused too."""
+    if any(
+        c in _REFUSED
+        or (one_line and c in JOINERS)
+        or (unicodedata.category(c) == "Cc" and (one_line or c not in ALLOWED_CONTROL))
         for c in value
-    )
+    ):
+        return True
+    shown = [c for c in value if not c.isspace()]
+    return bool(shown) and all(unicodedata.category(c).startswith("M") for c in shown)
 
 
-def refuse_line_breaks(value: str, field: str) -> None:
+def refuse_for_one_line(value: str, field: str) -> None:
     """A one-line answer (a name, a title, an address) holds no line break: it goes into the
-    subject of an e-mail and the heading of a page as it is."""
+    subject of an e-mail and the heading of a page as it is; nor a tab, a joiner or a
+    variation selector (`has_forbidden_characters`)."""
     if any(c in LINE_BREAKS for c in value):
         raise Problem(
             "input_invalid",
@@ -65,11 +102,15 @@ def refuse_line_breaks(value: str, field: str) -> None:
             field=field,
             status=422,
         )
+    if has_forbidden_characters(value, one_line=True):
+        raise Problem("input_invalid", _not_allowed(), field=field, status=422)
 
 
-def clean_text(value: str, field: str, limit: int, *, required: bool = True) -> str:
-    """A person's answer, stripped; refused when missing (if required), too long, or holding
-    control characters."""
+def clean_text(
+    value: str, field: str, limit: int, *, required: bool = True, one_line: bool = False
+) -> str:
+    """A person's answer, stripped; refused when missing (if required), too long, holding
+    control characters, or (``one_line``: a name, a title) not on one line."""
     value = (value or "").strip()
     if required and not value:
         raise Problem(
@@ -86,6 +127,8 @@ def clean_text(value: str, field: str, limit: int, *, required: bool = True) -> 
             status=422,
         )
     refuse_control_characters(value, field)
+    if one_line:
+        refuse_for_one_line(value, field)
     return value
 
 
@@ -109,6 +152,13 @@ def validate_plain_text(value: Any) -> None:
     next to the field. Takes a field's text or its list of lines."""
     values = value if isinstance(value, (list, tuple)) else [value]
     if any(isinstance(v, str) and has_forbidden_characters(v) for v in values):
+        raise ValidationError(_not_allowed(), code="invalid_characters")
+
+
+def validate_one_line(value: Any) -> None:
+    """`validate_plain_text` for a one-line field (a name, a title): no tab, joiner or
+    variation selector either (a line break is one of the control characters refused)."""
+    if isinstance(value, str) and has_forbidden_characters(value, one_line=True):
         raise ValidationError(_not_allowed(), code="invalid_characters")
 
 

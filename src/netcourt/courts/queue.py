@@ -1,4 +1,5 @@
-"""The clerk's queue: filings waiting for a decision, the most urgent first."""
+"""The clerk's queue: filings waiting for a decision, the most urgent first, and the open
+cases whose judge is no longer a judge of the court."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date
 
 from netcourt.cases.models import Case, CaseDeadline
 from netcourt.core import clock
-from netcourt.courts.models import Court
+from netcourt.courts.models import Court, CourtMembership, CourtRole
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,17 @@ def filing_queue(court: Court) -> list[QueueItem]:
         items.append(QueueItem(case, due, (due - today).days if due else None))
     items.sort(key=lambda i: (i.due is None, i.due or today))
     return items
+
+
+def without_judge(court: Court) -> list[Case]:
+    """The court's open cases assigned to someone who is no longer an active judge of it: they
+    lost the case with their membership (`cases.policy.is_judge_of`), so it needs another."""
+    terminal = [s.id for s in court.pack.states.values() if s.terminal]
+    judges = CourtMembership.objects.filter(court=court, role=CourtRole.JUDGE, active=True)
+    return list(
+        Case.objects.filter(court=court, judge__isnull=False, submitted_at__isnull=False)
+        .exclude(state__in=terminal)
+        .exclude(judge__in=judges.values("user"))
+        .select_related("court", "judge")
+        .order_by("submitted_at")
+    )

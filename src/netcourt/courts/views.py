@@ -18,7 +18,7 @@ from netcourt.core.forms import Form
 from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court
-from netcourt.courts.queue import filing_queue
+from netcourt.courts.queue import filing_queue, without_judge
 from netcourt.service.actions import waiting_on_paper
 
 
@@ -50,6 +50,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
             "representation_waiting": representation.waiting(court).count(),
             "authorisations_waiting": organisations.pending().count(),
             "paper": waiting_on_paper(court),
+            "without_judge": [present.summary(case) for case in without_judge(court)],
         },
     )
 

@@ -129,11 +129,19 @@ def start_upload(user: Any, case_id: UUID | str, length: int, filename: str) -> 
 
 
 def adopt_staged(
-    user: Any, case_id: UUID | str, upload_id: UUID, key: bytes, filename: str, size: int
+    user: Any,
+    case_id: UUID | str,
+    upload_id: UUID,
+    key: bytes,
+    filename: str,
+    size: int,
+    *,
+    counted: bool = False,
 ) -> Upload:
-    """Record a file that a browser form staged in one piece as a complete upload."""
+    """Record a file that was staged in one piece as a complete upload; ``counted`` when it
+    was counted against the person's uploads before it was staged (a browser form's)."""
     try:
-        case, name = _check_new_upload(user, case_id, size, filename)
+        case, name = _check_new_upload(user, case_id, size, filename, counted=counted)
     except Problem:
         staging().remove(str(upload_id))
         raise
@@ -160,11 +168,12 @@ def _upload_row(
 
 
 def _check_new_upload(
-    user: Any, case_id: UUID | str, length: int, filename: str
+    user: Any, case_id: UUID | str, length: int, filename: str, *, counted: bool = False
 ) -> tuple[Case, str]:
     """Anyone with a role in the case may send a file while a step open to them takes one: a
     party its evidence or a document for a step, court staff a document for theirs; what the
-    file may become is checked when it is submitted. A closed case takes none."""
+    file may become is checked when it is submitted. A closed case takes none. The upload is
+    counted against the person's (`count_upload`) unless it was ``counted`` already."""
     case = case_policy.get_case(user, case_id)
     steps = case_actions.open_steps(case, case_policy.case_roles(user, case))
     if not any(e.id == SUBMIT_EVENT or any(i.type == "document" for i in e.inputs) for e in steps):
@@ -179,20 +188,33 @@ def _check_new_upload(
         )
     if length > rules.max_bytes:
         raise too_large(rules.max_bytes)
+    if not counted:
+        count_upload(user)
+    elif Upload.objects.filter(user=user).count() >= MAX_OPEN_UPLOADS:
+        raise _too_many_uploads()
+    return case, clean_filename(filename)
+
+
+def count_upload(user: Any) -> None:
+    """Count a file ``user`` starts sending (a resumable upload, or a form's file before a
+    byte of it is staged). Each may hold up to the court's largest file on disk, so a person
+    gets a few at a time: refused (429) with ``MAX_OPEN_UPLOADS`` open, or after
+    ``UPLOADS_PER_HOUR`` this hour, so no one can fill the court's disk."""
     if Upload.objects.filter(user=user).count() >= MAX_OPEN_UPLOADS or not ratelimit.allow(
         "evidence-upload", str(user.pk), UPLOADS_PER_HOUR, 3600
     ):
-        # Each upload may hold up to the court's largest file on disk: a person gets a few at
-        # a time, so no one can fill the court's disk.
-        raise Problem(
-            "rate_limited",
-            translation.gettext(
-                "You have too many files on their way in. Finish or abandon some, or wait a "
-                "while, then try again."
-            ),
-            status=429,
-        )
-    return case, clean_filename(filename)
+        raise _too_many_uploads()
+
+
+def _too_many_uploads() -> Problem:
+    return Problem(
+        "rate_limited",
+        translation.gettext(
+            "You have too many files on their way in. Finish or abandon some, or wait a "
+            "while, then try again."
+        ),
+        status=429,
+    )
 
 
 def too_large(max_bytes: int) -> Problem:
@@ -481,9 +503,9 @@ def submission_texts(*, title: str, purpose: str, source: str) -> dict[str, str]
     """An item's title, purpose and source as :func:`submit` keeps them; refused (422) when
     missing, too long or holding control characters. Cheap: check them before the file."""
     return {
-        "title": clean_text(title, "title", MAX_TITLE),
+        "title": clean_text(title, "title", MAX_TITLE, one_line=True),
         "purpose": clean_text(purpose, "purpose", MAX_TEXT),
-        "source": clean_text(source, "source", MAX_SOURCE),
+        "source": clean_text(source, "source", MAX_SOURCE, one_line=True),
     }
 
 

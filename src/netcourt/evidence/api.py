@@ -282,7 +282,11 @@ def list_evidence(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
 
 @router.get("/{case_id}/evidence/{item_id}", response=ItemOut, summary="One evidence item")
 def get_evidence(request: HttpRequest, case_id: UUID, item_id: UUID) -> dict[str, Any]:
-    return _item(policy.get_item(request.user, case_id, item_id))
+    item = policy.get_item(request.user, case_id, item_id)
+    case_actions.log_access(
+        request.user, item.case, f"evidence.item:{item.party.role}:{item.number}"
+    )
+    return _item(item)
 
 
 @router.get("/{case_id}/evidence/{item_id}/file", summary="The item's file, decrypted")
@@ -314,6 +318,9 @@ def evidence_file(
 @router.get("/{case_id}/evidence/{item_id}/receipt", summary="The item's transparency receipt")
 def evidence_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> dict[str, Any]:
     item = policy.get_item(request.user, case_id, item_id)
+    case_actions.log_access(
+        request.user, item.case, f"evidence.receipt:{item.party.role}:{item.number}"
+    )
     return actions.item_receipt(item)
 
 
@@ -323,6 +330,7 @@ def event_receipt(request: HttpRequest, case_id: UUID, seq: int) -> dict[str, An
     event = case.events.filter(seq=seq).first()
     if event is None:
         raise Problem("not_found", status=404)
+    case_actions.log_access(request.user, case, f"event.receipt:{seq}")
     return case_actions.event_receipt(event)
 
 

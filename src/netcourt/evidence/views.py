@@ -145,9 +145,10 @@ def submit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except Problem as problem:
         return problem_page(request, problem)
     rules = case.court.pack.evidence
-    if rules is not None:
-        stage_files(request, rules.max_bytes)
-    return _submit(request, case)
+    if rules is None:
+        return _submit(request, case)
+    with stage_files(request, rules.max_bytes):
+        return _submit(request, case)
 
 
 def _accept(rules: Any) -> str:
@@ -187,8 +188,6 @@ def _submit(request: HttpRequest, case: Case) -> HttpResponse:
                 % {"number": item.number, "title": item.title},
             )
             return redirect("evidence:page", case.pk)
-    elif isinstance(staged, StagedFile):
-        actions.staging().remove(str(staged.upload_id))
     if request.FILES.get("file") is None:
         file_missing(form, "file")
     case.refresh_from_db()
@@ -286,6 +285,9 @@ def item_receipt(request: HttpRequest, case_id: UUID, item_id: UUID) -> HttpResp
         item = policy.get_item(request.user, case_id, item_id)
     except Problem as problem:
         return problem_page(request, problem)
+    case_actions.log_access(
+        request.user, item.case, f"evidence.receipt:{item.party.role}:{item.number}"
+    )
     return json_download(actions.item_receipt(item), f"receipt-evidence-{item.pk}.json")
 
 

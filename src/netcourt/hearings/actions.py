@@ -222,8 +222,8 @@ def absence_guard(case: Case) -> str | None:
 def place_for(user: Any, hearing: Hearing) -> tuple[str, Party | None] | None:
     """The role ``user`` takes in ``hearing`` now, and the party they stand for; None for no
     one (deny by default). Worked out afresh each time from the case (a representative whose
-    mandate ended, a clerk who left the court, lose their place at once); only witnesses and
-    interpreters hold a place by invitation."""
+    mandate ended, a clerk or judge who left the court, lose their place at once); only
+    witnesses and interpreters hold a place by invitation."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     invited = hearing.participants.filter(
@@ -238,7 +238,7 @@ def _place_in_case(user: Any, hearing: Hearing) -> tuple[str, Party | None] | No
     """The place ``user`` has in ``hearing`` by their part in its case (not by invitation):
     judge, clerk, party, representative; a viewer of a public hearing; None for no one."""
     case = hearing.case
-    if case.judge_id == user.pk:
+    if policy.is_judge_of(user, case):
         return Role.JUDGE, None
     if CourtMembership.objects.filter(
         court_id=case.court_id, user=user, role=CourtRole.CLERK, active=True

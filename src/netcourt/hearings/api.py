@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from netcourt.cases import actions as case_actions
 from netcourt.cases import policy
 from netcourt.core import idempotency
 from netcourt.core.problems import Problem
@@ -100,6 +101,7 @@ def _hearing(hearing: Hearing, with_recordings: bool) -> dict[str, Any]:
 )
 def list_hearings(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     case = policy.get_case(request.user, case_id)
+    case_actions.log_access(request.user, case, "api.hearings")
     playback = bool(policy.case_roles(request.user, case) & PLAYBACK_ROLES)
     return [_hearing(h, playback) for h in case.hearings.order_by("-starts_at")]
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from netcourt.cases import actions as case_actions
 from netcourt.core.problems import Problem, problem_response, request_too_large
 from netcourt.payments import actions
 from netcourt.payments.models import RefundReason
@@ -56,9 +57,11 @@ def returned(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def receipt(request: HttpRequest, case_id: UUID, intent_id: UUID) -> HttpResponse:
     """The bilingual PDF receipt of a fee paid online, for the people of the case."""
     try:
-        pdf = receipt_pdf(paid_intent(request.user, case_id, intent_id))
+        intent = paid_intent(request.user, case_id, intent_id)
     except Problem as problem:
         return render(request, "cases/problem.html", {"problem": problem}, status=problem.status)
+    case_actions.log_access(request.user, intent.case, f"fee.receipt:{intent.pk}")
+    pdf = receipt_pdf(intent)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{intent_id}.pdf"'
     return response

@@ -28,9 +28,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
 
+from netcourt.accounts.models import hash_token
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent, Party, PartyKind
 from netcourt.core import clock, jobs
@@ -382,7 +384,6 @@ def _next_route(service: Service, pack: Pack) -> Delivery | None:
         consented=consented,
         position=position,
         language=language_of(service.party),
-        token=secrets.token_urlsafe(32),
     )
     if channel == Channel.NOTICE:
         delivery.status = DeliveryStatus.SENT
@@ -417,8 +418,19 @@ def _record(delivery: Delivery, status: str | None = None) -> CaseEvent | None:
     )
 
 
-def link(delivery: Delivery) -> str:
-    return settings.NETCOURT_BASE_URL + reverse("service:open", args=[delivery.token])
+def new_link(delivery: Delivery) -> str:
+    """The link that opens ``delivery``'s document, with a new secret, of which ``delivery``
+    keeps only the hash (saved with the delivery as it is sent): the secret is in the message
+    and nowhere else. A delivery sent again (its job run again after a passing fault) carries
+    a new link, and the earlier one no longer opens it."""
+    secret = secrets.token_urlsafe(32)
+    delivery.digest = hash_token(secret)
+    return settings.NETCOURT_BASE_URL + reverse("service:open", args=[secret])
+
+
+def by_link(secret: str) -> QuerySet[Delivery]:
+    """The delivery whose link holds ``secret`` (none for an unknown one)."""
+    return Delivery.objects.filter(digest=hash_token(secret)).exclude(channel=Channel.NOTICE)
 
 
 def deliver(delivery_id: str) -> None:
@@ -529,12 +541,7 @@ def join_online(user: Any, token: str) -> Case:
     from netcourt.accounts import identity
     from netcourt.cases import actions as case_actions
 
-    delivery = (
-        Delivery.objects.select_related("service__party")
-        .filter(token=token)
-        .exclude(channel=Channel.NOTICE)
-        .first()
-    )
+    delivery = by_link(token).select_related("service__party").first()
     if delivery is None or delivery.read_at is None:
         raise NotFound()
     with transaction.atomic():
@@ -699,7 +706,6 @@ def record_paper_service(
             consented=True,
             position=service.deliveries.count(),
             language=language_of(service.party),
-            token=secrets.token_urlsafe(32),
         )
         delivery.sent_at = at
         if returned:

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
 from netcourt.core import idempotency
 from netcourt.service import actions
@@ -80,6 +81,7 @@ def _consent(c: Consent) -> dict[str, Any]:
 )
 def list_consents(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     case = case_policy.get_case(request.user, case_id)
+    case_actions.log_access(request.user, case, "api.consents")
     own = case_policy.own_parties(request.user, case)
     return [
         _consent(c)
@@ -119,6 +121,7 @@ def record_consent(request: HttpRequest, case_id: UUID, payload: ConsentIn) -> S
 )
 def list_service(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     case = case_policy.get_case(request.user, case_id)
+    case_actions.log_access(request.user, case, "api.service")
     services = (
         Service.objects.filter(case=case).select_related("party").prefetch_related("deliveries")
     )

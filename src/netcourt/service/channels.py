@@ -43,7 +43,7 @@ def gateway(url: str) -> SmsGateway:
 def send(delivery: Delivery) -> Outcome:
     """Send ``delivery`` by its channel. Raises on a passing fault (the job runs again); a
     permanent refusal is an outcome, so the next route is tried."""
-    from netcourt.service.actions import link
+    from netcourt.service.actions import new_link
 
     service = delivery.service
     lang = delivery.language
@@ -57,14 +57,16 @@ def send(delivery: Delivery) -> Outcome:
                 "case": service.case,
                 "subject": subject,
                 "body": body,
-                "link": reverse("service:open", args=[delivery.token]),
                 "created_at": clock.now(),
             },
         )
         return Outcome(delivered=True)
     if delivery.channel == Channel.EMAIL:
         message = EmailMessage(
-            subject, f"{body}\n\n{link(delivery)}", settings.DEFAULT_FROM_EMAIL, [delivery.address]
+            subject,
+            f"{body}\n\n{new_link(delivery)}",
+            settings.DEFAULT_FROM_EMAIL,
+            [delivery.address],
         )
         for name, content, mime in attachments(service, lang):
             message.attach(name, content, mime)
@@ -84,7 +86,7 @@ def send(delivery: Delivery) -> Outcome:
         callback = settings.NETCOURT_BASE_URL + reverse("service:sms-status")
         try:
             sent = gateway(settings.NETCOURT_SMS_GATEWAY).send(
-                delivery.address, f"{subject} {link(delivery)}", callback
+                delivery.address, f"{subject} {new_link(delivery)}", callback
             )
         except SmsRefused as refused:
             return Outcome(failed=True, error=f"sms_{refused.code}")

@@ -88,7 +88,9 @@ class DeliveryStatus(models.TextChoices):
 
 class Delivery(models.Model):
     """One try at serving a document through one channel to one address: the service
-    record the docket shows (sent, delivered, read), each change also a case event."""
+    record the docket shows (sent, delivered, read), each change also a case event. An e-mail
+    or a text carries a link to the document with a secret made as it is sent, of which only
+    the SHA-256 is kept (``digest``); the inbox needs none (its owner opens it there)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="deliveries")
@@ -100,7 +102,13 @@ class Delivery(models.Model):
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     language = models.CharField(max_length=10)
-    token = models.CharField(max_length=64, unique=True, help_text="in the link that opens it")
+    digest = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="SHA-256 of the secret in the link e-mailed or texted (the secret is not kept)",
+    )
     gateway_id = models.CharField(max_length=64, blank=True, db_index=True)
     error = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

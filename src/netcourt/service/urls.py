@@ -5,6 +5,7 @@ from netcourt.service import views
 app_name = "service"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<uuid:delivery_id>/", views.open_received, name="received"),
     path("served/<str:token>/", views.open_document, name="open"),
     path("served/<str:token>/join/", views.join_online, name="join"),
     path("service/sms-status", views.sms_status, name="sms-status"),

@@ -177,17 +177,37 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
     """The link in a served message: shows what was served; confirming receipt records it
     as read (a mail scanner that only fetches the link reads nothing)."""
     delivery = get_object_or_404(
-        Delivery.objects.select_related("service__case__court", "service__party"), token=token
+        actions.by_link(token).select_related("service__case__court", "service__party")
     )
+    return _open(request, delivery, token)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open_received(request: HttpRequest, delivery_id: UUID) -> HttpResponse:
+    """A document served in the person's netcourt inbox, opened from there: the inbox is
+    theirs alone, so its messages carry no secret link."""
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("service__case__court", "service__party"),
+        pk=delivery_id,
+        notification__user=request.user,
+    )
+    return _open(request, delivery)
+
+
+def _open(request: HttpRequest, delivery: Delivery, token: str = "") -> HttpResponse:
     if request.method == "POST":
         actions.mark_read(delivery)
         delivery.refresh_from_db()
-    return _served_page(request, delivery)
+    return _served_page(request, delivery, token=token)
 
 
-def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) -> HttpResponse:
+def _served_page(
+    request: HttpRequest, delivery: Delivery, status: int = 200, token: str = ""
+) -> HttpResponse:
     """The served document's page: its notice; once receipt is confirmed, its text where
-    netcourt writes it, and the way into the case (or to take part in it online)."""
+    netcourt writes it, and the way into the case (or to take part in it online: from the
+    served link, whose ``token`` proves receipt at the party's address)."""
     service = delivery.service
     lang = current_language()
     rules = service.case.court.pack.service
@@ -200,7 +220,8 @@ def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) ->
     # The person served, not yet in the case with an account, may take part online with one.
     joining = actions.joining_step(service.case.court.pack)
     may_join = (
-        joining is not None
+        bool(token)
+        and joining is not None
         and service.case.state in joining.from_states
         and delivery.read_at is not None
         and delivery.channel != Channel.NOTICE
@@ -220,6 +241,7 @@ def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) ->
             "text": text,
             "case_link": reverse("cases:detail", args=[service.case_id]) if in_case else "",
             "may_join": may_join,
+            "join_url": reverse("service:join", args=[token]) if may_join else "",
             "can_verify": may_join
             and joining is not None
             and actions.eid_reaches(service.case.court.pack, joining),
@@ -237,11 +259,10 @@ def join_online(request: HttpRequest, token: str) -> HttpResponse:
         case = actions.join_online(request.user, token)
     except Problem as problem:
         delivery = get_object_or_404(
-            Delivery.objects.select_related("service__case__court", "service__party"),
-            token=token,
+            actions.by_link(token).select_related("service__case__court", "service__party")
         )
         messages.error(request, problem.message)
-        return _served_page(request, delivery, status=problem.status)
+        return _served_page(request, delivery, status=problem.status, token=token)
     messages.success(request, _("You now take part in this case with your account."))
     return redirect(reverse("cases:detail", args=[case.pk]))
 

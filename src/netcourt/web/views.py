@@ -30,8 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cases = (
         policy.visible_cases(request.user).select_related("court", "judge").order_by("-updated_at")
     )
-    user: Any = request.user
-    own = [present.summary(c) for c in cases.filter(judge=user)]
+    own = [present.summary(c) for c in cases.filter(policy.judging(request.user))]
     rows = [present.summary(c) for c in cases[:200]]
     return render(request, "web/dashboard.html", {"cases": rows, "judging": own})
 

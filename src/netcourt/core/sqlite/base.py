@@ -15,17 +15,21 @@ in a thread of its own, which costs us twice:
 
 Every transaction that Django opens with ``atomic`` is ``BEGIN IMMEDIATE`` (settings), so it
 takes SQLite's write lock at once; taking the process lock first changes who waits where,
-never what runs together. In-memory databases (the test suite) are left as Django makes them.
+never what runs together. In-memory databases (the test suite) are left as Django makes them;
+a file is made 0600 before SQLite opens it (netcourt.core.private).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+from netcourt.core.private import private_database
 
 POOL_SIZE = 32
 _pool_guard = threading.Lock()
@@ -50,6 +54,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 idle = _idle.get(conn_params["database"])
                 if idle:
                     return idle.pop()
+            private_database(Path(conn_params["database"]))
         connection: sqlite3.Connection = super().get_new_connection(conn_params)
         return connection
 
