@@ -4,6 +4,7 @@ verify offline, the public tile endpoints, and `netcourt ledger verify` naming t
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,8 @@ def test_every_event_gets_a_leaf_and_a_signed_timestamped_checkpoint(accepted) -
 def test_leaf_records_carry_no_personal_data(exchanging, alice) -> None:
     submit(alice, exchanging, pdf(), title="张伟's bank statement")
     records = " ".join(LogEntry.objects.values_list("record", flat=True))
+    # Hashes and salts are random hex, where "4299" turns up now and then: look past them.
+    records = re.sub(r"[0-9a-f]{32,}", "#", records)
     for secret in ("张伟", "Yungou", "alice", "4299", "bank statement", "Refund"):
         assert secret not in records
 
