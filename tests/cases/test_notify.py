@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from netcourt.cases import actions
 from netcourt.core.problems import Problem
@@ -68,3 +69,36 @@ def test_the_defendant_is_told_when_the_plaintiff_withdraws(
     [told] = [m for m in mailoutbox if m.to == [bob.email]]
     assert told.subject == f"Case {accepted.number}: The plaintiff withdrew the claim"
     assert "In your case" in told.body and "Sign in to read the docket." in told.body
+
+
+def test_a_party_served_at_an_address_is_told_there_until_when_its_time_runs(
+    draft, staff, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    """The defendant with no account reads the complaint through the served link; the notice
+    that its time to answer runs comes to that address, in the case's language first, with
+    the last day and the link back to the page where it can act."""
+    from django.test import Client
+    from django.utils import formats, translation
+
+    from netcourt.cases.models import CaseDeadline
+    from netcourt.service.models import Service
+    from tests.service.test_service import _defendant, _serve_complaint, filed_in_chinese
+
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    link = reverse("service:open", args=[delivery.token])
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(link)
+    told = [m for m in mailoutbox if m.to == ["orders@shop.example"]][-1]
+    text = told.body
+    assert "起诉状副本已送达被告，答辩期开始计算" in told.subject
+    answer = CaseDeadline.objects.get(case=case, time_limit="answer")
+    with translation.override("zh-hans"):
+        due = formats.date_format(answer.due, "DATE_FORMAT")
+    assert f"答辩期：至{due}（《中华人民共和国民事诉讼法》（2023年修正）第一百二十八条）。" in text
+    due = formats.date_format(answer.due, "DATE_FORMAT")
+    assert f"Defendant's answer: until {due} (Civil Procedure Law (2023) Art. 128)." in text
+    assert text.index("答辩期：至") < text.index("Defendant's answer: until")
+    assert text.rstrip().endswith(link)

@@ -107,6 +107,47 @@ def test_an_address_never_agreed_to_serves_only_when_read(
     assert _statuses(case)[-2:] == [("email", "read"), ("email", "served")]
 
 
+def filed_in_chinese(draft: Case, staff: dict[str, Any]) -> Case:
+    """``draft`` submitted by a filer using the site in Chinese, and docketed."""
+    with translation.override("zh-hans"):
+        case_actions.fire(draft.created_by, draft.id, "submit", draft.version)
+    draft.refresh_from_db()
+    case_actions.fire(staff["clerk-hangzhou"], draft.id, "accept", draft.version)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_a_party_whose_language_is_unknown_is_served_in_the_cases_language_then_the_other(
+    draft, staff, django_smtp, django_capture_on_commit_callbacks
+) -> None:
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    [mail] = [m for m in django_smtp.messages if "orders@shop.example" in m.recipients]
+    assert " ".join(mail.message["Subject"].split()) == (
+        f"案件 {case.number}：起诉状副本 / Case {case.number}: Copy of the statement of claim"
+    )
+    text = mail.message.get_content()
+    chinese = text.index("杭州互联网法院向您送达")
+    english = text.index("The Hangzhou Internet Court serves on you")
+    link = text.index("/served/")
+    assert chinese < english < link
+
+
+def test_the_language_of_what_a_party_is_sent(accepted, bob) -> None:
+    """Its own, when the person whose inbox receives its documents chose one; otherwise both,
+    the case's first: the language it was filed in, else the one its court works in."""
+    party = _defendant(accepted, None, "orders@shop.example")
+    assert accepted.statement_language == "en"
+    assert actions.languages_of(party) == ("en", "zh-hans")
+    accepted.statement_language = ""  # (a case filed before the language was recorded)
+    accepted.save()
+    party = accepted.parties.get(role="defendant")
+    assert actions.languages_of(party) == ("zh-hans", "en")  # the pack's: a Chinese court
+    party = _defendant(accepted, bob)
+    assert actions.languages_of(party) == ("en",)
+
+
 def test_withdrawn_consent_changes_how_the_next_document_is_served(
     accepted, staff, bob, frozen, django_capture_on_commit_callbacks
 ) -> None:
@@ -401,7 +442,7 @@ def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation_and
     language = (
         Service.objects.get(party=defendant, document="hearing_notice")
         .deliveries.get(channel="email")
-        .language
+        .languages[0]
     )
     with translation.override(language):
         summary = translation.gettext("Hearing in case %(number)s") % {"number": exchanging.number}

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.utils import formats, translation
 
 from netcourt.accounts.models import MemberStatus, OrganisationMember
-from netcourt.cases.models import Case, CaseEvent
+from netcourt.cases.models import Case, CaseDeadline, CaseEvent, Party
 from netcourt.core.money import format_money
 from netcourt.hearings.times import starts_line
 from netcourt.procedure import load_pack
@@ -62,6 +63,7 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     """What happened, in the pack's words (the step's ``notice``), with the hearing's time when
     the step scheduled or moved one."""
     from netcourt.cases import present  # (present reads actions, which reads this module)
+    from netcourt.service.actions import limits_of
 
     pack = load_pack(case.pack_name)
     event = pack.events[record.event]
@@ -69,7 +71,10 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     if not isinstance(hearing, dict) or "starts_at" not in hearing:
         hearing = None  # not a step that scheduled or moved one (holding it records others)
 
-    def compose(lang: str, in_case: bool = True) -> tuple[str, str]:
+    def compose(lang: str, limits: list[CaseDeadline] | None = None) -> tuple[str, str]:
+        """The notice in ``lang``: to the people in the case; or, with the time limits the
+        step started for its side, ``limits``, to a party reached only at the address the
+        court served it at."""
         said = (event.notice or event.label).get(lang)
         reference = case.number or case.title or str(case.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
@@ -88,40 +93,74 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         # (never a private input): the decision on aid, the reasons for postponing.
         for note in present.docket_entry(pack, record)["notes"]:
             lines.append(note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS] + "…")
+        if limits is None:
+            lines.append(translation.gettext("Sign in to read the docket."))
+            return subject, "\n".join(lines)
+        # With their last day: the party has no case page to read them on.
+        for deadline in limits:
+            lines.append(
+                translation.gettext("%(limit)s: until %(due)s (%(basis)s).")
+                % {
+                    "limit": present.text(deadline.label),
+                    "due": formats.date_format(deadline.due, "DATE_FORMAT"),
+                    "basis": present.text(deadline.basis["article"]),
+                }
+            )
         lines.append(
-            translation.gettext("Sign in to read the docket.")
-            if in_case
-            else translation.gettext(
-                "You receive this at the address at which the court served you in this case."
+            translation.gettext(
+                "You receive this at the address at which the court served you in this case. "
+                "The link below opens what it served on you there."
             )
         )
         return subject, "\n".join(lines)
 
     tell(recipients(case), compose, case=case)
-    tell_addresses(
-        _served_without_account(case, pack, record), lambda lang: compose(lang, in_case=False)
-    )
+    served = _served_without_account(case, pack, record)
+    if not served:
+        return
+    started = list(case.deadlines.filter(started_by=record, stopped_by__isnull=True))
+    for party, languages, link in served:
+        limits = [d for d in started if d.time_limit in limits_of(pack, party.role)]
+        tell_addresses(
+            [(party.contact_email, languages)],
+            partial(compose, limits=limits),
+            link=link,
+        )
 
 
-def _served_without_account(case: Case, pack: Any, record: CaseEvent) -> list[tuple[str, str]]:
-    """(address, language) of the parties the court has served at an e-mail address and who
-    have no way into the case (no account of their own, their representative's or their
-    members'): they hear of the case's steps there, having no inbox; not of a step that serves
-    them a document (the summons), which reaches them itself."""
-    from netcourt.service.actions import inbox_of, language_of
+def _served_without_account(
+    case: Case, pack: Any, record: CaseEvent
+) -> list[tuple[Party, tuple[str, ...], str]]:
+    """(party, languages, served link) of the parties the court has served at an e-mail
+    address and who have no way into the case (no account of their own, their
+    representative's or their members'): they hear of the case's steps there, having no
+    inbox, with the link of the latest document served there; not of a step that serves them
+    a document (the summons), which reaches them itself."""
+    from netcourt.service.actions import inbox_of, languages_of, link
+    from netcourt.service.models import Channel, Delivery
 
     serving = [
         d for d in (pack.service.documents if pack.service else ()) if d.served_by == record.event
     ]
-    return [
-        (party.contact_email, language_of(party))
-        for party in case.people()
-        if party.contact_email
-        and party.user_id is None  # (no query: most parties have their own account)
-        and not any(party.role in d.to for d in serving)
-        and inbox_of(party) is None
-        and party.services.exists()
-    ]
+    found = []
+    for party in case.people():
+        if (
+            not party.contact_email
+            or party.user_id is not None  # (no query: most parties have their own account)
+            or any(party.role in d.to for d in serving)
+            or inbox_of(party) is not None
+        ):
+            continue
+        latest = (
+            Delivery.objects.filter(
+                service__party=party, channel=Channel.EMAIL, address=party.contact_email
+            )
+            .order_by("-service__created_at", "-position")
+            .first()
+        )
+        if latest is not None:
+            found.append((party, languages_of(party), link(latest)))
+    return found
 
 
 def representation_ended(case: Case, representative: Any) -> None:

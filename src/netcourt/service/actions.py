@@ -351,11 +351,25 @@ def start(service_id: str) -> None:
         _next_route(service, service.case.court.pack)
 
 
-def language_of(party: Party) -> str:
+def languages_of(party: Party) -> tuple[str, ...]:
+    """The languages of what the court sends ``party``, in order: its own (the saved choice of
+    the person whose inbox receives its documents); when that is unknown (a party reached only
+    at an address), both, the case's first."""
     user = inbox_of(party)
     if user is not None and user.preferred_language:
-        return str(user.preferred_language)
-    return "zh-hans" if settings.LANGUAGE_CODE.startswith("zh") else "en"
+        return (str(user.preferred_language),)
+    first = party.case.language
+    return (first, *(lang for lang in LANGUAGES if lang != first))
+
+
+def limits_of(pack: Pack, role: str) -> set[str]:
+    """The time limits within which a party of ``role`` must act: those the pack reminds its
+    side of (``service.reminders.limits``: the answer for the defendant, the appeal for every
+    party, ...)."""
+    rules = pack.service
+    if rules is None or rules.reminders is None:
+        return set()
+    return {limit for limit, roles in rules.reminders.limits.items() if role in roles}
 
 
 def _next_route(service: Service, pack: Pack) -> Delivery | None:
@@ -381,7 +395,7 @@ def _next_route(service: Service, pack: Pack) -> Delivery | None:
         address=address,
         consented=consented,
         position=position,
-        language=language_of(service.party),
+        language=" ".join(languages_of(service.party)),
         token=secrets.token_urlsafe(32),
     )
     if channel == Channel.NOTICE:
@@ -698,7 +712,7 @@ def record_paper_service(
             address=service.party.address,
             consented=True,
             position=service.deliveries.count(),
-            language=language_of(service.party),
+            language=" ".join(languages_of(service.party)),
             token=secrets.token_urlsafe(32),
         )
         delivery.sent_at = at

@@ -99,7 +99,11 @@ class Delivery(models.Model):
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    language = models.CharField(max_length=10)
+    language = models.CharField(
+        max_length=20,
+        help_text="of the message: its language, or, when the recipient's own is unknown, "
+        "both, space-separated, in the order they come",
+    )
     token = models.CharField(max_length=64, unique=True, help_text="in the link that opens it")
     gateway_id = models.CharField(max_length=64, blank=True, db_index=True)
     error = models.CharField(max_length=100, blank=True)
@@ -113,6 +117,11 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "position"], name="delivery_position")
         ]
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the message is in, in order."""
+        return self.language.split()
 
 
 class Notification(models.Model):
