@@ -3,6 +3,7 @@ netcourt writes it out from the pack's template, on the case page and behind the
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -85,8 +86,14 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert "The contract ends." not in reader.get(link).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         assert "The contract ends." in reader.post(link).content.decode()
+    # Served as pronounced, in the case's language (filed in English here), whoever reads it:
+    # the plaintiff's page is in Chinese, the judgment the one served, and its fingerprint the
+    # one recorded.
+    assert served.text == english and served.text_language == case.language == "en"
+    assert served.sha256 == hashlib.sha256(english.encode("utf-8")).hexdigest()
     page = plaintiff.get(f"/cases/{case.id}/").content.decode()
-    assert "经审理查明" in page and "The contract ends." in page
+    assert '<html lang="zh-Hans">' in page and '<div class="card document-text" lang="en">' in page
+    assert "CIVIL JUDGMENT" in page and "经审理查明" not in page
     read = api_client(case.created_by).get(f"/api/v1/cases/{case.id}").json()["judgment"]
     assert "The contract ends." in read
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,6 +135,32 @@ def test_a_party_whose_language_is_unknown_is_served_in_the_cases_language_then_
     english = text.index("The Hangzhou Internet Court serves on you")
     link = text.index("/served/")
     assert chinese < english < link
+
+
+def test_the_served_page_shows_the_document_as_served_in_the_readers_page(
+    draft, staff, django_smtp, django_capture_on_commit_callbacks
+) -> None:
+    """A Chinese case's statement of claim, opened in an English browser: the page speaks
+    English, the document is the statement as filed, in Chinese, and its fingerprint is the one
+    recorded when it was filed and served (recomputed here from what the page shows)."""
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    service = Service.objects.get(document="complaint_copy")
+    link = reverse("service:open", args=[service.deliveries.get().token])
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = reader.post(link).content.decode()
+    assert "Receipt confirmed" in page and "The document" in page
+    [shown] = re.findall(r'<div class="statement" lang="zh-Hans">(.*?)</div>', page, re.S)
+    shown = html.unescape(shown)
+    assert shown.startswith("民事起诉状") and "STATEMENT OF CLAIM" not in page
+    fingerprint = hashlib.sha256(shown.encode("utf-8")).hexdigest()
+    filed = CaseEvent.objects.get(case=case, event="submit").payload["statement_sha256"]
+    assert fingerprint == service.sha256 == filed
+    assert f'<code class="hash">{fingerprint}</code>' in page
+    recorded = CaseEvent.objects.filter(case=case, event="record_service")
+    assert {e.payload["sha256"] for e in recorded} == {fingerprint}
 
 
 def test_the_language_of_what_a_party_is_sent(accepted, bob) -> None:

@@ -411,7 +411,7 @@ def _detail_context(
         "refunds": present.refunds(case),
         "pay_online": payment_policy.may_pay_online(request.user, case),
         "docket": [present.docket_entry(pack, e, private(e)) for e in events],
-        "judgment": documents.judgment_for(request.user, case, roles, current_language()),
+        "judgment": documents.judgment_for(request.user, case, roles),
         "judgment_waiting": documents.judgment_waits(request.user, case, roles),
         "access_log": [
             present.access_entry(case.court.pack, e)

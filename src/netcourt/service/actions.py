@@ -31,6 +31,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
+from netcourt.cases import documents
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent, Party, PartyKind
 from netcourt.core import clock, jobs
@@ -305,6 +306,9 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
             for in_case in (True, False)
         }
         modes = record.payload.get("attendance", {})
+        # The document's own text where netcourt writes it, once for every party it goes to:
+        # what the served link shows, and what its fingerprint is of.
+        text = documents.as_served(case, document.template) if document.template else None
         services = []
         for party in case.people():
             if party.role not in document.to:
@@ -316,19 +320,18 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
                 if mode
                 else body
             )
+            message = [record.hash, document.id, *subject.values(), *served.values()]
             services.append(
                 Service(
                     case=case,
                     party=party,
                     document=document.id,
                     served_by=record,
-                    sha256=sha256_hex(
-                        "\n".join(
-                            [record.hash, document.id, *subject.values(), *served.values()]
-                        ).encode()
-                    ),
+                    sha256=sha256_hex((text or "\n".join(message)).encode()),
                     subject=subject,
                     body=served,
+                    text=text or "",
+                    text_language=case.language if text else "",
                     created_at=record.at,
                 )
             )

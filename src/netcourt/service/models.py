@@ -59,9 +59,17 @@ class Service(models.Model):
     party = models.ForeignKey("cases.Party", on_delete=models.CASCADE, related_name="services")
     document = models.CharField(max_length=50, help_text="the pack's served-document id")
     served_by = models.ForeignKey("cases.CaseEvent", on_delete=models.PROTECT, related_name="+")
-    sha256 = models.CharField(max_length=64, help_text="of the document as served")
+    sha256 = models.CharField(
+        max_length=64,
+        help_text="of the document as served: its text, when netcourt writes one; otherwise "
+        "the message that serves it, in every language",
+    )
     subject = models.JSONField(help_text="per language")
     body = models.JSONField(help_text="per language")
+    text = models.TextField(
+        blank=True, help_text="the document's text as served, where netcourt writes it"
+    )
+    text_language = models.CharField(max_length=10, blank=True, help_text="of the text")
     effective_at = models.DateTimeField(null=True, blank=True)
     effective_by = models.CharField(
         max_length=20, blank=True, help_text="delivered, read, paper or public_notice"

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
-from netcourt.cases.documents import written
 from netcourt.cases.models import Case, PartyKind
 from netcourt.cases.views import problem_page
 from netcourt.core.i18n import current_language
@@ -186,15 +185,14 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) -> HttpResponse:
-    """The served document's page: its notice; once receipt is confirmed, its text where
-    netcourt writes it, and the way into the case (or to take part in it online)."""
+    """The served document's page, in the reader's language: its notice; once receipt is
+    confirmed, its text where netcourt writes it, as served (in the language it was served
+    in: the text its fingerprint is of), and the way into the case (or to take part in it
+    online)."""
     service = delivery.service
     lang = current_language()
     rules = service.case.court.pack.service
     served = rules.document(service.document) if rules else None
-    text = None
-    if delivery.read_at is not None and served is not None and served.template:
-        text = written(service.case, served.template, lang)
     in_case = bool(case_policy.case_roles(request.user, service.case))
     party = service.party
     # The person served, not yet in the case with an account, may take part online with one.
@@ -217,7 +215,7 @@ def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) ->
             "label": served.label.get(lang) if served else "",
             "subject": service.subject.get(lang, ""),
             "body": service.body.get(lang, ""),
-            "text": text,
+            "text": service.text if delivery.read_at is not None else "",
             "case_link": reverse("cases:detail", args=[service.case_id]) if in_case else "",
             "may_join": may_join,
             "can_verify": may_join
