@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
 from netcourt.accounts import identity
 from netcourt.cases import actions as case_actions
@@ -364,6 +364,12 @@ def test_a_represented_party_without_an_account_is_served_in_its_lawyers_inbox(
     delivery = Service.objects.get(document="complaint_copy").deliveries.get()
     assert (delivery.channel, delivery.consented) == ("inbox", False)
     assert Notification.objects.get(delivery=delivery).user == bob
+    # Whoever opens the link without being signed in is sent to sign in to the case.
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
+    assert "Yungou E-commerce Co., Ltd. takes part in this case with an account" in page
+    assert f"/accounts/login/?next=/cases/{accepted.pk}/" in page.replace("%2F", "/")
+    assert "How an organisation takes part" not in page
 
 
 def test_a_party_who_withdrew_consent_to_online_hearings_is_summoned_to_the_courtroom(
@@ -599,9 +605,70 @@ def test_an_organisation_does_not_join_through_a_served_link(
     with django_capture_on_commit_callbacks(execute=True):
         page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
     assert "Take part in this case online" not in page
+    # It is told how it takes part instead: through its legal representative or an
+    # authorised staff member, approved to act for it, once the court links the party.
+    assert "How an organisation takes part" in page
+    assert "Yungou E-commerce Co., Ltd. takes part through its legal representative" in page
+    assert f'href="{reverse("account_organisations")}"' in page
+    assert (
+        "They ask the Hangzhou Internet Court to link this party to the organisation, giving "
+        f"the case number {accepted.number}" in page
+    )
+    assert "Defendant&#x27;s answer</strong>: last day" in page
+    # Once the court has linked the party to its registered organisation, it waits only for
+    # the person's authority to be approved.
+    from netcourt.accounts.models import Organisation
+
+    party = accepted.parties.get(role="defendant")
+    party.organisation = Organisation.objects.create(
+        name=party.name, credit_code="91330110MA2H3K7D8J", created_at=clock.now()
+    )
+    party.save()
+    page = Client().get(reverse("service:open", args=[delivery.token])).content.decode()
+    assert "This party is linked to its organisation already" in page
+    assert "to link this party to the organisation" not in page
     joined = signed_in(make_user("clerkish")).post(reverse("service:join", args=[delivery.token]))
     assert joined.status_code == 409
     assert "An organisation takes part through its members" in joined.content.decode()
+
+
+def test_time_limits_that_wait_for_the_other_parties_service_are_named_as_to_come(
+    alice, hangzhou, staff, frozen, django_capture_on_commit_callbacks
+) -> None:
+    """The complaint goes to the defendant and a third party: the defendant who reads it
+    first learns which time limits start once the third party is served too."""
+    from tests.conftest import complete_filing
+
+    parties = [
+        *complete_filing().parties,
+        case_actions.PartyData(role="third_party", kind="legal", name="Taobao (China) Co., Ltd."),
+    ]
+    case = case_actions.file_case(
+        alice, hangzhou, "ecommerce_purchase", complete_filing(parties=parties)
+    )
+    case_actions.fire(alice, case.id, "submit", case.version)
+    case.refresh_from_db()
+    case_actions.fire(staff["clerk-hangzhou"], case.id, "accept", case.version)
+    _defendant(case, None, "orders@shop.example")
+    third = case.parties.get(role="third_party")
+    third.contact_email = "legal@taobao.example"
+    third.save()
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    mine = Service.objects.get(document="complaint_copy", party__role="defendant")
+    link = reverse("service:open", args=[mine.deliveries.get().token])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(link).content.decode()
+    case.refresh_from_db()
+    assert case.state == "served"  # the third party has not read it yet
+    assert "These start once the document has been served on every party it goes to" in page
+    assert "<strong>Defendant&#x27;s answer</strong> — The defendant submits" in page
+    assert "last day" not in page
+    theirs = Service.objects.get(document="complaint_copy", party__role="third_party")
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("service:open", args=[theirs.deliveries.get().token]))
+    page = Client().get(link).content.decode()
+    assert "<strong>Defendant&#x27;s answer</strong>: last day" in page
+    assert "These start once" not in page
 
 
 def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
@@ -615,9 +682,20 @@ def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
     party.save()
     _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
     delivery = Service.objects.get(document="complaint_copy").deliveries.get()
+    link = reverse("service:open", args=[delivery.token])
+    before = Client().get(link).content.decode()
+    assert "The Hangzhou Internet Court serves on you: Copy of the statement of claim" in before
+    assert "Open the link" not in before  # (the reader is on the page the e-mail links to)
     with django_capture_on_commit_callbacks(execute=True):
-        page = Client().post(reverse("service:open", args=[delivery.token])).content.decode()
-    assert "contact the court" in page and "/accounts/login/?next=" not in page
+        page = Client().post(link).content.decode()
+    assert "/accounts/login/?next=" not in page
+    assert f"contact the Hangzhou Internet Court, giving the case number {accepted.number}" in page
+    # The time limits that now run for the defendant, each with its last day and basis.
+    answer = CaseDeadline.objects.get(case=accepted, time_limit="answer")
+    due = formats.date_format(answer.due, "DATE_FORMAT")
+    assert "Your time limits" in page
+    assert f"<strong>Defendant&#x27;s answer</strong>: last day {due}" in page
+    assert "Civil Procedure Law (2023) Art. 128" in page and "15 days left" in page
     refused = signed_in(make_user("dan")).post(reverse("service:join", args=[delivery.token]))
     assert refused.status_code == 403 and "none is set up here" in refused.content.decode()
 

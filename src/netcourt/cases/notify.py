@@ -109,7 +109,8 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         lines.append(
             translation.gettext(
                 "You receive this at the address at which the court served you in this case. "
-                "The link below opens what it served on you there."
+                "The link below opens what it served on you there, with the time limits that "
+                "run for you and how you take part in the case."
             )
         )
         return subject, "\n".join(lines)

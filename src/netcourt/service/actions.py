@@ -39,7 +39,7 @@ from netcourt.core.problems import NotFound, Problem
 from netcourt.core.text import comparable_name
 from netcourt.hearings.times import starts_line
 from netcourt.ledger import sha256_hex
-from netcourt.procedure import Event, Pack
+from netcourt.procedure import Event, Pack, TimeLimit
 from netcourt.service.models import (
     Channel,
     Consent,
@@ -255,12 +255,11 @@ def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
 
 
 def _compose(
-    case: Case, pack: Pack, document: str, hearing: dict[str, Any] | None, *, in_case: bool
+    case: Case, pack: Pack, document: str, *, in_case: bool
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The subject and body of a served document in each language; a summons (a document
-    served by a step that scheduled or moved a hearing) says when the hearing begins. A party
-    with no way into the case (no account of its own, its representative's or its members')
-    is not sent to the case page."""
+    """The subject and body of a served document in each language, before its particulars
+    for each party. A party with no way into the case (no account of its own, its
+    representative's or its members') is not sent to the case page."""
     assert pack.service is not None
     served = pack.service.document(document)
     subjects: dict[str, str] = {}
@@ -286,10 +285,23 @@ def _compose(
             )
             values = {"court": case.court.name_in(lang), "document": label, "number": reference}
             bodies[lang] = text % values
-            if hearing and "starts_at" in hearing:
-                starts = datetime.fromisoformat(hearing["starts_at"])
-                bodies[lang] += " " + starts_line(starts, hearing["minutes"])
     return subjects, bodies
+
+
+def particulars(record: CaseEvent, party_id: int, lang: str) -> list[str]:
+    """What serving a document on a party says besides what it serves, in ``lang``: when the
+    hearing begins (a summons: served by a step that scheduled or moved a hearing), and how
+    the party takes part in it."""
+    lines = []
+    hearing = record.payload.get("hearing")
+    if hearing and "starts_at" in hearing:
+        with translation.override(lang):
+            starts = datetime.fromisoformat(hearing["starts_at"])
+            lines.append(starts_line(starts, hearing["minutes"]))
+    mode = record.payload.get("attendance", {}).get(str(party_id))
+    if mode:
+        lines.append(_attendance_line(mode, lang))
+    return lines
 
 
 def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
@@ -300,12 +312,9 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
     for document in rules.documents:
         if document.served_by != record.event:
             continue
-        hearing = record.payload.get("hearing")
         composed = {
-            in_case: _compose(case, pack, document.id, hearing, in_case=in_case)
-            for in_case in (True, False)
+            in_case: _compose(case, pack, document.id, in_case=in_case) for in_case in (True, False)
         }
-        modes = record.payload.get("attendance", {})
         # The document's own text where netcourt writes it, once for every party it goes to:
         # what the served link shows, and what its fingerprint is of.
         text = documents.as_served(case, document.template) if document.template else None
@@ -314,12 +323,10 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
             if party.role not in document.to:
                 continue
             subject, body = composed[inbox_of(party) is not None]
-            mode = modes.get(str(party.pk))
-            served = (
-                {lang: f"{text} {_attendance_line(mode, lang)}" for lang, text in body.items()}
-                if mode
-                else body
-            )
+            served = {
+                lang: " ".join([said, *particulars(record, party.pk, lang)])
+                for lang, said in body.items()
+            }
             message = [record.hash, document.id, *subject.values(), *served.values()]
             services.append(
                 Service(
@@ -373,6 +380,26 @@ def limits_of(pack: Pack, role: str) -> set[str]:
     if rules is None or rules.reminders is None:
         return set()
     return {limit for limit, roles in rules.reminders.limits.items() if role in roles}
+
+
+def limits_to_come(service: Service) -> list[TimeLimit]:
+    """The time limits within which ``service``'s party must act that serving its document
+    starts once it is served on every party it goes to (the first ``when_served`` step the
+    case's track allows: the answer for the defendant, the appeal for every party); none once
+    it is, when they run as the case's deadlines."""
+    pack = service.case.court.pack
+    rules = pack.service
+    waiting = Service.objects.filter(
+        served_by_id=service.served_by_id, document=service.document, effective_at__isnull=True
+    )
+    if rules is None or not waiting.exists():
+        return []
+    concerned = limits_of(pack, service.party.role)
+    for step_id in rules.document(service.document).when_served:
+        step = pack.events[step_id]
+        if not step.tracks or service.case.track in step.tracks:
+            return [pack.time_limits[limit] for limit in step.starts if limit in concerned]
+    return []
 
 
 def _next_route(service: Service, pack: Pack) -> Delivery | None:
