@@ -106,3 +106,38 @@ def test_the_statement_of_claim_is_dated_the_day_it_was_filed(heard: Any) -> Non
     filed = documents.statement_of_claim(case, "en")
     with clock.use(clock.FixedClock(clock.now().replace(year=clock.now().year + 1))):
         assert documents.statement_of_claim(case, "en") == filed
+
+
+def test_a_party_is_told_on_its_case_page_and_by_its_notice_that_the_judgment_waits_for_it(
+    heard: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A party that never agreed to electronic service is served the judgment when it opens
+    it: the case page says so at its top, with the link, and with the appeal period its
+    service starts (CPL Art. 171: from the day it is served on every party), and the notice
+    of the step says the judgment waits in its inbox."""
+    from netcourt.cases.models import Case
+    from netcourt.service.models import Notification
+
+    case = heard.case
+    Case.objects.filter(pk=case.pk).update(track="simplified")  # a judgment one may appeal
+    pronounce(case, django_capture_on_commit_callbacks)
+    bob = case.parties.get(role="defendant").user
+    [told] = Notification.objects.filter(user=bob, subject__contains="The judgment was pronounced")
+    assert (
+        "Judgment waits for you in your netcourt inbox: open it there and confirm receipt, "
+        "and it is served on you then." in told.body
+    )
+    plaintiff = signed_in(case.created_by)
+    page = plaintiff.get(f"/cases/{case.id}/").content.decode()
+    served = Service.objects.get(case=case, document="judgment", party__role="plaintiff")
+    link = reverse("service:open", args=[served.deliveries.get().token])
+    notice = page[page.index('aria-labelledby="waiting-h"') : page.index('class="facts card"')]
+    assert "等待您打开" in notice and "<h3>判决书</h3>" in notice
+    assert f'href="{link}"' in notice and "打开《判决书》" in notice
+    assert "判决上诉期" in notice and "第一百七十一条" in notice
+    assert "waiting-h" not in signed_in(case.judge).get(f"/cases/{case.id}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(link)
+    page = plaintiff.get(f"/cases/{case.id}/").content.decode()
+    assert "waiting-h" not in page and "The contract ends." in page

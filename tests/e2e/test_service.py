@@ -82,9 +82,9 @@ def test_a_company_named_by_its_e_mail_reads_the_complaint_and_learns_how_to_tak
     server: Server, new_context: Callable[..., BrowserContext], a11y: Accessibility
 ) -> None:
     """Alice names a company she knows only by its e-mail address; the clerk dockets the case
-    and sends the complaint. Someone at the company opens the link on a phone, in Chinese,
-    confirms receipt, and finds the statement of claim as filed, the last day to answer and
-    how a company takes part."""
+    and sends the complaint. Alice's case page says the fee notice waits for her to open it.
+    Someone at the company opens the link on a phone, in Chinese, confirms receipt, and finds
+    the statement of claim as filed, the last day to answer and how a company takes part."""
     alice = new_context(locale="zh-CN").new_page()
     sign_in(alice, "alice")
     start_filing(alice, a11y, "杭州互联网法院")
@@ -106,6 +106,7 @@ def test_a_company_named_by_its_e_mail_reads_the_complaint_and_learns_how_to_tak
     alice.wait_for_url(re.compile(r"/file/review/$"))
     submit(alice)
     alice.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
+    case_url = alice.url
 
     clerk = new_context(locale="zh-CN").new_page()
     sign_in(clerk, "clerk.hangzhou")
@@ -116,6 +117,18 @@ def test_a_company_named_by_its_e_mail_reads_the_complaint_and_learns_how_to_tak
         clerk.locator("main details.action[open]").get_by_role("button", name=step).click()
         expect(clerk.locator("main ol.docket > li").filter(has_text=step)).to_have_count(1)
     number = clerk.locator("main h1").inner_text().strip()
+
+    # Alice's case page says, at its top, that the fee notice waits for her to open it.
+    alice.goto(case_url)
+    waiting = alice.locator("main section[aria-labelledby=waiting-h]")
+    expect(waiting).to_contain_text("交纳诉讼费用通知书")
+    a11y.check(alice, "case page (a document waiting to be opened)", phone=True)
+    waiting.get_by_role("link", name="打开《交纳诉讼费用通知书》").click()
+    alice.get_by_role("button", name="确认收悉并阅读").click()
+    expect(alice.get_by_role("status")).to_contain_text("确认收悉")
+    a11y.check(alice, "served link (receipt confirmed, in the case)", phone=True)
+    alice.get_by_role("link", name="前往案件").click()
+    expect(alice.locator("main section[aria-labelledby=waiting-h]")).to_have_count(0)
 
     company = new_context(locale="zh-CN").new_page()
     company.goto(_served_link(server, "legal@tablet.example"))

@@ -15,7 +15,8 @@ from netcourt.accounts.models import MemberStatus, OrganisationMember
 from netcourt.cases.models import Case, CaseDeadline, CaseEvent, Party
 from netcourt.core.money import format_money
 from netcourt.hearings.times import starts_line
-from netcourt.procedure import load_pack
+from netcourt.procedure import Text, load_pack
+from netcourt.procedure.schema import ServedDocument
 from netcourt.service.notifications import tell, tell_addresses
 
 # An input given with a step, in a notice, is cut to this many characters (the docket has it
@@ -71,10 +72,20 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     if not isinstance(hearing, dict) or "starts_at" not in hearing:
         hearing = None  # not a step that scheduled or moved one (holding it records others)
 
-    def compose(lang: str, limits: list[CaseDeadline] | None = None) -> tuple[str, str]:
-        """The notice in ``lang``: to the people in the case; or, with the time limits the
-        step started for its side, ``limits``, to a party reached only at the address the
-        court served it at."""
+    # The documents the step serves (the judgment), which reach each party on their own.
+    serving = [
+        d for d in (pack.service.documents if pack.service else ()) if d.served_by == record.event
+    ]
+
+    def compose(
+        lang: str,
+        limits: list[CaseDeadline] | None = None,
+        inboxed: tuple[tuple[Text, bool], ...] = (),
+    ) -> tuple[str, str]:
+        """The notice in ``lang``: to the people in the case, saying which of the documents
+        the step serves wait in their inbox (``inboxed``: the document's name, and whether
+        they agreed to be served there); or, with the time limits the step started for its
+        side, ``limits``, to a party reached only at the address the court served it at."""
         said = (event.notice or event.label).get(lang)
         reference = case.number or case.title or str(case.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
@@ -94,6 +105,19 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         for note in present.docket_entry(pack, record)["notes"]:
             lines.append(note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS] + "…")
         if limits is None:
+            for document, agreed in inboxed:
+                text = (
+                    translation.gettext(
+                        "%(document)s waits for you in your netcourt inbox: it is served on you "
+                        "as it arrives there, as you agreed. Open it there to read it."
+                    )
+                    if agreed
+                    else translation.gettext(
+                        "%(document)s waits for you in your netcourt inbox: open it there and "
+                        "confirm receipt, and it is served on you then."
+                    )
+                )
+                lines.append(text % {"document": document.get(lang)})
             lines.append(translation.gettext("Sign in to read the docket."))
             return subject, "\n".join(lines)
         # With their last day: the party has no case page to read them on.
@@ -115,8 +139,13 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         )
         return subject, "\n".join(lines)
 
-    tell(recipients(case), compose, case=case)
-    served = _served_without_account(case, pack, record)
+    people = recipients(case)
+    inboxed = _served_in_inbox(case, pack, serving)
+    tell([p for p in people if p.pk not in inboxed], compose, case=case)
+    for person in people:
+        if person.pk in inboxed:
+            tell([person], partial(compose, inboxed=tuple(inboxed[person.pk])), case=case)
+    served = _served_without_account(case, serving)
     if not served:
         return
     started = list(case.deadlines.filter(started_by=record, stopped_by__isnull=True))
@@ -129,8 +158,26 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         )
 
 
+def _served_in_inbox(
+    case: Case, pack: Any, serving: list[ServedDocument]
+) -> dict[int, list[tuple[Text, bool]]]:
+    """By person: the documents in ``serving`` that go to the netcourt inbox they hold for a
+    party first (the party's first route), with whether the party agreed to it."""
+    from netcourt.service.actions import inbox_of, routes
+    from netcourt.service.models import Channel
+
+    found: dict[int, list[tuple[Text, bool]]] = {}
+    for party in case.people():
+        documents = [d for d in serving if party.role in d.to]
+        first = routes(party, pack)[:1] if documents else []
+        person = inbox_of(party) if first and first[0][0] == Channel.INBOX else None
+        if person is not None:
+            found.setdefault(person.pk, []).extend((d.label, first[0][2]) for d in documents)
+    return found
+
+
 def _served_without_account(
-    case: Case, pack: Any, record: CaseEvent
+    case: Case, serving: list[ServedDocument]
 ) -> list[tuple[Party, tuple[str, ...], str]]:
     """(party, languages, served link) of the parties the court has served at an e-mail
     address and who have no way into the case (no account of their own, their
@@ -140,9 +187,6 @@ def _served_without_account(
     from netcourt.service.actions import inbox_of, languages_of, link
     from netcourt.service.models import Channel, Delivery
 
-    serving = [
-        d for d in (pack.service.documents if pack.service else ()) if d.served_by == record.event
-    ]
     found = []
     for party in case.people():
         if (

@@ -349,6 +349,27 @@ def _evidence_summary(
     }
 
 
+def _waiting(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
+    """The documents served on the person's side that wait for them to open, each with the
+    link that opens it and, while it is not served on every party yet, the time limits its
+    service will start for their side (the judgment: the appeal)."""
+    from netcourt.service import actions as service_actions
+
+    rules = case.court.pack.service
+    if rules is None:
+        return []
+    lang = current_language()
+    return [
+        {
+            "label": rules.document(service.document).label.get(lang),
+            "served_at": service.effective_at,
+            "link": reverse("service:open", args=[delivery.token]),
+            "to_come": [present.time_limit(x) for x in service_actions.limits_to_come(service)],
+        }
+        for service, delivery in service_actions.waiting_for(request.user, case)
+    ]
+
+
 def _documents(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
     """The files attached to steps that the person may open, labelled in their language."""
     from netcourt.evidence import policy as evidence_policy
@@ -413,6 +434,7 @@ def _detail_context(
         "docket": [present.docket_entry(pack, e, private(e)) for e in events],
         "judgment": documents.judgment_for(request.user, case, roles),
         "judgment_waiting": documents.judgment_waits(request.user, case, roles),
+        "waiting": _waiting(request, case),
         "access_log": [
             present.access_entry(case.court.pack, e)
             for e in case.access_log.select_related("user")[:50]

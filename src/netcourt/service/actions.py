@@ -761,6 +761,39 @@ def record_paper_service(
         return service
 
 
+def waiting_for(user: Any, case: Case) -> list[tuple[Service, Delivery]]:
+    """The documents served on the parties ``user`` acts for in ``case`` that wait for them to
+    open, oldest first, each with the delivery whose link opens it: one not served yet (at an
+    address not agreed to, it is served when read: the delivery in their inbox, else the
+    latest that can still be opened), and one served in their netcourt inbox and read by no
+    one yet."""
+    found = []
+    services = Service.objects.filter(
+        case=case, party_id__in=case_policy.own_parties(user, case)
+    ).prefetch_related("deliveries")
+    for service in services.order_by("created_at"):
+        deliveries = list(service.deliveries.all())
+        if any(d.read_at is not None for d in deliveries):
+            continue
+        opens = next(
+            (d for d in deliveries if d.channel == Channel.INBOX and d.address == str(user.pk)),
+            None,
+        )
+        if opens is None and service.effective_at is None:
+            opens = next(
+                (
+                    d
+                    for d in reversed(deliveries)
+                    if d.channel in (Channel.INBOX, Channel.EMAIL, Channel.SMS)
+                    and d.status != DeliveryStatus.FAILED
+                ),
+                None,
+            )
+        if opens is not None:
+            found.append((service, opens))
+    return found
+
+
 def open_inbox(user: Any) -> tuple[list[Notification], set[int]]:
     """The person's latest inbox messages, and which of them were new: the plain ones are
     read now (a served document is read only by confirming receipt on its own page)."""

@@ -235,11 +235,7 @@ def _served_page(request: HttpRequest, delivery: Delivery, status: int = 200) ->
                 ).select_related("case__court")
             ],
             "to_come": [
-                {
-                    "label": limit.label.get(lang),
-                    "article": limit.basis.article.get(lang),
-                    "text": limit.basis.text.get(lang),
-                }
+                present.time_limit(limit)
                 for limit in (actions.limits_to_come(service) if read else [])
             ],
             "route": route,
