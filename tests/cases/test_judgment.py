@@ -3,6 +3,7 @@ netcourt writes it out from the pack's template, on the case page and behind the
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -87,8 +88,14 @@ def test_the_judgment_is_written_out_in_each_language_and_served_with_its_text(
     assert "The contract ends." not in reader.get(link).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         assert "The contract ends." in reader.post(link).content.decode()
+    # Served as pronounced, in the case's language (filed in English here), whoever reads it:
+    # the plaintiff's page is in Chinese, the judgment the one served, and its fingerprint the
+    # one recorded.
+    assert served.text == english and served.text_language == case.language == "en"
+    assert served.sha256 == hashlib.sha256(english.encode("utf-8")).hexdigest()
     page = plaintiff.get(f"/cases/{case.id}/").content.decode()
-    assert "经审理查明" in page and "The contract ends." in page
+    assert '<html lang="zh-Hans">' in page and '<div class="card document-text" lang="en">' in page
+    assert "CIVIL JUDGMENT" in page and "经审理查明" not in page
     read = api_client(case.created_by).get(f"/api/v1/cases/{case.id}").json()["judgment"]
     assert "The contract ends." in read
 
@@ -101,3 +108,38 @@ def test_the_statement_of_claim_is_dated_the_day_it_was_filed(heard: Any) -> Non
     filed = documents.statement_of_claim(case, "en")
     with clock.use(clock.FixedClock(clock.now().replace(year=clock.now().year + 1))):
         assert documents.statement_of_claim(case, "en") == filed
+
+
+def test_a_party_is_told_on_its_case_page_and_by_its_notice_that_the_judgment_waits_for_it(
+    heard: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A party that never agreed to electronic service is served the judgment when it opens
+    it: the case page says so at its top, with the link, and with the appeal period its
+    service starts (CPL Art. 171: from the day it is served on every party), and the notice
+    of the step says the judgment waits in its inbox."""
+    from netcourt.cases.models import Case
+    from netcourt.service.models import Notification
+
+    case = heard.case
+    Case.objects.filter(pk=case.pk).update(track="simplified")  # a judgment one may appeal
+    pronounce(case, django_capture_on_commit_callbacks)
+    bob = case.parties.get(role="defendant").user
+    [told] = Notification.objects.filter(user=bob, subject__contains="The judgment was pronounced")
+    assert (
+        "Judgment waits for you in your netcourt inbox: open it there and confirm receipt, "
+        "and it is served on you then." in told.body
+    )
+    plaintiff = signed_in(case.created_by)
+    page = plaintiff.get(f"/cases/{case.id}/").content.decode()
+    served = Service.objects.get(case=case, document="judgment", party__role="plaintiff")
+    link = reverse("service:received", args=[served.deliveries.get().pk])
+    notice = page[page.index('aria-labelledby="waiting-h"') : page.index('class="facts card"')]
+    assert "等待您打开" in notice and "<h3>判决书</h3>" in notice
+    assert f'href="{link}"' in notice and "打开《判决书》" in notice
+    assert "判决上诉期" in notice and "第一百七十一条" in notice
+    assert "waiting-h" not in signed_in(case.judge).get(f"/cases/{case.id}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        plaintiff.post(link)
+    page = plaintiff.get(f"/cases/{case.id}/").content.decode()
+    assert "waiting-h" not in page and "The contract ends." in page

@@ -68,3 +68,39 @@ def test_the_defendant_is_told_when_the_plaintiff_withdraws(
     [told] = [m for m in mailoutbox if m.to == [bob.email]]
     assert told.subject == f"Case {accepted.number}: The plaintiff withdrew the claim"
     assert "In your case" in told.body and "Sign in to read the docket." in told.body
+
+
+def test_a_party_served_at_an_address_is_told_there_until_when_its_time_runs(
+    draft, staff, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    """The defendant with no account reads the complaint through the served link; the notice
+    that its time to answer runs comes to that address, in the case's language first, with
+    the last day, pointing to the served e-mail's link (the only place its secret is)."""
+    from django.test import Client
+    from django.utils import formats, translation
+
+    from netcourt.cases.models import CaseDeadline
+    from tests.service.test_service import (
+        _defendant,
+        _serve_complaint,
+        filed_in_chinese,
+        mailed_link,
+    )
+
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(mailed_link("orders@shop.example"))
+    told = [m for m in mailoutbox if m.to == ["orders@shop.example"]][-1]
+    text = told.body
+    assert "起诉状副本已送达被告，答辩期开始计算" in told.subject
+    answer = CaseDeadline.objects.get(case=case, time_limit="answer")
+    with translation.override("zh-hans"):
+        due = formats.date_format(answer.due, "DATE_FORMAT")
+    assert f"答辩期：至{due}（《中华人民共和国民事诉讼法》（2023年修正）第一百二十八条）。" in text
+    due = formats.date_format(answer.due, "DATE_FORMAT")
+    assert f"Defendant's answer: until {due} (Civil Procedure Law (2023) Art. 128)." in text
+    assert text.index("答辩期：至") < text.index("Defendant's answer: until")
+    # No link: a served link's secret is in the e-mail that served the document, nowhere else.
+    assert "/served/" not in text and "送达您的电子邮件中的链接" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,7 +13,7 @@ import pytest
 from django.core import mail as sent_mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
 from netcourt.accounts import identity
 from netcourt.cases import actions as case_actions
@@ -125,6 +127,73 @@ def test_an_address_never_agreed_to_serves_only_when_read(
     case.refresh_from_db()
     assert case.state == "answer_period"
     assert _statuses(case)[-2:] == [("email", "read"), ("email", "served")]
+
+
+def filed_in_chinese(draft: Case, staff: dict[str, Any]) -> Case:
+    """``draft`` submitted by a filer using the site in Chinese, and docketed."""
+    with translation.override("zh-hans"):
+        case_actions.fire(draft.created_by, draft.id, "submit", draft.version)
+    draft.refresh_from_db()
+    case_actions.fire(staff["clerk-hangzhou"], draft.id, "accept", draft.version)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_a_party_whose_language_is_unknown_is_served_in_the_cases_language_then_the_other(
+    draft, staff, django_smtp, django_capture_on_commit_callbacks
+) -> None:
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    [mail] = [m for m in django_smtp.messages if "orders@shop.example" in m.recipients]
+    assert " ".join(mail.message["Subject"].split()) == (
+        f"案件 {case.number}：起诉状副本 / Case {case.number}: Copy of the statement of claim"
+    )
+    text = mail.message.get_content()
+    chinese = text.index("杭州互联网法院向您送达")
+    english = text.index("The Hangzhou Internet Court serves on you")
+    link = text.index("/served/")
+    assert chinese < english < link
+
+
+def test_the_served_page_shows_the_document_as_served_in_the_readers_page(
+    draft, staff, django_capture_on_commit_callbacks
+) -> None:
+    """A Chinese case's statement of claim, opened in an English browser: the page speaks
+    English, the document is the statement as filed, in Chinese, and its fingerprint is the one
+    recorded when it was filed and served (recomputed here from what the page shows)."""
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    service = Service.objects.get(document="complaint_copy")
+    link = mailed_link("orders@shop.example")
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = reader.post(link).content.decode()
+    assert "Receipt confirmed" in page and "The document" in page
+    [shown] = re.findall(r'<div class="statement" lang="zh-Hans">(.*?)</div>', page, re.S)
+    shown = html.unescape(shown)
+    assert shown.startswith("民事起诉状") and "STATEMENT OF CLAIM" not in page
+    fingerprint = hashlib.sha256(shown.encode("utf-8")).hexdigest()
+    filed = CaseEvent.objects.get(case=case, event="submit").payload["statement_sha256"]
+    assert fingerprint == service.sha256 == filed
+    assert f'<code class="hash">{fingerprint}</code>' in page
+    recorded = CaseEvent.objects.filter(case=case, event="record_service")
+    assert {e.payload["sha256"] for e in recorded} == {fingerprint}
+
+
+def test_the_language_of_what_a_party_is_sent(accepted, bob) -> None:
+    """Its own, when the person whose inbox receives its documents chose one; otherwise both,
+    the case's first: the language it was filed in, else the one its court works in."""
+    party = _defendant(accepted, None, "orders@shop.example")
+    assert accepted.statement_language == "en"
+    assert actions.languages_of(party) == ("en", "zh-hans")
+    accepted.statement_language = ""  # (a case filed before the language was recorded)
+    accepted.save()
+    party = accepted.parties.get(role="defendant")
+    assert actions.languages_of(party) == ("zh-hans", "en")  # the pack's: a Chinese court
+    party = _defendant(accepted, bob)
+    assert actions.languages_of(party) == ("en",)
 
 
 def test_withdrawn_consent_changes_how_the_next_document_is_served(
@@ -314,6 +383,14 @@ def test_a_represented_party_without_an_account_is_served_in_its_lawyers_inbox(
     delivery = Service.objects.get(document="complaint_copy").deliveries.get()
     assert (delivery.channel, delivery.consented) == ("inbox", False)
     assert Notification.objects.get(delivery=delivery).user == bob
+    # The lawyer opens it from the inbox (no secret link: the inbox is theirs alone) and is
+    # taken to the case.
+    opened = reverse("service:received", args=[delivery.pk])
+    assert Client().post(opened).status_code == 302  # to sign in
+    with django_capture_on_commit_callbacks(execute=True):
+        page = signed_in(bob).post(opened).content.decode()
+    assert f'href="/cases/{accepted.pk}/"' in page
+    assert "How an organisation takes part" not in page
 
 
 def test_a_party_who_withdrew_consent_to_online_hearings_is_summoned_to_the_courtroom(
@@ -421,7 +498,7 @@ def test_a_summons_served_by_e_mail_carries_the_hearings_calendar_invitation_and
     language = (
         Service.objects.get(party=defendant, document="hearing_notice")
         .deliveries.get(channel="email")
-        .language
+        .languages[0]
     )
     with translation.override(language):
         summary = translation.gettext("Hearing in case %(number)s") % {"number": exchanging.number}
@@ -548,6 +625,28 @@ def test_an_organisation_does_not_join_through_a_served_link(
     with django_capture_on_commit_callbacks(execute=True):
         page = Client().post(link).content.decode()
     assert "Take part in this case online" not in page
+    # It is told how it takes part instead: through its legal representative or an
+    # authorised staff member, approved to act for it, once the court links the party.
+    assert "How an organisation takes part" in page
+    assert "Yungou E-commerce Co., Ltd. takes part through its legal representative" in page
+    assert f'href="{reverse("account_organisations")}"' in page
+    assert (
+        "They ask the Hangzhou Internet Court to link this party to the organisation, giving "
+        f"the case number {accepted.number}" in page
+    )
+    assert "Defendant&#x27;s answer</strong>: last day" in page
+    # Once the court has linked the party to its registered organisation, it waits only for
+    # the person's authority to be approved.
+    from netcourt.accounts.models import Organisation
+
+    party = accepted.parties.get(role="defendant")
+    party.organisation = Organisation.objects.create(
+        name=party.name, credit_code="91330110MA2H3K7D8J", created_at=clock.now()
+    )
+    party.save()
+    page = Client().get(link).content.decode()
+    assert "This party is linked to its organisation already" in page
+    assert "to link this party to the organisation" not in page
     joined = signed_in(make_user("clerkish")).post(f"{link}join/")
     assert joined.status_code == 409
     assert "An organisation takes part through its members" in joined.content.decode()
@@ -592,6 +691,43 @@ def test_a_served_links_secret_is_in_neither_the_database_nor_the_log(
     assert "Not Found: /served/…/" in lines
 
 
+def test_time_limits_that_wait_for_the_other_parties_service_are_named_as_to_come(
+    alice, hangzhou, staff, frozen, django_capture_on_commit_callbacks
+) -> None:
+    """The complaint goes to the defendant and a third party: the defendant who reads it
+    first learns which time limits start once the third party is served too."""
+    from tests.conftest import complete_filing
+
+    parties = [
+        *complete_filing().parties,
+        case_actions.PartyData(role="third_party", kind="legal", name="Taobao (China) Co., Ltd."),
+    ]
+    case = case_actions.file_case(
+        alice, hangzhou, "ecommerce_purchase", complete_filing(parties=parties)
+    )
+    case_actions.fire(alice, case.id, "submit", case.version)
+    case.refresh_from_db()
+    case_actions.fire(staff["clerk-hangzhou"], case.id, "accept", case.version)
+    _defendant(case, None, "orders@shop.example")
+    third = case.parties.get(role="third_party")
+    third.contact_email = "legal@taobao.example"
+    third.save()
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    link = mailed_link("orders@shop.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(link).content.decode()
+    case.refresh_from_db()
+    assert case.state == "served"  # the third party has not read it yet
+    assert "These start once the document has been served on every party it goes to" in page
+    assert "<strong>Defendant&#x27;s answer</strong> — The defendant submits" in page
+    assert "last day" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(mailed_link("legal@taobao.example"))
+    page = Client().get(link).content.decode()
+    assert "<strong>Defendant&#x27;s answer</strong>: last day" in page
+    assert "These start once" not in page
+
+
 def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
     accepted, staff, django_capture_on_commit_callbacks, settings
 ) -> None:
@@ -603,9 +739,19 @@ def test_without_an_eid_provider_the_served_person_is_told_to_contact_the_court(
     party.save()
     _serve_complaint(accepted, staff, django_capture_on_commit_callbacks)
     link = mailed_link("dan@example.org")
+    before = Client().get(link).content.decode()
+    assert "The Hangzhou Internet Court serves on you: Copy of the statement of claim" in before
+    assert "Open the link" not in before  # (the reader is on the page the e-mail links to)
     with django_capture_on_commit_callbacks(execute=True):
         page = Client().post(link).content.decode()
-    assert "contact the court" in page and "/accounts/login/?next=" not in page
+    assert "/accounts/login/?next=" not in page
+    assert f"contact the Hangzhou Internet Court, giving the case number {accepted.number}" in page
+    # The time limits that now run for the defendant, each with its last day and basis.
+    answer = CaseDeadline.objects.get(case=accepted, time_limit="answer")
+    due = formats.date_format(answer.due, "DATE_FORMAT")
+    assert "Your time limits" in page
+    assert f"<strong>Defendant&#x27;s answer</strong>: last day {due}" in page
+    assert "Civil Procedure Law (2023) Art. 128" in page and "15 days left" in page
     refused = signed_in(make_user("dan")).post(f"{link}join/")
     assert refused.status_code == 403 and "none is set up here" in refused.content.decode()
 

@@ -20,7 +20,6 @@ from netcourt.accounts.models import Organisation
 from netcourt.cases import actions, documents, policy, present, representation
 from netcourt.cases.models import Case
 from netcourt.core import idempotency
-from netcourt.core.i18n import current_language
 from netcourt.core.numbers import amount_text, whole_number
 from netcourt.core.problems import Problem, field_problem
 from netcourt.courts.models import Court
@@ -241,7 +240,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     body["deadlines"] = [present.deadline(d) for d in case.deadlines.select_related("stopped_by")]
     body["statement"] = case.statement
     body["available_events"] = [e.id for e in actions.open_steps_for(request.user, case, roles)]
-    body["judgment"] = documents.judgment_for(request.user, case, roles, current_language())
+    body["judgment"] = documents.judgment_for(request.user, case, roles)
     body["filing"] = case.filing
     return body
 

@@ -164,13 +164,13 @@ def _served_on(user: Any, case: Case) -> bool | None:
     return not mine.filter(effective_at__isnull=True).exists()
 
 
-def judgment_for(user: Any, case: Case, roles: set[str], lang: str) -> str | None:
-    """The judgment's text for ``user``: the court's at once; a party's once it is served on
-    them (reading it through the served link is how a party who never agreed to electronic
-    service is served: shown before, the time to appeal would start unseen, or the text reach
-    a party not served)."""
+def judgment_for(user: Any, case: Case, roles: set[str]) -> str | None:
+    """The judgment's text for ``user``, in the case's language as it is served: the court's
+    at once; a party's once it is served on them (reading it through the served link is how a
+    party who never agreed to electronic service is served: shown before, the time to appeal
+    would start unseen, or the text reach a party not served)."""
     if roles & policy.COURT_ROLES or _served_on(user, case):
-        return judgment(case, lang)
+        return judgment(case, case.language)
     return None
 
 
@@ -179,12 +179,13 @@ def judgment_waits(user: Any, case: Case, roles: set[str]) -> bool:
     return not roles & policy.COURT_ROLES and _served_on(user, case) is False
 
 
-# The pack templates netcourt can fill from a case, by template id.
-WRITERS = {"statement_of_claim": statement_of_claim, "judgment": judgment}
-
-
-def written(case: Case, template: str, lang: str) -> str | None:
-    """The text of pack template ``template`` filled from ``case`` in ``lang``; None for a
-    template netcourt does not fill."""
-    writer = WRITERS.get(template)
-    return writer(case, lang) if writer is not None else None
+def as_served(case: Case, template: str) -> str | None:
+    """The text of pack template ``template`` as the court serves it from ``case``, in the
+    case's language (``Case.language``): the statement of claim as it was filed (the text
+    whose fingerprint the filing recorded), the judgment as pronounced. None for a template
+    netcourt does not fill, or a judgment not pronounced."""
+    if template == "statement_of_claim":
+        return case.statement or None
+    if template == "judgment":
+        return judgment(case, case.language)
+    return None

@@ -77,6 +77,14 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number or str(self.id)
 
+    @property
+    def language(self) -> str:
+        """The language the case is conducted in (a language code, "en" or "zh-hans"): the
+        one it was filed in, else the one its court works in (the pack's ``language``)."""
+        if self.statement_language:
+            return self.statement_language
+        return "zh-hans" if self.court.pack.language == "zh" else "en"
+
     def refresh_from_db(
         self,
         using: str | None = None,

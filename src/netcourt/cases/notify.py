@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.utils import formats, translation
 
 from netcourt.accounts.models import MemberStatus, OrganisationMember
-from netcourt.cases.models import Case, CaseEvent
+from netcourt.cases.models import Case, CaseDeadline, CaseEvent, Party
 from netcourt.core.money import format_money
 from netcourt.hearings.times import starts_line
-from netcourt.procedure import load_pack
+from netcourt.procedure import Text, load_pack
+from netcourt.procedure.schema import ServedDocument
 from netcourt.service.notifications import tell, tell_addresses
 
 # An input given with a step, in a notice, is cut to this many characters (the docket has it
@@ -62,6 +64,7 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     """What happened, in the pack's words (the step's ``notice``), with the hearing's time when
     the step scheduled or moved one."""
     from netcourt.cases import present  # (present reads actions, which reads this module)
+    from netcourt.service.actions import limits_of
 
     pack = load_pack(case.pack_name)
     event = pack.events[record.event]
@@ -69,7 +72,20 @@ def step_taken(case: Case, record: CaseEvent) -> None:
     if not isinstance(hearing, dict) or "starts_at" not in hearing:
         hearing = None  # not a step that scheduled or moved one (holding it records others)
 
-    def compose(lang: str, in_case: bool = True) -> tuple[str, str]:
+    # The documents the step serves (the judgment), which reach each party on their own.
+    serving = [
+        d for d in (pack.service.documents if pack.service else ()) if d.served_by == record.event
+    ]
+
+    def compose(
+        lang: str,
+        limits: list[CaseDeadline] | None = None,
+        inboxed: tuple[tuple[Text, bool], ...] = (),
+    ) -> tuple[str, str]:
+        """The notice in ``lang``: to the people in the case, saying which of the documents
+        the step serves wait in their inbox (``inboxed``: the document's name, and whether
+        they agreed to be served there); or, with the time limits the step started for its
+        side, ``limits``, to a party reached only at the address the court served it at."""
         said = (event.notice or event.label).get(lang)
         reference = case.number or case.title or str(case.pk)
         subject = translation.gettext("Case %(number)s: %(step)s") % {
@@ -88,40 +104,100 @@ def step_taken(case: Case, record: CaseEvent) -> None:
         # (never a private input): the decision on aid, the reasons for postponing.
         for note in present.docket_entry(pack, record)["notes"]:
             lines.append(note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS] + "…")
+        if limits is None:
+            for document, agreed in inboxed:
+                text = (
+                    translation.gettext(
+                        "%(document)s waits for you in your netcourt inbox: it is served on you "
+                        "as it arrives there, as you agreed. Open it there to read it."
+                    )
+                    if agreed
+                    else translation.gettext(
+                        "%(document)s waits for you in your netcourt inbox: open it there and "
+                        "confirm receipt, and it is served on you then."
+                    )
+                )
+                lines.append(text % {"document": document.get(lang)})
+            lines.append(translation.gettext("Sign in to read the docket."))
+            return subject, "\n".join(lines)
+        # With their last day: the party has no case page to read them on.
+        for deadline in limits:
+            lines.append(
+                translation.gettext("%(limit)s: until %(due)s (%(basis)s).")
+                % {
+                    "limit": present.text(deadline.label),
+                    "due": formats.date_format(deadline.due, "DATE_FORMAT"),
+                    "basis": present.text(deadline.basis["article"]),
+                }
+            )
         lines.append(
-            translation.gettext("Sign in to read the docket.")
-            if in_case
-            else translation.gettext(
-                "You receive this at the address at which the court served you in this case."
+            translation.gettext(
+                "You receive this at the address at which the court served you in this case. "
+                "The link in the court's e-mail that served you opens what it served on you, "
+                "with the time limits that run for you and how you take part in the case."
             )
         )
         return subject, "\n".join(lines)
 
-    tell(recipients(case), compose, case=case)
-    tell_addresses(
-        _served_without_account(case, pack, record), lambda lang: compose(lang, in_case=False)
-    )
+    people = recipients(case)
+    inboxed = _served_in_inbox(case, pack, serving)
+    tell([p for p in people if p.pk not in inboxed], compose, case=case)
+    for person in people:
+        if person.pk in inboxed:
+            tell([person], partial(compose, inboxed=tuple(inboxed[person.pk])), case=case)
+    served = _served_without_account(case, serving)
+    if not served:
+        return
+    started = list(case.deadlines.filter(started_by=record, stopped_by__isnull=True))
+    for party, languages in served:
+        limits = [d for d in started if d.time_limit in limits_of(pack, party.role)]
+        tell_addresses([(party.contact_email, languages)], partial(compose, limits=limits))
 
 
-def _served_without_account(case: Case, pack: Any, record: CaseEvent) -> list[tuple[str, str]]:
-    """(address, language) of the parties the court has served at an e-mail address and who
+def _served_in_inbox(
+    case: Case, pack: Any, serving: list[ServedDocument]
+) -> dict[int, list[tuple[Text, bool]]]:
+    """By person: the documents in ``serving`` that go to the netcourt inbox they hold for a
+    party first (the party's first route), with whether the party agreed to it."""
+    from netcourt.service.actions import inbox_of, routes
+    from netcourt.service.models import Channel
+
+    found: dict[int, list[tuple[Text, bool]]] = {}
+    for party in case.people():
+        documents = [d for d in serving if party.role in d.to]
+        first = routes(party, pack)[:1] if documents else []
+        person = inbox_of(party) if first and first[0][0] == Channel.INBOX else None
+        if person is not None:
+            found.setdefault(person.pk, []).extend((d.label, first[0][2]) for d in documents)
+    return found
+
+
+def _served_without_account(
+    case: Case, serving: list[ServedDocument]
+) -> list[tuple[Party, tuple[str, ...]]]:
+    """(party, languages) of the parties the court has served at an e-mail address and who
     have no way into the case (no account of their own, their representative's or their
     members'): they hear of the case's steps there, having no inbox; not of a step that serves
-    them a document (the summons), which reaches them itself."""
-    from netcourt.service.actions import inbox_of, language_of
+    them a document (the summons), which reaches them itself. The message carries no link: a
+    served link's secret is in the e-mail that served the document and nowhere else."""
+    from netcourt.service.actions import inbox_of, languages_of
+    from netcourt.service.models import Channel, Delivery
 
-    serving = [
-        d for d in (pack.service.documents if pack.service else ()) if d.served_by == record.event
-    ]
-    return [
-        (party.contact_email, language_of(party))
-        for party in case.people()
-        if party.contact_email
-        and party.user_id is None  # (no query: most parties have their own account)
-        and not any(party.role in d.to for d in serving)
-        and inbox_of(party) is None
-        and party.services.exists()
-    ]
+    found = []
+    for party in case.people():
+        if (
+            not party.contact_email
+            or party.user_id is not None  # (no query: most parties have their own account)
+            or any(party.role in d.to for d in serving)
+            or inbox_of(party) is not None
+        ):
+            continue
+        served_there = Delivery.objects.filter(
+            service__party=party, channel=Channel.EMAIL, address=party.contact_email
+        ).exists()
+        if served_there:
+            found.append((party, languages_of(party)))
+    return found
 
 
 def representation_ended(case: Case, representative: Any) -> None:

@@ -19,7 +19,7 @@ from netcourt.core import clock
 from netcourt.core.i18n import current_language
 from netcourt.core.money import format_money
 from netcourt.courts.models import Court
-from netcourt.procedure import Input, Pack
+from netcourt.procedure import Input, Pack, TimeLimit
 
 
 def state_label(pack: Pack, state: str) -> str:
@@ -64,6 +64,16 @@ def deadline(item: CaseDeadline) -> dict[str, Any]:
         "extended": item.extended,
         "basis_article": text(item.basis["article"]),
         "basis_text": text(item.basis["text"]),
+    }
+
+
+def time_limit(limit: TimeLimit) -> dict[str, str]:
+    """A time limit of the pack, not running yet: its name and its rule with its basis."""
+    lang = current_language()
+    return {
+        "label": limit.label.get(lang),
+        "article": limit.basis.article.get(lang),
+        "text": limit.basis.text.get(lang),
     }
 
 

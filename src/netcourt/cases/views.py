@@ -349,6 +349,27 @@ def _evidence_summary(
     }
 
 
+def _waiting(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
+    """The documents served on the person's side that wait for them to open, each with the
+    link that opens it and, while it is not served on every party yet, the time limits its
+    service will start for their side (the judgment: the appeal)."""
+    from netcourt.service import actions as service_actions
+
+    rules = case.court.pack.service
+    if rules is None:
+        return []
+    lang = current_language()
+    return [
+        {
+            "label": rules.document(service.document).label.get(lang),
+            "served_at": service.effective_at,
+            "link": reverse("service:received", args=[delivery.pk]),
+            "to_come": [present.time_limit(x) for x in service_actions.limits_to_come(service)],
+        }
+        for service, delivery in service_actions.waiting_for(request.user, case)
+    ]
+
+
 def _documents(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
     """The files attached to steps that the person may open, labelled in their language."""
     from netcourt.evidence import policy as evidence_policy
@@ -427,8 +448,9 @@ def _detail_context(
         "brought_here": next(
             (e for e in reversed(docket) if e["state_before"] != e["state_after"]), None
         ),
-        "judgment": documents.judgment_for(request.user, case, roles, current_language()),
+        "judgment": documents.judgment_for(request.user, case, roles),
         "judgment_waiting": documents.judgment_waits(request.user, case, roles),
+        "waiting": _waiting(request, case),
         # Who else opened the file: a person's own reads, dozens a visit, would hide them (the
         # API's access log lists every read).
         "access_log": [

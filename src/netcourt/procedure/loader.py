@@ -795,6 +795,7 @@ def _build(f: _Files, texts: Mapping[str, tuple[str, str]]) -> Pack:
         name=f.pack.name,
         version=f.pack.version,
         title=f.pack.title,
+        language=f.pack.language,
         initial_state=f.pack.initial_state,
         roles=_by_id(f.pack.roles),
         states=_by_id(f.states.states),

@@ -67,6 +67,7 @@ class Pack:
     name: str
     version: str
     title: Text
+    language: str  # the language the court works in: "en" or "zh"
     initial_state: str
     roles: Mapping[str, Role]
     states: Mapping[str, State]

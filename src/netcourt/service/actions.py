@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from netcourt.accounts.models import hash_token
+from netcourt.cases import documents
 from netcourt.cases import policy as case_policy
 from netcourt.cases.models import Case, CaseEvent, Party, PartyKind
 from netcourt.core import clock, jobs
@@ -40,7 +41,7 @@ from netcourt.core.problems import NotFound, Problem
 from netcourt.core.text import comparable_name
 from netcourt.hearings.times import starts_line
 from netcourt.ledger import sha256_hex
-from netcourt.procedure import Event, Pack
+from netcourt.procedure import Event, Pack, TimeLimit
 from netcourt.service.models import (
     Channel,
     Consent,
@@ -256,12 +257,11 @@ def routes(party: Party, pack: Pack) -> list[tuple[str, str, bool]]:
 
 
 def _compose(
-    case: Case, pack: Pack, document: str, hearing: dict[str, Any] | None, *, in_case: bool
+    case: Case, pack: Pack, document: str, *, in_case: bool
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The subject and body of a served document in each language; a summons (a document
-    served by a step that scheduled or moved a hearing) says when the hearing begins. A party
-    with no way into the case (no account of its own, its representative's or its members')
-    is not sent to the case page."""
+    """The subject and body of a served document in each language, before its particulars
+    for each party. A party with no way into the case (no account of its own, its
+    representative's or its members') is not sent to the case page."""
     assert pack.service is not None
     served = pack.service.document(document)
     subjects: dict[str, str] = {}
@@ -287,10 +287,23 @@ def _compose(
             )
             values = {"court": case.court.name_in(lang), "document": label, "number": reference}
             bodies[lang] = text % values
-            if hearing and "starts_at" in hearing:
-                starts = datetime.fromisoformat(hearing["starts_at"])
-                bodies[lang] += " " + starts_line(starts, hearing["minutes"])
     return subjects, bodies
+
+
+def particulars(record: CaseEvent, party_id: int, lang: str) -> list[str]:
+    """What serving a document on a party says besides what it serves, in ``lang``: when the
+    hearing begins (a summons: served by a step that scheduled or moved a hearing), and how
+    the party takes part in it."""
+    lines = []
+    hearing = record.payload.get("hearing")
+    if hearing and "starts_at" in hearing:
+        with translation.override(lang):
+            starts = datetime.fromisoformat(hearing["starts_at"])
+            lines.append(starts_line(starts, hearing["minutes"]))
+    mode = record.payload.get("attendance", {}).get(str(party_id))
+    if mode:
+        lines.append(_attendance_line(mode, lang))
+    return lines
 
 
 def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
@@ -301,36 +314,33 @@ def serve(case: Case, pack: Pack, record: CaseEvent) -> None:
     for document in rules.documents:
         if document.served_by != record.event:
             continue
-        hearing = record.payload.get("hearing")
         composed = {
-            in_case: _compose(case, pack, document.id, hearing, in_case=in_case)
-            for in_case in (True, False)
+            in_case: _compose(case, pack, document.id, in_case=in_case) for in_case in (True, False)
         }
-        modes = record.payload.get("attendance", {})
+        # The document's own text where netcourt writes it, once for every party it goes to:
+        # what the served link shows, and what its fingerprint is of.
+        text = documents.as_served(case, document.template) if document.template else None
         services = []
         for party in case.people():
             if party.role not in document.to:
                 continue
             subject, body = composed[inbox_of(party) is not None]
-            mode = modes.get(str(party.pk))
-            served = (
-                {lang: f"{text} {_attendance_line(mode, lang)}" for lang, text in body.items()}
-                if mode
-                else body
-            )
+            served = {
+                lang: " ".join([said, *particulars(record, party.pk, lang)])
+                for lang, said in body.items()
+            }
+            message = [record.hash, document.id, *subject.values(), *served.values()]
             services.append(
                 Service(
                     case=case,
                     party=party,
                     document=document.id,
                     served_by=record,
-                    sha256=sha256_hex(
-                        "\n".join(
-                            [record.hash, document.id, *subject.values(), *served.values()]
-                        ).encode()
-                    ),
+                    sha256=sha256_hex((text or "\n".join(message)).encode()),
                     subject=subject,
                     body=served,
+                    text=text or "",
+                    text_language=case.language if text else "",
                     created_at=record.at,
                 )
             )
@@ -353,11 +363,45 @@ def start(service_id: str) -> None:
         _next_route(service, service.case.court.pack)
 
 
-def language_of(party: Party) -> str:
+def languages_of(party: Party) -> tuple[str, ...]:
+    """The languages of what the court sends ``party``, in order: its own (the saved choice of
+    the person whose inbox receives its documents); when that is unknown (a party reached only
+    at an address), both, the case's first."""
     user = inbox_of(party)
     if user is not None and user.preferred_language:
-        return str(user.preferred_language)
-    return "zh-hans" if settings.LANGUAGE_CODE.startswith("zh") else "en"
+        return (str(user.preferred_language),)
+    first = party.case.language
+    return (first, *(lang for lang in LANGUAGES if lang != first))
+
+
+def limits_of(pack: Pack, role: str) -> set[str]:
+    """The time limits within which a party of ``role`` must act: those the pack reminds its
+    side of (``service.reminders.limits``: the answer for the defendant, the appeal for every
+    party, ...)."""
+    rules = pack.service
+    if rules is None or rules.reminders is None:
+        return set()
+    return {limit for limit, roles in rules.reminders.limits.items() if role in roles}
+
+
+def limits_to_come(service: Service) -> list[TimeLimit]:
+    """The time limits within which ``service``'s party must act that serving its document
+    starts once it is served on every party it goes to (the first ``when_served`` step the
+    case's track allows: the answer for the defendant, the appeal for every party); none once
+    it is, when they run as the case's deadlines."""
+    pack = service.case.court.pack
+    rules = pack.service
+    waiting = Service.objects.filter(
+        served_by_id=service.served_by_id, document=service.document, effective_at__isnull=True
+    )
+    if rules is None or not waiting.exists():
+        return []
+    concerned = limits_of(pack, service.party.role)
+    for step_id in rules.document(service.document).when_served:
+        step = pack.events[step_id]
+        if not step.tracks or service.case.track in step.tracks:
+            return [pack.time_limits[limit] for limit in step.starts if limit in concerned]
+    return []
 
 
 def _next_route(service: Service, pack: Pack) -> Delivery | None:
@@ -383,7 +427,7 @@ def _next_route(service: Service, pack: Pack) -> Delivery | None:
         address=address,
         consented=consented,
         position=position,
-        language=language_of(service.party),
+        language=" ".join(languages_of(service.party)),
     )
     if channel == Channel.NOTICE:
         delivery.status = DeliveryStatus.SENT
@@ -705,7 +749,7 @@ def record_paper_service(
             address=service.party.address,
             consented=True,
             position=service.deliveries.count(),
-            language=language_of(service.party),
+            language=" ".join(languages_of(service.party)),
         )
         delivery.sent_at = at
         if returned:
@@ -721,6 +765,27 @@ def record_paper_service(
         settle(service)
         service.refresh_from_db()
         return service
+
+
+def waiting_for(user: Any, case: Case) -> list[tuple[Service, Delivery]]:
+    """The documents served on the parties ``user`` acts for in ``case`` that wait for them to
+    open, oldest first, each with the delivery in their netcourt inbox that opens it (a link
+    e-mailed or texted is theirs alone: the court keeps no way to make it again)."""
+    found = []
+    services = Service.objects.filter(
+        case=case, party_id__in=case_policy.own_parties(user, case)
+    ).prefetch_related("deliveries")
+    for service in services.order_by("created_at"):
+        deliveries = list(service.deliveries.all())
+        if any(d.read_at is not None for d in deliveries):
+            continue
+        opens = next(
+            (d for d in deliveries if d.channel == Channel.INBOX and d.address == str(user.pk)),
+            None,
+        )
+        if opens is not None:
+            found.append((service, opens))
+    return found
 
 
 def open_inbox(user: Any) -> tuple[list[Notification], set[int]]:

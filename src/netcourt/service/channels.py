@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from netcourt.core import clock
 from netcourt.service.models import Channel, Delivery, Notification, Service
+from netcourt.service.notifications import in_languages
 from netcourt.service.sms import SmsGateway, SmsRefused
 
 
@@ -46,9 +47,10 @@ def send(delivery: Delivery) -> Outcome:
     from netcourt.service.actions import new_link
 
     service = delivery.service
-    lang = delivery.language
-    subject = service.subject.get(lang) or next(iter(service.subject.values()))
-    body = service.body.get(lang) or next(iter(service.body.values()))
+    languages = delivery.languages
+    subject, body = in_languages(
+        [(service.subject[lang], service.body[lang]) for lang in languages]
+    )
     if delivery.channel == Channel.INBOX:
         Notification.objects.get_or_create(
             delivery=delivery,
@@ -68,7 +70,7 @@ def send(delivery: Delivery) -> Outcome:
             settings.DEFAULT_FROM_EMAIL,
             [delivery.address],
         )
-        for name, content, mime in attachments(service, lang):
+        for name, content, mime in attachments(service, languages[0]):
             message.attach(name, content, mime)
         try:
             message.send()

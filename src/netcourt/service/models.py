@@ -59,9 +59,17 @@ class Service(models.Model):
     party = models.ForeignKey("cases.Party", on_delete=models.CASCADE, related_name="services")
     document = models.CharField(max_length=50, help_text="the pack's served-document id")
     served_by = models.ForeignKey("cases.CaseEvent", on_delete=models.PROTECT, related_name="+")
-    sha256 = models.CharField(max_length=64, help_text="of the document as served")
+    sha256 = models.CharField(
+        max_length=64,
+        help_text="of the document as served: its text, when netcourt writes one; otherwise "
+        "the message that serves it, in every language",
+    )
     subject = models.JSONField(help_text="per language")
     body = models.JSONField(help_text="per language")
+    text = models.TextField(
+        blank=True, help_text="the document's text as served, where netcourt writes it"
+    )
+    text_language = models.CharField(max_length=10, blank=True, help_text="of the text")
     effective_at = models.DateTimeField(null=True, blank=True)
     effective_by = models.CharField(
         max_length=20, blank=True, help_text="delivered, read, paper or public_notice"
@@ -101,7 +109,11 @@ class Delivery(models.Model):
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    language = models.CharField(max_length=10)
+    language = models.CharField(
+        max_length=20,
+        help_text="of the message: its language, or, when the recipient's own is unknown, "
+        "both, space-separated, in the order they come",
+    )
     digest = models.CharField(
         max_length=64,
         unique=True,
@@ -121,6 +133,11 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "position"], name="delivery_position")
         ]
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the message is in, in order."""
+        return self.language.split()
 
 
 class Notification(models.Model):

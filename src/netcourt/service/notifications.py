@@ -93,19 +93,27 @@ def tell(
         jobs.enqueue_many(wanted, new_keys=key is None)
 
 
+def in_languages(versions: list[tuple[str, str]]) -> tuple[str, str]:
+    """One message from its (subject, body) in each of its languages, in order: the subjects
+    side by side, the bodies one after the other."""
+    return " / ".join(s for s, _ in versions), "\n\n".join(b for _, b in versions)
+
+
 def tell_addresses(
-    addresses: Iterable[tuple[str, str]], compose: Callable[[str], tuple[str, str]]
+    addresses: Iterable[tuple[str, tuple[str, ...]]],
+    compose: Callable[[str], tuple[str, str]],
 ) -> None:
-    """Queue an e-mail to each (address, language): for a party with no account in the case,
-    at the address the court served it, which has no inbox to put the message in."""
+    """Queue an e-mail to each (address, languages): for a party with no account in the case,
+    at the address the court served it, which has no inbox to put the message in; in each of
+    the languages, in order (both when the party's own is unknown)."""
     composed: dict[str, tuple[str, str]] = {}
     wanted: list[tuple[str, str, dict[str, Any] | None, None]] = []
-    for address, language in addresses:
-        with translation.override(language):
-            lang = current_language()
-            if lang not in composed:
-                composed[lang] = compose(lang)
-        subject, body = composed[lang]
+    for address, languages in addresses:
+        for language in languages:
+            if language not in composed:
+                with translation.override(language):
+                    composed[language] = compose(language)
+        subject, body = in_languages([composed[lang] for lang in languages])
         args = {"address": address, "subject": subject, "body": body}
         wanted.append(("notify.address", f"notify:{uuid.uuid4()}", args, None))
     if wanted:

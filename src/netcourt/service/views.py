@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from netcourt.cases import actions as case_actions
 from netcourt.cases import policy as case_policy
-from netcourt.cases.documents import written
+from netcourt.cases import present
 from netcourt.cases.models import Case, PartyKind
 from netcourt.cases.views import problem_page
 from netcourt.core.i18n import current_language
@@ -205,47 +205,69 @@ def _open(request: HttpRequest, delivery: Delivery, token: str = "") -> HttpResp
 def _served_page(
     request: HttpRequest, delivery: Delivery, status: int = 200, token: str = ""
 ) -> HttpResponse:
-    """The served document's page: its notice; once receipt is confirmed, its text where
-    netcourt writes it, and the way into the case (or to take part in it online: from the
-    served link, whose ``token`` proves receipt at the party's address)."""
+    """The served document's page, in the reader's language: what is served; once receipt is
+    confirmed, its text where netcourt writes it, as served (in the language it was served
+    in: the text its fingerprint is of), the time limits that run for the party, and how it
+    takes part in the case: the case page, its account, joining online (a natural person,
+    from the served link, whose ``token`` proves receipt at the party's address) or through
+    its members (an organisation), or the court."""
     service = delivery.service
+    case, party = service.case, service.party
     lang = current_language()
-    rules = service.case.court.pack.service
-    served = rules.document(service.document) if rules else None
-    text = None
-    if delivery.read_at is not None and served is not None and served.template:
-        text = written(service.case, served.template, lang)
-    in_case = bool(case_policy.case_roles(request.user, service.case))
-    party = service.party
-    # The person served, not yet in the case with an account, may take part online with one.
-    joining = actions.joining_step(service.case.court.pack)
-    may_join = (
-        bool(token)
-        and joining is not None
-        and service.case.state in joining.from_states
-        and delivery.read_at is not None
-        and delivery.channel != Channel.NOTICE
-        and party.user_id is None
-        and party.kind == PartyKind.NATURAL
-        and not in_case
-    )
+    pack = case.court.pack
+    served = pack.service.document(service.document) if pack.service else None
+    label = served.label.get(lang) if served else ""
+    lead = _("The %(court)s serves on you: %(document)s, in case %(number)s.") % {
+        "court": case.court.name_in(lang),
+        "document": label,
+        "number": case.number or case.pk,
+    }
+    in_case = bool(case_policy.case_roles(request.user, case))
+    read = delivery.read_at is not None and delivery.channel != Channel.NOTICE
+    # How the party takes part, once the person confirmed receipt, while the case is open.
+    joining = actions.joining_step(pack)
+    route = ""
+    if in_case:
+        route = "case"
+    elif read and not pack.states[case.state].terminal:
+        if party.kind == PartyKind.NATURAL and party.user_id is None:
+            # The person served may take part online with an account of their own.
+            joins = bool(token) and joining is not None and case.state in joining.from_states
+            route = "join" if joins else ""
+        elif party.kind == PartyKind.NATURAL or actions.inbox_of(party) is not None:
+            route = "account"
+        else:
+            route = "organisation"
+    limits = actions.limits_of(pack, party.role) if read else set()
     return render(
         request,
         "service/open.html",
         {
             "delivery": delivery,
             "service": service,
-            "label": served.label.get(lang) if served else "",
-            "subject": service.subject.get(lang, ""),
-            "body": service.body.get(lang, ""),
-            "text": text,
-            "case_link": reverse("cases:detail", args=[service.case_id]) if in_case else "",
-            "may_join": may_join,
-            "join_url": reverse("service:join", args=[token]) if may_join else "",
-            "can_verify": may_join
+            "label": label,
+            "lead": " ".join([lead, *actions.particulars(service.served_by, party.pk, lang)]),
+            "text": service.text if delivery.read_at is not None else "",
+            "running": [
+                present.deadline(d)
+                for d in case.deadlines.filter(
+                    time_limit__in=limits, stopped_by__isnull=True, direction="after"
+                ).select_related("case__court")
+            ],
+            "to_come": [
+                present.time_limit(limit)
+                for limit in (actions.limits_to_come(service) if read else [])
+            ],
+            "route": route,
+            "join_url": reverse("service:join", args=[token]) if route == "join" else "",
+            "case_link": reverse("cases:detail", args=[case.pk]),
+            "can_verify": route == "join"
             and joining is not None
-            and actions.eid_reaches(service.case.court.pack, joining),
+            and actions.eid_reaches(pack, joining),
+            "linked": party.organisation_id is not None,
             "party_name": party.name,
+            "court_name": case.court.name_in(lang),
+            "case_number": case.number or case.pk,
         },
         status=status,
     )
