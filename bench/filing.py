@@ -6,8 +6,8 @@ tokens with ``netcourt token create``, and drives the server over loopback with 
 clients (asyncio + httpx, one keep-alive connection each):
 
 * the trivial view: ``GET /healthz`` — the ceiling of Django + uvicorn on this machine;
-* an API read: ``GET /api/v1/courts`` with the litigant's bearer token — django-ninja, the
-  token's check and one small query: the least any authenticated API call costs here;
+* an API read: ``GET /api/v1/cases?limit=1`` with the litigant's bearer token — django-ninja,
+  the token's check and one page of one case: what a light authenticated read costs here;
 * file-and-accept: one *operation* is three requests, each with its own ``Idempotency-Key``
   as a well-behaved client sends it:
   ``POST /api/v1/cases`` (a complete filing, as the litigant),
@@ -66,7 +66,7 @@ TARGET_P95_MS = 100.0
 BUSY_WARNING_CORES = 0.25
 WORKLOADS = {
     "trivial": "GET /healthz",
-    "api": "GET /api/v1/courts",
+    "api": "GET /api/v1/cases?limit=1",
     "filing": "file-and-accept",
 }
 
@@ -310,7 +310,7 @@ async def _api_client(base_url: str, phase: Phase, token: str) -> None:
         while phase.more():
             t0 = time.perf_counter()
             try:
-                response = await client.get("/api/v1/courts", headers=headers)
+                response = await client.get("/api/v1/cases?limit=1", headers=headers)
             except httpx.HTTPError as exc:
                 phase.error("api", None, exc)
                 continue
@@ -675,7 +675,7 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"{'':<9} the API read: {result['api_ratio'] * 100:.1f}% of trivial req/s,"
             f" {a['server_cpu_ms_per_request']:.1f} ms of server CPU a request"
-            " (the floor of an authenticated API call here)"
+            " (a light authenticated read)"
         )
         if result["background_cores"] > BUSY_WARNING_CORES:
             lines.append(

@@ -92,6 +92,19 @@ def test_a_retry_that_writes_the_same_json_differently_is_the_same_request(
     assert Case.objects.count() == 1
 
 
+def test_a_deeply_nested_body_is_no_server_error_where_a_key_is_checked(accepted, alice) -> None:
+    """A tus creation reads no body, but its Idempotency-Key fingerprint does."""
+    answer = api_client(alice).post(
+        f"/api/v1/cases/{accepted.id}/uploads",
+        data=b"[" * 100_000,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="deep",
+        HTTP_TUS_RESUMABLE="1.0.0",
+        HTTP_UPLOAD_LENGTH="10",
+    )
+    assert answer.status_code < 500
+
+
 def test_errors_are_problem_json_with_a_stable_code_and_write_nothing(alice, courts) -> None:
     client = api_client(alice)
     bad = dict(FILING, filing=dict(FILING["filing"], amount="-5"))

@@ -323,3 +323,22 @@ def test_the_case_page_says_an_aid_application_waits_and_a_share_may_be_a_percen
     assert "等待法院决定" in page and "逾期未交纳的，按撤诉处理" not in page
     case = decide(case, clerk, decision="grant", aid_kind="reduction", share="40%")
     assert case.fee_aid == {"kind": "reduction", "share": "0.4"}
+
+
+def test_the_other_side_gets_no_opening_of_a_step_with_private_inputs(
+    accepted: Case, staff
+) -> None:
+    """An event receipt's opening holds the payload's hash: the defendant could test guesses
+    at the plaintiff's hardship grounds with it, so its receipt is the proof alone."""
+    from netcourt.cases.models import Party
+    from tests.conftest import make_user
+
+    case = apply_for_aid(accepted, "deferral")
+    applied = case.events.get(event="apply_fee_aid")
+    defendant = make_user("other-side")
+    Party.objects.filter(case=case, role="defendant").update(user=defendant)
+    assert actions.event_receipt(defendant, applied)["opening"] is None
+    assert "salt" in actions.event_receipt(case.created_by, applied)["opening"]
+    assert "salt" in actions.event_receipt(staff["clerk-hangzhou"], applied)["opening"]
+    submitted = case.events.get(event="submit")
+    assert "salt" in actions.event_receipt(defendant, submitted)["opening"]

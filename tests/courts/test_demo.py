@@ -70,7 +70,7 @@ def test_the_demo_log_names_no_filer_and_its_receipts_verify(demo: dict[str, Any
     key = transparency_keys.log_verifier_key()
     for leaf in filings:
         case = cases[leaf["case"]]
-        receipt = case_actions.event_receipt(case.events.get(seq=1))
+        receipt = case_actions.event_receipt(case.created_by, case.events.get(seq=1))
         check_receipt(receipt, trusted_key=key)
         filer = (case.created_by_id, case.court.slug, case.category, case.filing["acting_as"])
         assert reviewers_search(leaf, receipt["opening"]["salt"]) == [filer]

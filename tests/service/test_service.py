@@ -182,6 +182,21 @@ def test_the_served_page_shows_the_document_as_served_in_the_readers_page(
     assert {e.payload["sha256"] for e in recorded} == {fingerprint}
 
 
+def test_a_document_served_before_the_text_was_kept_is_written_out_again(
+    draft, staff, django_capture_on_commit_callbacks
+) -> None:
+    """A service recorded before the court kept the text it serves (an upgraded court): its
+    page still shows the document, and says it was written out again."""
+    case = filed_in_chinese(draft, staff)
+    _defendant(case, None, "orders@shop.example")
+    _serve_complaint(case, staff, django_capture_on_commit_callbacks)
+    Service.objects.filter(document="complaint_copy").update(text="", text_language="")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Client().post(mailed_link("orders@shop.example")).content.decode()
+    assert "民事起诉状" in page and "Written out again from the case file" in page
+    assert "As it was served" not in page
+
+
 def test_the_language_of_what_a_party_is_sent(accepted, bob) -> None:
     """Its own, when the person whose inbox receives its documents chose one; otherwise both,
     the case's first: the language it was filed in, else the one its court works in."""

@@ -216,8 +216,15 @@ def event_record(event: CaseEvent) -> dict[str, Any]:
     return record
 
 
-def event_receipt(event: CaseEvent) -> dict[str, Any]:
-    """The event's receipt, with its salted record: for the people of its case only."""
+def event_receipt(user: Any, event: CaseEvent) -> dict[str, Any]:
+    """The event's receipt for ``user``, one of the people of its case: with its salted
+    record, unless the step has private inputs ``user`` may not read (the record's payload
+    hash would let them test guesses at those); then the leaf's proof alone."""
+    case = event.case
+    definition = case.court.pack.events.get(event.event)
+    private = definition is not None and any(item.private for item in definition.inputs)
+    if private and not policy.reads_private_inputs(user, case)(event):
+        return transparency.receipt_for(event_leaf_ref(event))
     return transparency.receipt_for(event_leaf_ref(event), opening=event_record(event))
 
 

@@ -42,8 +42,8 @@ def _canonical_body(request: HttpRequest) -> bytes:
         return body
     try:
         document = json.loads(body)
-    except ValueError:
-        return body  # refused by the endpoint's own parsing
+    except (ValueError, RecursionError):  # not JSON, or nested past what Python reads
+        return body  # refused by the endpoint's own parsing, if it reads a body at all
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8", "surrogatepass"
     )

@@ -331,7 +331,7 @@ def event_receipt(request: HttpRequest, case_id: UUID, seq: int) -> dict[str, An
     if event is None:
         raise Problem("not_found", status=404)
     case_actions.log_access(request.user, case, f"event.receipt:{seq}")
-    return case_actions.event_receipt(event)
+    return case_actions.event_receipt(request.user, event)
 
 
 Verdict = Literal["accepted", "disputed", "no_opinion"]

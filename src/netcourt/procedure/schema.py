@@ -490,7 +490,7 @@ class PackFile(Model):
     name: Id
     version: NonEmpty
     title: Text
-    language: Literal["en", "zh"]
+    language: Literal["en", "zh"] = "en"
     initial_state: Id
     case_number_format: NonEmpty
     case_type_codes: dict[CaseType, NonEmpty]

@@ -779,8 +779,15 @@ def waiting_for(user: Any, case: Case) -> list[tuple[Service, Delivery]]:
         deliveries = list(service.deliveries.all())
         if any(d.read_at is not None for d in deliveries):
             continue
+        # In the inbox once its message is there (the delivery job has run).
         opens = next(
-            (d for d in deliveries if d.channel == Channel.INBOX and d.address == str(user.pk)),
+            (
+                d
+                for d in deliveries
+                if d.channel == Channel.INBOX
+                and d.address == str(user.pk)
+                and d.status != DeliveryStatus.PENDING
+            ),
             None,
         )
         if opens is not None:

@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from netcourt.cases import actions as case_actions
+from netcourt.cases import documents, present
 from netcourt.cases import policy as case_policy
-from netcourt.cases import present
 from netcourt.cases.models import Case, PartyKind
 from netcourt.cases.views import problem_page
 from netcourt.core.i18n import current_language
@@ -239,6 +239,11 @@ def _served_page(
         else:
             route = "organisation"
     limits = actions.limits_of(pack, party.role) if read else set()
+    text, text_language, kept = service.text, service.text_language, True
+    if delivery.read_at is not None and not text and served is not None and served.template:
+        # Served before the court kept the text it serves: written out again from the file.
+        text, kept = documents.as_served(case, served.template) or "", False
+        text_language = case.language if text else ""
     return render(
         request,
         "service/open.html",
@@ -247,7 +252,9 @@ def _served_page(
             "service": service,
             "label": label,
             "lead": " ".join([lead, *actions.particulars(service.served_by, party.pk, lang)]),
-            "text": service.text if delivery.read_at is not None else "",
+            "text": text if delivery.read_at is not None else "",
+            "text_language": text_language,
+            "text_kept": kept,
             "running": [
                 present.deadline(d)
                 for d in case.deadlines.filter(

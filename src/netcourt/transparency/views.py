@@ -180,4 +180,6 @@ def event_receipt(request: HttpRequest, case_id: UUID, seq: int) -> HttpResponse
     if event is None:
         return render(request, "cases/problem.html", {"problem": Problem("not_found")}, status=404)
     case_actions.log_access(request.user, case, f"event.receipt:{seq}")
-    return json_download(case_actions.event_receipt(event), f"receipt-event-{case.pk}-{seq}.json")
+    return json_download(
+        case_actions.event_receipt(request.user, event), f"receipt-event-{case.pk}-{seq}.json"
+    )

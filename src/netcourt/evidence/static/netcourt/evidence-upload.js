@@ -28,7 +28,8 @@
   }
   function refuse(text, field) {
     var name = field === "upload" || !field ? "file" : field;
-    var input = form.querySelector("[name=" + name + "]") || form.querySelector("input[type=file]");
+    var input = form.querySelector('[name="' + CSS.escape(name) + '"]') ||
+      form.querySelector("input[type=file]");
     var error = document.createElement("p");
     error.className = "field-error";
     error.id = input.id + "-refusal";
