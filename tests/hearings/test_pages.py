@@ -297,3 +297,38 @@ def test_the_hearings_time_reads_with_each_languages_punctuation(
     assert "（Asia/Shanghai），30 分钟" in chinese
     english = signed_in(bob).get(url).content.decode()
     assert "(Asia/Shanghai), 30 minutes" in english
+
+
+def test_the_clerk_gives_a_scheduled_hearing_another_judge_when_its_judge_leaves(
+    hearing: Hearing, staff: dict[str, Any]
+) -> None:
+    """The judge's membership ends after the hearing was scheduled: the clerk assigns another
+    judge, the parties are told, and the new judge takes the bench of the same hearing."""
+    from netcourt.courts.models import CourtMembership, CourtRole
+
+    case = hearing.case
+    leaving = case.judge
+    CourtMembership.objects.filter(user=leaving, role=CourtRole.JUDGE).update(active=False)
+    successor = next(
+        m.user
+        for m in CourtMembership.objects.filter(
+            court=case.court, role=CourtRole.JUDGE, active=True
+        ).exclude(user=leaving)
+    )
+    case.refresh_from_db()
+    assert case.state == "hearing_scheduled"
+    case_actions.fire(
+        staff["clerk-hangzhou"],
+        case.id,
+        "assign_judge",
+        case.version,
+        {"judge": str(successor.pk)},
+    )
+    case.refresh_from_db()
+    assert case.judge == successor
+    assert [e.event for e in case.events.order_by("-seq")[:2]] == [
+        "give_judge_notice",
+        "assign_judge",
+    ]
+    assert actions.place_for(successor, hearing) == (Role.JUDGE, None)
+    assert actions.place_for(leaving, hearing) == (Role.VIEWER, None)  # a public hearing
