@@ -67,6 +67,9 @@ def test_a_litigant_confirms_a_served_notice_and_chooses_how_to_be_served(
     expect(page.get_by_role("heading", level=1)).to_have_text("法院公开日志")
     expect(page.locator("main pre code")).to_contain_text("python -m netcourt.ledger.verify")
     a11y.check(page, "the court's public log", phone=True)
+    page.get_by_role("link", name="公开庭审").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("公开庭审")
+    a11y.check(page, "public hearings", phone=True)
 
 
 def _served_link(server: Server, address: str) -> str:

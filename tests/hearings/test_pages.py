@@ -332,3 +332,29 @@ def test_the_clerk_gives_a_scheduled_hearing_another_judge_when_its_judge_leaves
     ]
     assert actions.place_for(successor, hearing) == (Role.JUDGE, None)
     assert actions.place_for(leaving, hearing) == (Role.VIEWER, None)  # a public hearing
+
+
+def test_anyone_finds_the_public_hearings_and_a_signed_in_person_watches_one(
+    hearing: Hearing, exchanging: Case
+) -> None:
+    """The court's list of public hearings names no party; a hearing held online links to its
+    page, where a signed-in member of the public watches; a hearing not public is not listed."""
+    from django.test import Client
+
+    Hearing.objects.filter(pk=hearing.pk).update(mode=Mode.ONLINE)
+    listed = Client().get(reverse("hearings:public")).content.decode()
+    kind = hearing.case.court.pack.categories[hearing.case.category].label
+    assert hearing.case.number in listed and kind.en in listed and kind.zh not in listed
+    for name in [p.name for p in hearing.case.parties.all()]:
+        assert name not in listed
+    page = reverse("hearings:hearing", args=[hearing.pk])
+    assert f'href="{page}"' in listed
+    assert Client().get(page).status_code == 302  # to sign in
+    stranger = signed_in(make_user("member-of-the-public"))
+    watched = stranger.get(page)
+    assert watched.status_code == 200 and "You watch as a member of the public" in (
+        watched.content.decode()
+    )
+    Hearing.objects.filter(pk=hearing.pk).update(public=False)
+    assert hearing.case.number not in Client().get(reverse("hearings:public")).content.decode()
+    assert 'href="/hearings/public/"' in Client().get("/").content.decode()

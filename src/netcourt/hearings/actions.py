@@ -512,3 +512,24 @@ def refused(hearing_id: Any, code: str) -> None:
     hearing = Hearing.objects.filter(pk=hearing_id).first()
     if hearing is not None:
         log(hearing, LogKind.REFUSED, code=code)
+
+
+# How far ahead the public list of hearings looks.
+PUBLIC_DAYS = 30
+
+
+def public_hearings() -> list[Hearing]:
+    """The public hearings of the coming days, and those in session, earliest first: the
+    court's hearing calendar for anyone (Civil Procedure Law Art. 137: hearings are held in
+    public, and announced before they are held)."""
+    now = clock.now()
+    return list(
+        Hearing.objects.filter(
+            public=True,
+            status__in=(HearingStatus.SCHEDULED, HearingStatus.OPEN),
+            starts_at__gte=now - timedelta(hours=12),
+            starts_at__lte=now + timedelta(days=PUBLIC_DAYS),
+        )
+        .select_related("case__court")
+        .order_by("starts_at")
+    )

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from netcourt.accounts.mfa import confirm_second_factor, last_second_factor
 from netcourt.accounts.models import User
@@ -25,6 +25,7 @@ from netcourt.cases.models import Case
 from netcourt.cases.views import problem_page
 from netcourt.core import clock
 from netcourt.core.downloads import continues_a_read, file_response
+from netcourt.core.i18n import current_language
 from netcourt.core.problems import Problem
 from netcourt.courts.models import Court, CourtRole
 from netcourt.evidence.store import plaintext
@@ -193,6 +194,25 @@ def _item(
     if roles & STAFF_ROLES:
         item["log"] = list(hearing.log.select_related("participant", "by"))
     return item
+
+
+@require_GET
+def public_hearings(request: HttpRequest) -> HttpResponse:
+    """The public hearings of the coming days, for anyone: when, which court, which case and
+    kind of dispute, where; no party is named. A signed-in person watches one online from its
+    page."""
+    lang = current_language()
+    rows = [
+        {
+            "hearing": hearing,
+            "when": both_zones(hearing.starts_at, request.user),
+            "court": hearing.case.court.name_in(lang),
+            "category": hearing.case.court.pack.categories[hearing.case.category].label.get(lang),
+            "online": hearing.mode != Mode.OFFLINE,
+        }
+        for hearing in actions.public_hearings()
+    ]
+    return render(request, "hearings/public.html", {"rows": rows, "days": actions.PUBLIC_DAYS})
 
 
 @login_required
