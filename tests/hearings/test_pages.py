@@ -294,9 +294,9 @@ def test_the_hearings_time_reads_with_each_languages_punctuation(
 ) -> None:
     url = reverse("hearings:case", args=[hearing.case.pk])
     chinese = signed_in(alice).get(url).content.decode()
-    assert "（Asia/Shanghai），30 分钟" in chinese
+    assert "（中国时间），30 分钟" in chinese
     english = signed_in(bob).get(url).content.decode()
-    assert "(Asia/Shanghai), 30 minutes" in english
+    assert "(China Time), 30 minutes" in english
 
 
 def test_the_clerk_gives_a_scheduled_hearing_another_judge_when_its_judge_leaves(

@@ -457,11 +457,11 @@ def test_the_parties_are_told_the_hearing_was_scheduled_and_when(
     [to_bob] = [m for m in mailoutbox if m.to == [bob.email] and "scheduled" in m.subject]
     assert to_bob.subject == f"Case {ready.number}: The hearing was scheduled"
     assert "Schedule the online hearing" not in to_bob.body  # the button, not what happened
-    assert "Nov. 12, 2026, 10 a.m. (Asia/Shanghai" in to_bob.body
+    assert "Nov. 12, 2026, 10 a.m. (China Time" in to_bob.body
     assert "planned for 45 minutes" in to_bob.body
     [to_alice] = [m for m in mailoutbox if m.to == [alice.email] and "确定开庭" in m.subject]
     assert "法院已确定开庭时间。" in to_alice.body
-    assert "2026年11月12日 10:00（Asia/Shanghai，本院时间）" in to_alice.body
+    assert "2026年11月12日 10:00（中国时间，本院时间）" in to_alice.body
     # Postponed: the reasons go with the notice, as the form says.
     ready.refresh_from_db()
     mailoutbox.clear()

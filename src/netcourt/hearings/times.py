@@ -21,12 +21,29 @@ def court_time(moment: datetime) -> str:
     return formats.date_format(moment.astimezone(court_zone()), "DATETIME_FORMAT")
 
 
+def zone_name(key: str) -> str:
+    """A time zone as people call it in the current language ("China Time", "中国时间",
+    "British Time"), from the CLDR's names; a zone without a region of its own (UTC) by its
+    standard name; the identifier itself when the CLDR has no name for it."""
+    from babel.core import UnknownLocaleError
+    from babel.dates import get_timezone_name
+    from django.utils.translation import get_language, to_locale
+
+    try:
+        locale = to_locale(get_language() or "en")
+        if key in ("UTC", "Etc/UTC", "Etc/GMT"):
+            return str(get_timezone_name(key, zone_variant="standard", locale=locale))
+        return str(get_timezone_name(key, locale=locale))
+    except (LookupError, UnknownLocaleError, ValueError):
+        return key
+
+
 def starts_line(starts_at: datetime, minutes: int) -> str:
     """When a hearing begins (in the court's zone, named) and how long it is planned for: the
     sentence the invitation, the summons and the step's notice give."""
     return gettext(
         "Starts %(when)s (%(zone)s, the court's time); planned for %(minutes)s minutes."
-    ) % {"when": court_time(starts_at), "zone": court_zone().key, "minutes": minutes}
+    ) % {"when": court_time(starts_at), "zone": zone_name(court_zone().key), "minutes": minutes}
 
 
 def zone_of(user: Any) -> ZoneInfo:
