@@ -402,10 +402,14 @@ def test_a_represented_party_without_an_account_is_served_in_its_lawyers_inbox(
     # taken to the case.
     opened = reverse("service:received", args=[delivery.pk])
     assert Client().post(opened).status_code == 302  # to sign in
+    Representative.objects.filter(user=bob).update(active=False)  # the mandate ends
+    assert signed_in(bob).get(opened).status_code == 404
+    Representative.objects.filter(user=bob).update(active=True)
     with django_capture_on_commit_callbacks(execute=True):
         page = signed_in(bob).post(opened).content.decode()
     assert f'href="/cases/{accepted.pk}/"' in page
     assert "How an organisation takes part" not in page
+    assert accepted.access_log.filter(user=bob, what="served:complaint_copy").exists()
 
 
 def test_a_party_who_withdrew_consent_to_online_hearings_is_summoned_to_the_courtroom(

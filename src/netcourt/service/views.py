@@ -9,7 +9,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -186,12 +186,18 @@ def open_document(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def open_received(request: HttpRequest, delivery_id: UUID) -> HttpResponse:
     """A document served in the person's netcourt inbox, opened from there: the inbox is
-    theirs alone, so its messages carry no secret link."""
+    theirs alone, so its messages carry no secret link. Only while they still act for the
+    party it was served on: a representative whose mandate ended neither reads it nor, by
+    confirming receipt, serves it."""
     delivery = get_object_or_404(
         Delivery.objects.select_related("service__case__court", "service__party"),
         pk=delivery_id,
         notification__user=request.user,
     )
+    service = delivery.service
+    if service.party_id not in case_policy.own_parties(request.user, service.case):
+        raise Http404
+    case_actions.log_access(request.user, service.case, f"served:{service.document}")
     return _open(request, delivery)
 
 
