@@ -95,17 +95,19 @@ def case_roles(user: Any, case: Case) -> set[str]:
             roles.add(party.role)
     if case.submitted_at is None:
         return roles & {"plaintiff"}
-    if is_judge_of(user, case):
-        roles.add("judge")
+    # One query for the court's roles: the case's judge while an active judge of its court
+    # (`is_judge_of`), its clerks and presidents.
     court_roles = set(
         CourtMembership.objects.filter(
             court_id=case.court_id,
             user=user,
-            role__in=(CourtRole.CLERK, CourtRole.PRESIDENT),
+            role__in=(CourtRole.CLERK, CourtRole.PRESIDENT, CourtRole.JUDGE),
             active=True,
         ).values_list("role", flat=True)
     )
-    return roles | court_roles
+    if CourtRole.JUDGE in court_roles and case.judge_id == user.pk:
+        roles.add("judge")
+    return roles | (court_roles - {CourtRole.JUDGE})
 
 
 def is_judge_of(user: Any, case: Case) -> bool:
